@@ -1,0 +1,156 @@
+//! Settings from the environment: the same variable names as the old system
+//! and the Render blueprints (`PORT`, `DATABASE_URL`,
+//! `BELGRANO_AHORRO_API_KEY`, `BELGRANO_AHORRO_URL`, `RENDER_ENVIRONMENT`).
+
+use belgrano_shared::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
+
+pub const DEFAULT_PORT: u16 = 5001;
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tickets.db";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl Environment {
+    /// `RENDER_ENVIRONMENT=production` (any case) means production.
+    pub fn from_env_value(value: Option<&str>) -> Self {
+        match value {
+            Some(v) if v.trim().eq_ignore_ascii_case("production") => Environment::Production,
+            _ => Environment::Development,
+        }
+    }
+
+    pub fn is_production(self) -> bool {
+        self == Environment::Production
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    /// 0 binds a free port (tests).
+    pub port: u16,
+    /// `127.0.0.1` in tests, `0.0.0.0` otherwise.
+    pub host: String,
+    pub database_url: String,
+    pub api_keys: ApiKeys,
+    /// Where ticket updates go back to (Ahorro).
+    pub ahorro_url: String,
+    /// Create the five demo couriers at first start (development only).
+    pub seed_demo_data: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} no es válido: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error(
+        "RENDER_ENVIRONMENT=production pero BELGRANO_AHORRO_API_KEY {0}. \
+         Configure una clave secreta propia (por ejemplo generada por Render) y compártala con Belgrano Ahorro."
+    )]
+    InsecureApiKey(&'static str),
+}
+
+impl Settings {
+    /// Reads settings from process environment variables.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process
+    /// environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let environment = Environment::from_env_value(lookup("RENDER_ENVIRONMENT").as_deref());
+        let port = match lookup("PORT").filter(|p| !p.trim().is_empty()) {
+            None => DEFAULT_PORT,
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "PORT",
+                reason: format!("'{raw}' no es un puerto"),
+            })?,
+        };
+        let database_url = lookup("DATABASE_URL")
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                reason: "se espera sqlite://..., postgres://... o postgresql://...".into(),
+            });
+        }
+
+        let api_keys = ApiKeys::parse(&lookup("BELGRANO_AHORRO_API_KEY").unwrap_or_default());
+        let api_keys = match environment {
+            Environment::Production if api_keys.is_empty() => {
+                return Err(ConfigError::InsecureApiKey("no está definida"));
+            }
+            Environment::Production if api_keys.contains_legacy_default() => {
+                return Err(ConfigError::InsecureApiKey(
+                    "es la clave por defecto del sistema anterior, que es pública",
+                ));
+            }
+            Environment::Development if api_keys.is_empty() => ApiKeys::parse(LEGACY_DEFAULT_API_KEY),
+            _ => api_keys,
+        };
+
+        let ahorro_url = lookup("BELGRANO_AHORRO_URL")
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "http://localhost:5000".to_owned());
+
+        Ok(Self {
+            environment,
+            port,
+            host: "0.0.0.0".to_owned(),
+            database_url,
+            api_keys,
+            ahorro_url: ahorro_url.trim_end_matches('/').to_owned(),
+            seed_demo_data: !environment.is_production(),
+        })
+    }
+
+    /// True when development runs on the publicly known legacy key.
+    pub fn uses_legacy_api_key(&self) -> bool {
+        self.api_keys.contains_legacy_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn development_has_working_defaults() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.port, 5001);
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert!(s.uses_legacy_api_key());
+        assert!(s.seed_demo_data);
+    }
+
+    #[test]
+    fn production_refuses_missing_or_legacy_keys() {
+        let err = settings(&[("RENDER_ENVIRONMENT", "production")]).unwrap_err();
+        assert!(err.to_string().contains("no está definida"));
+        let err = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", LEGACY_DEFAULT_API_KEY)])
+            .unwrap_err();
+        assert!(err.to_string().contains("pública"));
+        let ok = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render")]).unwrap();
+        assert!(!ok.seed_demo_data);
+    }
+
+    #[test]
+    fn rejects_a_bad_port_or_database_url() {
+        assert!(settings(&[("PORT", "http")]).is_err());
+        assert!(settings(&[("DATABASE_URL", "mysql://x")]).is_err());
+    }
+}

@@ -1,0 +1,83 @@
+//! The one error type of the HTTP surface. Each variant maps to a status
+//! and a JSON body in Spanish; internal failures are logged in full and
+//! answered with a generic message, never with SQL or exception text.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use belgrano_shared::FieldError;
+use serde_json::json;
+
+use crate::intake::IntakeError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("API key inválida")]
+    Unauthorized,
+    #[error("{0}")]
+    Validation(FieldError),
+    #[error("JSON mal formado: {0}")]
+    MalformedJson(String),
+    #[error("el cuerpo debe ser JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("el cuerpo supera el máximo de 1 MiB")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("el pedido {numero} ya existe con otros datos; no se modificó nada")]
+    IdempotencyConflict { numero: String },
+    #[error("servicio no disponible")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("error interno")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Unavailable(e.into())
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> Self {
+        ApiError::Unavailable(e.into())
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::Validation(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            // Exactly the old contract's body.
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, json!({"error": "API key inválida"})),
+            ApiError::Validation(e) => (
+                StatusCode::BAD_REQUEST,
+                json!({"exito": false, "error": format!("Dato inválido en '{}': {}", e.field, e.message), "campo": e.field, "detalle": e.message}),
+            ),
+            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, json!({"exito": false, "error": self.to_string(), "campo": "body"})),
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({"exito": false, "error": self.to_string(), "campo": "Content-Type"}))
+            }
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({"exito": false, "error": self.to_string(), "campo": "body"})),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, json!({"exito": false, "error": self.to_string()})),
+            ApiError::IdempotencyConflict { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({"exito": false, "error": self.to_string(), "campo": "numero"}))
+            }
+            ApiError::Unavailable(source) => {
+                tracing::error!(error = ?source, "request failed: a dependency is unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, json!({"exito": false, "error": "Servicio no disponible momentáneamente; reintente."}))
+            }
+            ApiError::Internal(source) => {
+                tracing::error!(error = ?source, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({"exito": false, "error": "Error interno"}))
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}

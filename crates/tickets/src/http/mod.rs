@@ -1,0 +1,67 @@
+//! The HTTP surface: turns requests into domain calls and results into
+//! responses. No SQL here.
+
+mod extract;
+mod health;
+mod intake;
+mod tickets;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use belgrano_shared::api_key::ApiKeys;
+use socketioxide::layer::SocketIoLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::events::Broadcaster;
+use crate::intake::Intake;
+use crate::store::Store;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub intake: Intake,
+    pub api_keys: Arc<ApiKeys>,
+    pub broadcaster: Broadcaster,
+}
+
+pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(health::index))
+        .route("/health", get(health::health))
+        .route("/healthz", get(health::healthz))
+        .route("/api/tickets", post(intake::create_ticket).get(tickets::list))
+        // The old clients' alias: same behaviour.
+        .route("/api/tickets/recibir", post(intake::create_ticket))
+        .route("/api/tickets/{id}", get(tickets::show))
+        .with_state(state)
+        .layer(socket_layer)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

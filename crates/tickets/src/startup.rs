@@ -1,0 +1,112 @@
+//! Building and running the service. Tests bind port 0 and read the real
+//! port from [`Application::port`].
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::assign::LeastLoaded;
+use crate::config::Settings;
+use crate::events;
+use crate::http::{self, AppState};
+use crate::intake::Intake;
+use crate::store::{NewCourier, Store};
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    router: axum::Router,
+    store: Store,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+/// The five demo couriers of a development database.
+pub fn demo_couriers() -> Vec<NewCourier> {
+    (1..=5)
+        .map(|n| NewCourier {
+            email: format!("repartidor{n}@belgrano.local"),
+            nombre: format!("Repartidor{n}"),
+            telefono: Some(format!("11-5555-000{n}")),
+        })
+        .collect()
+}
+
+impl Application {
+    /// Connects the database (running migrations), seeds development data,
+    /// starts the intake writer and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        if settings.uses_legacy_api_key() {
+            tracing::warn!(
+                "⚠️  BELGRANO_AHORRO_API_KEY no está configurada: se usa la clave pública del sistema anterior. \
+                 Sólo sirve para desarrollo; en producción el servicio no arranca así."
+            );
+        }
+        let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
+        if settings.seed_demo_data {
+            let created = store.seed_couriers_if_none(&demo_couriers()).await?;
+            if created > 0 {
+                tracing::info!("created {created} demo couriers (Repartidor1..Repartidor{created})");
+            }
+        }
+
+        let api_keys = Arc::new(settings.api_keys.clone());
+        let (socket_layer, broadcaster) = events::socket_io(api_keys.clone());
+        let (intake, writer) = Intake::start(store.clone(), Arc::new(LeastLoaded), broadcaster.clone());
+        let state = AppState { store: store.clone(), intake, api_keys, broadcaster };
+        let router = http::router(state, socket_layer);
+
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .await
+            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self { listener, port, router, store, writer })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, finishes
+    /// requests in flight, lets the intake writer drain and closes the
+    /// database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        tracing::info!(port = self.port, backend = self.store.backend(), "Belgrano Tickets escuchando en el puerto {}", self.port);
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        // The router (and with it every intake handle) is gone: the writer
+        // finishes its queue and stops.
+        let _ = self.writer.await;
+        self.store.close().await;
+        tracing::info!("Belgrano Tickets detenido");
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM (Render stops instances with SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("señal de parada recibida: terminando lo que está en curso");
+}

@@ -1,0 +1,296 @@
+//! Storage: the only place with SQL.
+//!
+//! One [`Store`] type with one method per operation; each method runs its
+//! backend's own SQL (`sqlite.rs`, `postgres.rs`, side by side), because the
+//! two differ in locking, timestamps and JSON. Rows decode into the shared
+//! row types below, so the rest of the service never sees a backend.
+
+mod postgres;
+mod sqlite;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use belgrano_shared::estado::{Estado, MetodoPago, Prioridad, TipoCliente};
+use belgrano_shared::ticket::{Producto, Ticket};
+use belgrano_shared::Centavos;
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::assign::{AssignmentStrategy, CourierLoad};
+use crate::intake::{IntakeOutcome, IntakeRequest, StoredTicket};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(Arc<sqlx::Error>),
+    #[error("database migration failed: {0}")]
+    Migration(Arc<sqlx::migrate::MigrateError>),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(Arc::new(e))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migration(Arc::new(e))
+    }
+}
+
+/// The ticket database, SQLite or PostgreSQL. Cheap to clone (a pool).
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Filters of `GET /api/tickets`.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub estado: Option<Estado>,
+    pub repartidor: Option<CourierFilter>,
+    pub desde: Option<DateTime<Utc>>,
+    pub hasta: Option<DateTime<Utc>>,
+    /// Free text over numero, cliente and dirección.
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+    /// Keyset paging: only tickets with a smaller id.
+    pub before_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CourierFilter {
+    Id(i64),
+    Nombre(String),
+    Unassigned,
+}
+
+/// A courier account, for seeding and listings.
+#[derive(Debug, Clone)]
+pub struct NewCourier {
+    pub email: String,
+    pub nombre: String,
+    pub telefono: Option<String>,
+}
+
+impl Store {
+    /// Connects (creating a SQLite file and its folder if missing) and runs
+    /// the migrations of the chosen backend.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = if url.starts_with("sqlite:") {
+            Store::Sqlite(sqlite::connect(url).await?)
+        } else {
+            Store::Postgres(postgres::connect(url).await?)
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("../../migrations/tickets/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("../../migrations/tickets/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A real round trip, for `/health`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+            Store::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(pool) => pool.close().await,
+            Store::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Creates the given couriers unless some courier already exists
+    /// (demo data belongs to the first start only). Returns how many it made.
+    pub async fn seed_couriers_if_none(&self, couriers: &[NewCourier]) -> Result<usize, StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlite::seed_couriers_if_none(pool, couriers).await,
+            Store::Postgres(pool) => postgres::seed_couriers_if_none(pool, couriers).await,
+        }
+    }
+
+    /// Handles one intake batch in one transaction; see [`crate::intake`].
+    pub async fn intake_batch(
+        &self,
+        requests: &[IntakeRequest],
+        strategy: &dyn AssignmentStrategy,
+    ) -> Result<Vec<IntakeOutcome>, StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlite::intake_batch(pool, requests, strategy).await,
+            Store::Postgres(pool) => postgres::intake_batch(pool, requests, strategy).await,
+        }
+    }
+
+    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
+        let row = match self {
+            Store::Sqlite(pool) => sqlite::ticket(pool, id).await?,
+            Store::Postgres(pool) => postgres::ticket(pool, id).await?,
+        };
+        row.map(TicketRow::into_ticket).transpose()
+    }
+
+    /// Tickets newest first.
+    pub async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        let rows = match self {
+            Store::Sqlite(pool) => sqlite::tickets(pool, filter).await?,
+            Store::Postgres(pool) => postgres::tickets(pool, filter).await?,
+        };
+        rows.into_iter().map(TicketRow::into_ticket).collect()
+    }
+}
+
+/// The columns every ticket query selects, in both backends.
+#[derive(Debug, sqlx::FromRow)]
+struct TicketRow {
+    id: i64,
+    numero: String,
+    cliente_nombre: String,
+    cliente_direccion: Option<String>,
+    cliente_telefono: Option<String>,
+    cliente_email: Option<String>,
+    productos: String,
+    total_centavos: i64,
+    metodo_pago: Option<String>,
+    estado: String,
+    prioridad: String,
+    indicaciones: Option<String>,
+    tipo_cliente: String,
+    repartidor_id: Option<i64>,
+    repartidor: Option<String>,
+    notas_repartidor: Option<String>,
+    motivo_cancelacion: Option<String>,
+    version: i64,
+    fecha_creacion: DateTime<Utc>,
+    fecha_asignacion: Option<DateTime<Utc>>,
+    fecha_en_camino: Option<DateTime<Utc>>,
+    fecha_entrega: Option<DateTime<Utc>>,
+    fecha_actualizacion: DateTime<Utc>,
+}
+
+fn parse_enum<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, StoreError> {
+    raw.parse().map_err(StoreError::Corrupt)
+}
+
+impl TicketRow {
+    fn into_ticket(self) -> Result<Ticket, StoreError> {
+        let productos: Vec<Producto> = serde_json::from_str(&self.productos)
+            .map_err(|e| StoreError::Corrupt(format!("productos of ticket {}: {e}", self.id)))?;
+        Ok(Ticket {
+            id: self.id,
+            numero: self.numero,
+            cliente_nombre: self.cliente_nombre,
+            cliente_direccion: self.cliente_direccion,
+            cliente_telefono: self.cliente_telefono,
+            cliente_email: self.cliente_email,
+            productos,
+            total: Centavos(self.total_centavos).pesos(),
+            metodo_pago: self.metodo_pago.as_deref().map(parse_enum::<MetodoPago>).transpose()?,
+            estado: parse_enum(&self.estado)?,
+            prioridad: parse_enum::<Prioridad>(&self.prioridad)?,
+            indicaciones: self.indicaciones,
+            tipo_cliente: parse_enum::<TipoCliente>(&self.tipo_cliente)?,
+            repartidor: self.repartidor,
+            repartidor_id: self.repartidor_id,
+            notas_repartidor: self.notas_repartidor,
+            motivo_cancelacion: self.motivo_cancelacion,
+            version: self.version,
+            fecha_creacion: self.fecha_creacion,
+            fecha_asignacion: self.fecha_asignacion,
+            fecha_en_camino: self.fecha_en_camino,
+            fecha_entrega: self.fecha_entrega,
+            fecha_actualizacion: self.fecha_actualizacion,
+        })
+    }
+}
+
+/// What intake reads back about a stored numero.
+#[derive(Debug, sqlx::FromRow)]
+struct StoredTicketRow {
+    id: i64,
+    numero: String,
+    payload_hash: String,
+    estado: String,
+    repartidor: Option<String>,
+    fecha_creacion: DateTime<Utc>,
+    cliente_nombre: String,
+    total_centavos: i64,
+}
+
+impl StoredTicketRow {
+    fn into_stored(self) -> Result<StoredTicket, StoreError> {
+        Ok(StoredTicket {
+            id: self.id,
+            numero: self.numero,
+            payload_hash: self.payload_hash,
+            estado: parse_enum(&self.estado)?,
+            repartidor: self.repartidor,
+            fecha_creacion: self.fecha_creacion,
+            cliente_nombre: self.cliente_nombre,
+            total: Centavos(self.total_centavos),
+        })
+    }
+}
+
+fn stored_by_numero(rows: Vec<StoredTicketRow>) -> Result<HashMap<String, StoredTicket>, StoreError> {
+    rows.into_iter()
+        .map(|r| r.into_stored().map(|s| (s.numero.clone(), s)))
+        .collect()
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct CourierLoadRow {
+    id: i64,
+    nombre: String,
+    open_tickets: i64,
+    last_assigned_at: Option<DateTime<Utc>>,
+}
+
+impl From<CourierLoadRow> for CourierLoad {
+    fn from(r: CourierLoadRow) -> Self {
+        CourierLoad { id: r.id, nombre: r.nombre, open_tickets: r.open_tickets, last_assigned_at: r.last_assigned_at }
+    }
+}
+
+/// Rows per multi-row INSERT: few statements, far below parameter limits.
+const INSERT_CHUNK: usize = 64;
+
+/// The distinct numeros of a batch, for the lookup of stored tickets.
+fn distinct_numeros(requests: &[IntakeRequest]) -> Vec<&str> {
+    let mut numeros: Vec<&str> = requests.iter().map(|r| r.ticket.numero.as_str()).collect();
+    numeros.sort_unstable();
+    numeros.dedup();
+    numeros
+}
+
+/// The `nuevo_ticket` payloads to record, without their `seq` (the events
+/// table assigns it).
+fn event_payload(event: &belgrano_shared::events::NuevoTicketEvent) -> String {
+    let mut value = serde_json::to_value(event).expect("events serialise");
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("seq");
+    }
+    value.to_string()
+}
