@@ -1,0 +1,1 @@
+//! Belgrano Ahorro: the shop (being built).

@@ -1,0 +1,1 @@
+//! Support for the end-to-end tests: start both services on free ports.
