@@ -1,0 +1,183 @@
+//! Spawning a real Tickets service for a test: its own database (a temp
+//! SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is
+//! set), a free port, real HTTP.
+
+use std::collections::HashMap;
+
+use belgrano_tickets::{Application, Settings};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub const API_KEY: &str = "test-api-key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that outlives one run of the service, so restarts can be tested.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// `None` when the backend is PostgreSQL and `TEST_DATABASE_URL` is unset.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("tickets.db").display());
+                Some(Self { url, _dir: Some(dir) })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
+                let name = format!("tickets_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
+                Some(Self { url: format!("{base}/{name}"), _dir: None })
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn settings(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), db.url.clone()),
+        ("BELGRANO_AHORRO_API_KEY".into(), format!("{API_KEY},second-key")),
+        ("PORT".into(), "0".into()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let mut settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    settings.host = "127.0.0.1".into();
+    settings
+}
+
+impl TestApp {
+    pub async fn start(settings: Settings) -> Self {
+        let app = Application::build(settings).await.expect("the service starts");
+        let port = app.port();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// A service with the five demo couriers.
+    pub async fn with_couriers(db: &TestDb) -> Self {
+        Self::start(settings(db, &[])).await
+    }
+
+    /// Stops gracefully and waits until the database is closed.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+
+    pub async fn post_ticket(&self, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/tickets", self.address))
+            .header("X-API-Key", API_KEY)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header("X-API-Key", API_KEY)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Every stored ticket (up to 1000), newest first.
+    pub async fn all_tickets(&self) -> Vec<Value> {
+        let (status, page) = self.get("/api/tickets?limit=1000").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["tickets"].as_array().unwrap().clone()
+    }
+}
+
+/// A complete order as Ahorro sends it (seed, step 2).
+pub fn order(numero: &str) -> Value {
+    json!({
+        "numero": numero,
+        "cliente_nombre": "Juan Pérez",
+        "cliente_direccion": "Av. Cabildo 1234, Belgrano",
+        "cliente_telefono": "11-5555-1234",
+        "cliente_email": "juan@example.com",
+        "productos": [
+            {"id": 1, "nombre": "Arroz 1kg", "precio": 950, "cantidad": 2, "subtotal": 1900, "sucursal": "sucursal_centro", "negocio": "belgrano_ahorro"},
+            {"id": 2, "nombre": "Aceite 900ml", "precio": 1800, "cantidad": 1, "subtotal": 1800}
+        ],
+        "total": 3700.0,
+        "metodo_pago": "efectivo",
+        "indicaciones": "Timbre 3B",
+        "estado": "pendiente",
+        "prioridad": "normal",
+        "tipo_cliente": "cliente"
+    })
+}
+
+/// Runs a test body against SQLite, and against PostgreSQL when
+/// `TEST_DATABASE_URL` is set (otherwise the PostgreSQL variant says so and
+/// passes: `.ci/run` always sets it).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::helpers::TestDb::new($crate::helpers::Backend::Sqlite).await.unwrap();
+                ($body)(db).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::helpers::TestDb::new($crate::helpers::Backend::Postgres).await {
+                    Some(db) => ($body)(db).await,
+                    None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run"),
+                }
+            }
+        }
+    };
+}

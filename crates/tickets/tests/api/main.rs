@@ -1,0 +1,12 @@
+//! Tickets through its real surfaces: HTTP and Socket.IO, on SQLite and on
+//! PostgreSQL (when `TEST_DATABASE_URL` is set).
+
+mod helpers;
+mod socket_client;
+
+mod assignment;
+mod health;
+mod idempotency;
+mod intake;
+mod live;
+mod reading;
