@@ -1,6 +1,11 @@
 //! Socket.IO events Tickets emits. Every event carries `seq`, a number that
 //! only grows: a client that reconnects asks for everything after the last
-//! `seq` it saw and so misses nothing.
+//! `seq` it saw (event [`SINCRONIZAR`]) and so misses nothing.
+//!
+//! `nuevo_ticket`, `ticket_actualizado` and `ticket_asignado` carry the
+//! whole card of the ticket ([`TicketEvent`]), so a board can upsert it by
+//! `ticket_id`, keeping the highest `version`; `ticket_eliminado` carries
+//! [`TicketEliminadoEvent`].
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,11 +17,14 @@ pub const NUEVO_TICKET: &str = "nuevo_ticket";
 pub const TICKET_ACTUALIZADO: &str = "ticket_actualizado";
 pub const TICKET_ASIGNADO: &str = "ticket_asignado";
 pub const TICKET_ELIMINADO: &str = "ticket_eliminado";
+/// Client → server, with `{"desde_seq": N}` and an acknowledgement: answers
+/// [`Sincronizacion`].
+pub const SINCRONIZAR: &str = "sincronizar";
 
-/// `nuevo_ticket`: the old payload (`ticket_id, numero, cliente_nombre,
-/// estado, repartidor`) plus what a board card shows.
+/// The card of a ticket: the old `nuevo_ticket` payload (`ticket_id, numero,
+/// cliente_nombre, estado, repartidor`) plus what a board card shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NuevoTicketEvent {
+pub struct TicketEvent {
     pub seq: i64,
     pub ticket_id: i64,
     pub numero: String,
@@ -25,10 +33,45 @@ pub struct NuevoTicketEvent {
     pub estado: Estado,
     pub repartidor: Option<String>,
     pub repartidor_id: Option<i64>,
+    /// On `ticket_asignado`: who had it before (their view drops it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anterior_repartidor_id: Option<i64>,
     pub prioridad: Prioridad,
     pub tipo_cliente: TipoCliente,
     pub total: f64,
     pub productos_count: usize,
+    pub version: i64,
     #[serde(with = "fecha")]
     pub fecha_creacion: DateTime<Utc>,
+    #[serde(with = "fecha")]
+    pub fecha_actualizacion: DateTime<Utc>,
+}
+
+/// The payload of `nuevo_ticket`.
+pub type NuevoTicketEvent = TicketEvent;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketEliminadoEvent {
+    pub seq: i64,
+    pub ticket_id: i64,
+    pub numero: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repartidor_id: Option<i64>,
+}
+
+/// One missed event in a catch-up answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventoPerdido {
+    pub seq: i64,
+    pub evento: String,
+    pub datos: serde_json::Value,
+}
+
+/// The answer to [`SINCRONIZAR`]: events after `desde_seq` in order.
+/// `completo` is false when more remain (ask again from `ultimo_seq`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sincronizacion {
+    pub eventos: Vec<EventoPerdido>,
+    pub ultimo_seq: i64,
+    pub completo: bool,
 }

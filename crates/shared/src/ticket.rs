@@ -505,3 +505,31 @@ mod tests {
         assert!(parse_fecha("ayer").is_none());
     }
 }
+
+/// A change of a ticket's state or courier, sent by Tickets to Ahorro's
+/// `POST /api/tickets` (the seed's "legacy" direction) through Tickets'
+/// notify outbox. Delivery is at least once and may arrive out of order:
+/// the receiver applies it only if `version` is higher than the one it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketActualizacion {
+    /// Marks the body as a status update (a new ticket has no `evento`).
+    pub evento: String,
+    pub numero: String,
+    pub ticket_id: i64,
+    pub estado: Estado,
+    pub repartidor: Option<String>,
+    pub version: i64,
+    #[serde(with = "fecha")]
+    pub fecha_actualizacion: DateTime<Utc>,
+    #[serde(default, with = "fecha::option")]
+    pub fecha_en_camino: Option<DateTime<Utc>>,
+    #[serde(default, with = "fecha::option")]
+    pub fecha_entrega: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub motivo_cancelacion: Option<String>,
+    #[serde(default)]
+    pub notas_repartidor: Option<String>,
+}
+
+/// The `evento` of a [`TicketActualizacion`].
+pub const EVENTO_ACTUALIZACION: &str = "ticket_actualizado";

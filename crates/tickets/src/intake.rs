@@ -216,11 +216,14 @@ pub fn new_ticket_event(
         estado: Estado::Pendiente,
         repartidor: courier.map(|(_, nombre)| nombre.clone()),
         repartidor_id: courier.map(|(id, _)| *id),
+        anterior_repartidor_id: None,
         prioridad: t.prioridad,
         tipo_cliente: t.tipo_cliente,
         total: t.total.pesos(),
         productos_count: t.productos.len(),
+        version: 1,
         fecha_creacion: now,
+        fecha_actualizacion: now,
     }
 }
 

@@ -7,6 +7,8 @@
 
 mod postgres;
 mod sqlite;
+pub mod ts;
+pub(crate) mod write;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +20,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::assign::{AssignmentStrategy, CourierLoad};
+use ts::Ts;
+use write::{on_pool, WritePool};
 use crate::intake::{IntakeOutcome, IntakeRequest, StoredTicket};
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -126,10 +130,29 @@ impl Store {
     /// Creates the given couriers unless some courier already exists
     /// (demo data belongs to the first start only). Returns how many it made.
     pub async fn seed_couriers_if_none(&self, couriers: &[NewCourier]) -> Result<usize, StoreError> {
-        match self {
-            Store::Sqlite(pool) => sqlite::seed_couriers_if_none(pool, couriers).await,
-            Store::Postgres(pool) => postgres::seed_couriers_if_none(pool, couriers).await,
-        }
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'flota'")
+                .fetch_one(&mut *tx)
+                .await?;
+            if existing > 0 {
+                return Ok(0);
+            }
+            let now = Ts::now();
+            for c in couriers {
+                sqlx::query(
+                    "INSERT INTO users (email, nombre, telefono, role, created_at) VALUES ($1, $2, $3, 'flota', $4)",
+                )
+                .bind(&c.email)
+                .bind(&c.nombre)
+                .bind(&c.telefono)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(couriers.len())
+        })
     }
 
     /// Handles one intake batch in one transaction; see [`crate::intake`].

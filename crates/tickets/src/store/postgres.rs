@@ -11,14 +11,13 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::{
-    CourierLoadRow, INSERT_CHUNK, NewCourier, StoreError, StoredTicketRow, TicketFilter, TicketRow, distinct_numeros,
+    CourierLoadRow, INSERT_CHUNK, StoreError, StoredTicketRow, TicketFilter, TicketRow, distinct_numeros,
     event_payload, sqlite::courier_params, sqlite::like_pattern, stored_by_numero,
 };
 use crate::assign::{AssignmentStrategy, CourierLoad};
 use crate::intake::{BatchPlan, IntakeOutcome, IntakeRequest, new_ticket_event};
 
-/// Key of the advisory lock that serialises ticket writes ("BTIK").
-const WRITE_LOCK: i64 = 0x4254_494B;
+use super::write::WRITE_LOCK;
 
 pub(super) async fn connect(url: &str) -> Result<PgPool, StoreError> {
     Ok(PgPoolOptions::new()
@@ -46,29 +45,6 @@ const COURIER_LOADS: &str = "
                AND t.estado IN ('pendiente', 'en-preparacion', 'en-camino')) AS open_tickets
     FROM users u
     WHERE u.role = 'flota' AND u.activo AND u.disponible";
-
-pub(super) async fn seed_couriers_if_none(pool: &PgPool, couriers: &[NewCourier]) -> Result<usize, StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
-    let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'flota'")
-        .fetch_one(&mut *tx)
-        .await?;
-    if existing > 0 {
-        return Ok(0);
-    }
-    let now = Utc::now();
-    for c in couriers {
-        sqlx::query("INSERT INTO users (email, nombre, telefono, role, created_at) VALUES ($1, $2, $3, 'flota', $4)")
-            .bind(&c.email)
-            .bind(&c.nombre)
-            .bind(&c.telefono)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(couriers.len())
-}
 
 pub(super) async fn intake_batch(
     pool: &PgPool,

@@ -12,7 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::{
-    CourierFilter, CourierLoadRow, INSERT_CHUNK, NewCourier, StoreError, StoredTicketRow, TicketFilter, TicketRow,
+    CourierFilter, CourierLoadRow, INSERT_CHUNK, StoreError, StoredTicketRow, TicketFilter, TicketRow,
     distinct_numeros, event_payload, stored_by_numero,
 };
 use crate::assign::{AssignmentStrategy, CourierLoad};
@@ -57,28 +57,6 @@ const COURIER_LOADS: &str = "
                AND t.estado IN ('pendiente', 'en-preparacion', 'en-camino')) AS open_tickets
     FROM users u
     WHERE u.role = 'flota' AND u.activo = 1 AND u.disponible = 1";
-
-pub(super) async fn seed_couriers_if_none(pool: &SqlitePool, couriers: &[NewCourier]) -> Result<usize, StoreError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'flota'")
-        .fetch_one(&mut *tx)
-        .await?;
-    if existing > 0 {
-        return Ok(0);
-    }
-    let now = ts(Utc::now());
-    for c in couriers {
-        sqlx::query("INSERT INTO users (email, nombre, telefono, role, created_at) VALUES ($1, $2, $3, 'flota', $4)")
-            .bind(&c.email)
-            .bind(&c.nombre)
-            .bind(&c.telefono)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(couriers.len())
-}
 
 pub(super) async fn intake_batch(
     pool: &SqlitePool,
