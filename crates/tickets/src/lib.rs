@@ -15,6 +15,7 @@ pub mod intake;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod users;
 
 pub use config::Settings;
 pub use startup::Application;

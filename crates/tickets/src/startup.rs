@@ -54,7 +54,7 @@ impl Application {
         let api_keys = Arc::new(settings.api_keys.clone());
         let (socket_layer, broadcaster) = events::socket_io(api_keys.clone());
         let (intake, writer) = Intake::start(store.clone(), Arc::new(LeastLoaded), broadcaster.clone());
-        let state = AppState { store: store.clone(), intake, api_keys, broadcaster };
+        let state = AppState { settings: Arc::new(settings.clone()), store: store.clone(), intake, api_keys, broadcaster };
         let router = http::router(state, socket_layer);
 
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))

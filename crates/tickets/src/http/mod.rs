@@ -19,6 +19,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::config::Settings;
 use crate::events::Broadcaster;
 use crate::intake::Intake;
 use crate::store::Store;
@@ -29,6 +30,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    pub settings: Arc<Settings>,
     pub store: Store,
     pub intake: Intake,
     pub api_keys: Arc<ApiKeys>,
