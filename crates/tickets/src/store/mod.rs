@@ -168,21 +168,70 @@ impl Store {
     }
 
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
-        let row = match self {
-            Store::Sqlite(pool) => sqlite::ticket(pool, id).await?,
-            Store::Postgres(pool) => postgres::ticket(pool, id).await?,
-        };
+        let row: Option<TicketRow> = on_pool!(self, |pool| {
+            sqlx::query_as(concat!(ticket_select!(), " WHERE t.id = $1")).bind(id).fetch_optional(pool).await?
+        });
         row.map(TicketRow::into_ticket).transpose()
     }
 
     /// Tickets newest first.
-    pub async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
-        let rows = match self {
-            Store::Sqlite(pool) => sqlite::tickets(pool, filter).await?,
-            Store::Postgres(pool) => postgres::tickets(pool, filter).await?,
+    pub async fn tickets(&self, f: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        let (courier_id, courier_name, unassigned) = match &f.repartidor {
+            None => (None, None, false),
+            Some(CourierFilter::Id(id)) => (Some(*id), None, false),
+            Some(CourierFilter::Nombre(name)) => (None, Some(name.to_lowercase()), false),
+            Some(CourierFilter::Unassigned) => (None, None, true),
         };
+        let pattern = f.q.as_deref().map(like_pattern);
+        let rows: Vec<TicketRow> = on_pool!(self, |pool| {
+            sqlx::query_as(concat!(
+                ticket_select!(),
+                " WHERE ($1 IS NULL OR t.estado = $1)
+                    AND ($2 IS NULL OR t.repartidor_id = $2)
+                    AND ($3 IS NULL OR lower(u.nombre) = $3)
+                    AND ($4 = FALSE OR t.repartidor_id IS NULL)
+                    AND ($5 IS NULL OR t.fecha_creacion >= $5)
+                    AND ($6 IS NULL OR t.fecha_creacion < $6)
+                    AND ($7 IS NULL OR lower(t.numero) LIKE $7 OR lower(t.cliente_nombre) LIKE $7
+                         OR lower(t.cliente_direccion) LIKE $7)
+                    AND ($8 IS NULL OR t.id < $8)
+                  ORDER BY t.id DESC LIMIT $9 OFFSET $10"
+            ))
+            .bind(f.estado.map(|e| e.as_str()))
+            .bind(courier_id)
+            .bind(&courier_name)
+            .bind(unassigned)
+            .bind(f.desde.map(Ts))
+            .bind(f.hasta.map(Ts))
+            .bind(&pattern)
+            .bind(f.before_id)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(pool)
+            .await?
+        });
         rows.into_iter().map(TicketRow::into_ticket).collect()
     }
+}
+
+/// Every column of a ticket plus its courier's name; portable SQL.
+macro_rules! ticket_select {
+    () => {
+        "SELECT t.id, t.numero, t.cliente_nombre, t.cliente_direccion, t.cliente_telefono, t.cliente_email,
+                CAST(t.productos AS TEXT) AS productos, t.total_centavos, t.metodo_pago, t.estado, t.prioridad,
+                t.indicaciones, t.tipo_cliente, t.repartidor_id, u.nombre AS repartidor, t.notas_repartidor,
+                t.motivo_cancelacion, t.version, t.fecha_creacion, t.fecha_asignacion, t.fecha_en_camino,
+                t.fecha_entrega, t.fecha_actualizacion
+         FROM tickets t LEFT JOIN users u ON u.id = t.repartidor_id"
+    };
+}
+pub(crate) use ticket_select;
+
+/// `%text%`, lower-cased, for free-text search. LIKE's own wildcards are
+/// dropped: free text has no use for them.
+fn like_pattern(q: &str) -> String {
+    let cleaned: String = q.to_lowercase().chars().filter(|c| *c != '%' && *c != '_').collect();
+    format!("%{cleaned}%")
 }
 
 /// The columns every ticket query selects, in both backends.

@@ -11,8 +11,8 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::{
-    CourierLoadRow, INSERT_CHUNK, StoreError, StoredTicketRow, TicketFilter, TicketRow, distinct_numeros,
-    event_payload, sqlite::courier_params, sqlite::like_pattern, stored_by_numero,
+    CourierLoadRow, INSERT_CHUNK, StoreError, StoredTicketRow,  distinct_numeros,
+    event_payload, stored_by_numero,
 };
 use crate::assign::{AssignmentStrategy, CourierLoad};
 use crate::intake::{BatchPlan, IntakeOutcome, IntakeRequest, new_ticket_event};
@@ -25,17 +25,6 @@ pub(super) async fn connect(url: &str) -> Result<PgPool, StoreError> {
         .acquire_timeout(Duration::from_secs(5))
         .connect(url)
         .await?)
-}
-
-macro_rules! ticket_select {
-    () => {
-        "SELECT t.id, t.numero, t.cliente_nombre, t.cliente_direccion, t.cliente_telefono, t.cliente_email,
-                t.productos::text AS productos, t.total_centavos, t.metodo_pago, t.estado, t.prioridad,
-                t.indicaciones, t.tipo_cliente, t.repartidor_id, u.nombre AS repartidor, t.notas_repartidor,
-                t.motivo_cancelacion, t.version, t.fecha_creacion, t.fecha_asignacion, t.fecha_en_camino,
-                t.fecha_entrega, t.fecha_actualizacion
-         FROM tickets t LEFT JOIN users u ON u.id = t.repartidor_id"
-    };
 }
 
 const COURIER_LOADS: &str = "
@@ -145,39 +134,4 @@ pub(super) async fn intake_batch(
     }
     tx.commit().await?;
     Ok(plan.outcomes(requests, &ids, &seqs, now))
-}
-
-pub(super) async fn ticket(pool: &PgPool, id: i64) -> Result<Option<TicketRow>, StoreError> {
-    Ok(sqlx::query_as(concat!(ticket_select!(), " WHERE t.id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
-}
-
-pub(super) async fn tickets(pool: &PgPool, f: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
-    let (courier_id, courier_name, unassigned) = courier_params(f.repartidor.as_ref());
-    Ok(sqlx::query_as(concat!(
-        ticket_select!(),
-        " WHERE ($1::text IS NULL OR t.estado = $1)
-            AND ($2::bigint IS NULL OR t.repartidor_id = $2)
-            AND ($3::text IS NULL OR lower(u.nombre) = lower($3))
-            AND (NOT $4 OR t.repartidor_id IS NULL)
-            AND ($5::timestamptz IS NULL OR t.fecha_creacion >= $5)
-            AND ($6::timestamptz IS NULL OR t.fecha_creacion < $6)
-            AND ($7::text IS NULL OR t.numero ILIKE $7 OR t.cliente_nombre ILIKE $7 OR t.cliente_direccion ILIKE $7)
-            AND ($8::bigint IS NULL OR t.id < $8)
-          ORDER BY t.id DESC LIMIT $9 OFFSET $10"
-    ))
-    .bind(f.estado.map(|e| e.as_str()))
-    .bind(courier_id)
-    .bind(courier_name)
-    .bind(unassigned)
-    .bind(f.desde)
-    .bind(f.hasta)
-    .bind(f.q.as_deref().map(like_pattern))
-    .bind(f.before_id)
-    .bind(f.limit)
-    .bind(f.offset)
-    .fetch_all(pool)
-    .await?)
 }

@@ -12,7 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::{
-    CourierFilter, CourierLoadRow, INSERT_CHUNK, StoreError, StoredTicketRow, TicketFilter, TicketRow,
+    CourierLoadRow, INSERT_CHUNK, StoreError, StoredTicketRow, 
     distinct_numeros, event_payload, stored_by_numero,
 };
 use crate::assign::{AssignmentStrategy, CourierLoad};
@@ -37,17 +37,6 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
         }
     }
     Ok(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
-}
-
-macro_rules! ticket_select {
-    () => {
-        "SELECT t.id, t.numero, t.cliente_nombre, t.cliente_direccion, t.cliente_telefono, t.cliente_email,
-                t.productos, t.total_centavos, t.metodo_pago, t.estado, t.prioridad, t.indicaciones,
-                t.tipo_cliente, t.repartidor_id, u.nombre AS repartidor, t.notas_repartidor,
-                t.motivo_cancelacion, t.version, t.fecha_creacion, t.fecha_asignacion, t.fecha_en_camino,
-                t.fecha_entrega, t.fecha_actualizacion
-         FROM tickets t LEFT JOIN users u ON u.id = t.repartidor_id"
-    };
 }
 
 const COURIER_LOADS: &str = "
@@ -160,56 +149,4 @@ pub(super) async fn intake_batch(
     }
     tx.commit().await?;
     Ok(plan.outcomes(requests, &ids, &seqs, now))
-}
-
-pub(super) async fn ticket(pool: &SqlitePool, id: i64) -> Result<Option<TicketRow>, StoreError> {
-    Ok(sqlx::query_as(concat!(ticket_select!(), " WHERE t.id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
-}
-
-pub(super) async fn tickets(pool: &SqlitePool, f: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
-    let (courier_id, courier_name, unassigned) = courier_params(f.repartidor.as_ref());
-    Ok(sqlx::query_as(concat!(
-        ticket_select!(),
-        " WHERE ($1 IS NULL OR t.estado = $1)
-            AND ($2 IS NULL OR t.repartidor_id = $2)
-            AND ($3 IS NULL OR u.nombre = $3 COLLATE NOCASE)
-            AND ($4 = 0 OR t.repartidor_id IS NULL)
-            AND ($5 IS NULL OR t.fecha_creacion >= $5)
-            AND ($6 IS NULL OR t.fecha_creacion < $6)
-            AND ($7 IS NULL OR t.numero LIKE $7 OR t.cliente_nombre LIKE $7 OR t.cliente_direccion LIKE $7)
-            AND ($8 IS NULL OR t.id < $8)
-          ORDER BY t.id DESC LIMIT $9 OFFSET $10"
-    ))
-    .bind(f.estado.map(|e| e.as_str()))
-    .bind(courier_id)
-    .bind(courier_name)
-    .bind(unassigned)
-    .bind(f.desde.map(ts))
-    .bind(f.hasta.map(ts))
-    .bind(f.q.as_deref().map(like_pattern))
-    .bind(f.before_id)
-    .bind(f.limit)
-    .bind(f.offset)
-    .fetch_all(pool)
-    .await?)
-}
-
-/// `(id, name, unassigned-only)` query parameters for a courier filter.
-pub(super) fn courier_params(filter: Option<&CourierFilter>) -> (Option<i64>, Option<String>, bool) {
-    match filter {
-        None => (None, None, false),
-        Some(CourierFilter::Id(id)) => (Some(*id), None, false),
-        Some(CourierFilter::Nombre(name)) => (None, Some(name.clone()), false),
-        Some(CourierFilter::Unassigned) => (None, None, true),
-    }
-}
-
-/// `%text%` with LIKE's wildcards escaped... by dropping them: free-text
-/// search has no use for them.
-pub(super) fn like_pattern(q: &str) -> String {
-    let cleaned: String = q.chars().filter(|c| *c != '%' && *c != '_').collect();
-    format!("%{cleaned}%")
 }
