@@ -9,6 +9,7 @@ use belgrano_shared::FieldError;
 use serde_json::json;
 
 use crate::intake::IntakeError;
+use crate::lifecycle::ChangeError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,10 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("el pedido {numero} ya existe con otros datos; no se modificó nada")]
     IdempotencyConflict { numero: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("servicio no disponible")]
     Unavailable(#[source] anyhow::Error),
     #[error("error interno")]
@@ -42,6 +47,20 @@ impl From<StoreError> for ApiError {
 impl From<IntakeError> for ApiError {
     fn from(e: IntakeError) -> Self {
         ApiError::Unavailable(e.into())
+    }
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::NotFound => ApiError::NotFound("ticket no encontrado"),
+            ChangeError::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
+            ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => ApiError::Conflict(e.to_string()),
+            ChangeError::UnknownCourier => ApiError::Validation(FieldError::new("repartidor_id", e.to_string())),
+            ChangeError::MotivoRequerido => ApiError::Validation(FieldError::new("motivo", e.to_string())),
+            ChangeError::NothingToChange => ApiError::Validation(FieldError::new("estado", e.to_string())),
+            ChangeError::Store(e) => e.into(),
+        }
     }
 }
 
@@ -66,6 +85,8 @@ impl IntoResponse for ApiError {
             }
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({"exito": false, "error": self.to_string(), "campo": "body"})),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, json!({"exito": false, "error": self.to_string()})),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, json!({"exito": false, "error": self.to_string()})),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, json!({"exito": false, "error": self.to_string(), "campo": "estado"})),
             ApiError::IdempotencyConflict { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, json!({"exito": false, "error": self.to_string(), "campo": "numero"}))
             }

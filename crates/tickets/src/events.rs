@@ -9,7 +9,12 @@
 use std::sync::Arc;
 
 use belgrano_shared::api_key::ApiKeys;
-use belgrano_shared::events::{NUEVO_TICKET, NuevoTicketEvent};
+use belgrano_shared::events::{NuevoTicketEvent, Sincronizacion, NUEVO_TICKET, SINCRONIZAR, TICKET_ELIMINADO};
+use serde::Deserialize;
+use socketioxide::extract::AckSender;
+
+use crate::lifecycle::RecordedEvent;
+use crate::store::Store;
 use belgrano_shared::API_KEY_HEADER;
 use serde_json::Value;
 use socketioxide::extract::{SocketRef, State, TryData};
@@ -20,16 +25,37 @@ use socketioxide::SocketIo;
 /// The room every dispatcher-level client joins: it receives all events.
 pub const DISPATCH_ROOM: &str = "despacho";
 
+/// The room of one courier: only their tickets' events.
+pub fn courier_room(courier_id: i64) -> String {
+    format!("repartidor:{courier_id}")
+}
+
+/// Most events one catch-up answer carries; the client asks again for more.
+pub const CATCH_UP_LIMIT: i64 = 500;
+
 /// Who a connected socket is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SocketIdentity {
     /// Another service (or a script) holding the API key: sees everything.
     Service,
+    Dispatcher { user_id: i64 },
+    Courier { user_id: i64 },
+}
+
+impl SocketIdentity {
+    /// Whose events this socket may see: `None` means everyone's.
+    fn courier_scope(&self) -> Option<i64> {
+        match self {
+            SocketIdentity::Courier { user_id } => Some(*user_id),
+            SocketIdentity::Service | SocketIdentity::Dispatcher { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone)]
 struct SocketAuth {
     api_keys: Arc<ApiKeys>,
+    store: Store,
 }
 
 #[derive(Debug)]
@@ -49,9 +75,41 @@ pub struct Broadcaster {
 
 impl Broadcaster {
     pub async fn nuevo_ticket(&self, event: &NuevoTicketEvent) {
-        if let Err(error) = self.io.to(DISPATCH_ROOM).emit(NUEVO_TICKET, event).await {
-            tracing::warn!(%error, ticket_id = event.ticket_id, "could not broadcast nuevo_ticket");
+        self.emit(NUEVO_TICKET, event, event.repartidor_id, None, event.ticket_id).await;
+    }
+
+    /// Broadcasts an event a lifecycle change recorded: to the dispatchers,
+    /// to the ticket's courier, and to the courier who had it before.
+    pub async fn recorded(&self, event: &RecordedEvent) {
+        match event {
+            RecordedEvent::Card { kind, event } => {
+                self.emit(kind, event, event.repartidor_id, event.anterior_repartidor_id, event.ticket_id).await
+            }
+            RecordedEvent::Deleted(event) => {
+                self.emit(TICKET_ELIMINADO, event, event.repartidor_id, None, event.ticket_id).await
+            }
         }
+    }
+
+    async fn emit<T: serde::Serialize + ?Sized>(
+        &self,
+        kind: &str,
+        payload: &T,
+        courier: Option<i64>,
+        previous_courier: Option<i64>,
+        ticket_id: i64,
+    ) {
+        let mut rooms = vec![DISPATCH_ROOM.to_owned()];
+        rooms.extend(courier.map(courier_room));
+        rooms.extend(previous_courier.filter(|p| Some(*p) != courier).map(courier_room));
+        if let Err(error) = self.io.to(rooms).emit(kind, payload).await {
+            tracing::warn!(%error, ticket_id, "could not broadcast {kind}");
+        }
+    }
+
+    /// Disconnects every client (at shutdown).
+    pub async fn close(&self) {
+        self.io.close().await;
     }
 
     /// How many sockets are connected (for health and metrics).
@@ -62,8 +120,8 @@ impl Broadcaster {
 
 /// Builds the Socket.IO layer for the router and the broadcaster for the
 /// domain.
-pub fn socket_io(api_keys: Arc<ApiKeys>) -> (SocketIoLayer, Broadcaster) {
-    let (layer, io) = SocketIo::builder().with_state(SocketAuth { api_keys }).build_layer();
+pub fn socket_io(api_keys: Arc<ApiKeys>, store: Store) -> (SocketIoLayer, Broadcaster) {
+    let (layer, io) = SocketIo::builder().with_state(SocketAuth { api_keys, store }).build_layer();
     io.ns("/", on_connect.with(authenticate));
     (layer, Broadcaster { io })
 }
@@ -96,6 +154,41 @@ async fn authenticate(
 }
 
 async fn on_connect(socket: SocketRef) {
-    socket.join(DISPATCH_ROOM);
-    tracing::debug!(socket = %socket.id, "Socket.IO client connected");
+    let Some(identity) = socket.extensions.get::<SocketIdentity>() else {
+        socket.disconnect().ok();
+        return;
+    };
+    match identity.courier_scope() {
+        None => socket.join(DISPATCH_ROOM),
+        Some(courier) => socket.join(courier_room(courier)),
+    }
+    socket.on(SINCRONIZAR, on_sync);
+    tracing::debug!(socket = %socket.id, ?identity, "Socket.IO client connected");
+}
+
+#[derive(Debug, Deserialize)]
+struct SyncRequest {
+    #[serde(default)]
+    desde_seq: i64,
+}
+
+/// Catch-up: a client that reconnects sends the last `seq` it saw and gets
+/// every event after it that it may see (socketioxide keeps no buffer).
+async fn on_sync(socket: SocketRef, State(auth): State<SocketAuth>, TryData(request): TryData<SyncRequest>, ack: AckSender) {
+    let Some(identity) = socket.extensions.get::<SocketIdentity>() else { return };
+    let desde = request.map(|r| r.desde_seq).unwrap_or(0).max(0);
+    let answer = match auth.store.events_after(desde, identity.courier_scope(), CATCH_UP_LIMIT).await {
+        Ok(eventos) => {
+            let completo = (eventos.len() as i64) < CATCH_UP_LIMIT;
+            let ultimo_seq = eventos.last().map(|e| e.seq).unwrap_or(desde);
+            serde_json::to_value(Sincronizacion { eventos, ultimo_seq, completo }).expect("serialises")
+        }
+        Err(error) => {
+            tracing::error!(%error, "catch-up failed");
+            serde_json::json!({"error": "no se pudo sincronizar; reintente"})
+        }
+    };
+    if let Err(error) = ack.send(&answer) {
+        tracing::debug!(%error, "catch-up answer not sent");
+    }
 }

@@ -12,6 +12,8 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod intake;
+pub mod lifecycle;
+pub mod notify;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -7,7 +7,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::assign::LeastLoaded;
+use tokio::sync::{watch, Notify};
+
+use crate::assign::{AssignmentStrategy, LeastLoaded};
+use crate::events::Broadcaster;
+use crate::lifecycle::Lifecycle;
+use crate::notify::NotifyWorker;
 use crate::config::Settings;
 use crate::events;
 use crate::http::{self, AppState};
@@ -19,7 +24,10 @@ pub struct Application {
     port: u16,
     router: axum::Router,
     store: Store,
+    broadcaster: Broadcaster,
     writer: tokio::task::JoinHandle<()>,
+    notifier: tokio::task::JoinHandle<()>,
+    stop_workers: watch::Sender<bool>,
 }
 
 /// The five demo couriers of a development database.
@@ -52,16 +60,31 @@ impl Application {
         }
 
         let api_keys = Arc::new(settings.api_keys.clone());
-        let (socket_layer, broadcaster) = events::socket_io(api_keys.clone());
-        let (intake, writer) = Intake::start(store.clone(), Arc::new(LeastLoaded), broadcaster.clone());
-        let state = AppState { settings: Arc::new(settings.clone()), store: store.clone(), intake, api_keys, broadcaster };
+        let (socket_layer, broadcaster) = events::socket_io(api_keys.clone(), store.clone());
+        let strategy: Arc<dyn AssignmentStrategy> = Arc::new(LeastLoaded);
+        let (intake, writer) = Intake::start(store.clone(), strategy.clone(), broadcaster.clone());
+        let notify_wake = Arc::new(Notify::new());
+        let lifecycle = Lifecycle::new(store.clone(), strategy, broadcaster.clone(), notify_wake.clone());
+        let (stop_workers, workers_stopped) = watch::channel(false);
+        let notifier = tokio::spawn(
+            NotifyWorker::new(store.clone(), &settings.ahorro_url, settings.api_keys.outgoing(), notify_wake)
+                .run(workers_stopped),
+        );
+        let state = AppState {
+            settings: Arc::new(settings.clone()),
+            store: store.clone(),
+            intake,
+            lifecycle,
+            api_keys,
+            broadcaster: broadcaster.clone(),
+        };
         let router = http::router(state, socket_layer);
 
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .await
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, port, router, store, writer })
+        Ok(Self { listener, port, router, store, broadcaster, writer, notifier, stop_workers })
     }
 
     pub fn port(&self) -> u16 {
@@ -74,14 +97,18 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then stops accepting, finishes
-    /// requests in flight, lets the intake writer drain and closes the
-    /// database.
+    /// requests in flight, lets the intake writer drain, lets the notify
+    /// worker finish its delivery in flight (unfinished rows stay in the
+    /// outbox), closes the sockets and the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(port = self.port, backend = self.store.backend(), "Belgrano Tickets escuchando en el puerto {}", self.port);
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
         // The router (and with it every intake handle) is gone: the writer
         // finishes its queue and stops.
         let _ = self.writer.await;
+        let _ = self.stop_workers.send(true);
+        let _ = self.notifier.await;
+        self.broadcaster.close().await;
         self.store.close().await;
         tracing::info!("Belgrano Tickets detenido");
         Ok(())

@@ -13,6 +13,13 @@ use crate::error::ApiError;
 /// Proof that the request carried a valid `X-API-Key`.
 pub struct ServiceAuth;
 
+impl ServiceAuth {
+    /// Changes made with the API key are the system's.
+    pub fn actor(&self) -> crate::users::Actor {
+        crate::users::Actor::Service
+    }
+}
+
 impl FromRequestParts<AppState> for ServiceAuth {
     type Rejection = ApiError;
 

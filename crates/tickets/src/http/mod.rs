@@ -4,6 +4,7 @@
 mod extract;
 mod health;
 mod intake;
+mod notifications;
 mod tickets;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Settings;
 use crate::events::Broadcaster;
 use crate::intake::Intake;
+use crate::lifecycle::Lifecycle;
 use crate::store::Store;
 
 /// Largest accepted request body.
@@ -33,6 +35,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub intake: Intake,
+    pub lifecycle: Lifecycle,
     pub api_keys: Arc<ApiKeys>,
     pub broadcaster: Broadcaster,
 }
@@ -46,7 +49,10 @@ pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
         .route("/api/tickets", post(intake::create_ticket).get(tickets::list))
         // The old clients' alias: same behaviour.
         .route("/api/tickets/recibir", post(intake::create_ticket))
-        .route("/api/tickets/{id}", get(tickets::show))
+        .route("/api/tickets/{id}", get(tickets::show).patch(tickets::update).delete(tickets::delete))
+        .route("/api/tickets/{id}/historial", get(tickets::history))
+        .route("/api/notificaciones/fallidas", get(notifications::failed))
+        .route("/api/notificaciones/{id}/reintentar", post(notifications::retry))
         .with_state(state)
         .layer(socket_layer)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -10,7 +10,8 @@ use belgrano_shared::{Estado, FieldError};
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
-use super::extract::ServiceAuth;
+use super::extract::{JsonBody, ServiceAuth};
+use crate::lifecycle::{CourierChoice, TicketChange};
 use super::AppState;
 use crate::error::ApiError;
 use crate::store::{CourierFilter, TicketFilter};
@@ -89,4 +90,84 @@ fn parse_filter(params: &HashMap<String, String>) -> Result<TicketFilter, FieldE
         offset: int("offset", 0, 1_000_000)?.unwrap_or(0),
         before_id: int("cursor", 1, i64::MAX)?,
     })
+}
+
+/// `PATCH /api/tickets/{id}`: `{"estado": ...}` and/or `{"repartidor_id": n | null}`,
+/// with `motivo` (to cancel) and `nota` (on delivery). The same rules as the
+/// pages: invalid transitions answer 409.
+pub async fn update(
+    State(state): State<AppState>,
+    auth: ServiceAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Ticket>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
+    let change = parse_change(&body)?;
+    let ticket = state.lifecycle.change(id, &change, &auth.actor()).await?;
+    Ok(Json(ticket))
+}
+
+/// `DELETE /api/tickets/{id}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: ServiceAuth,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
+    state.lifecycle.delete(id, &auth.actor()).await?;
+    Ok(Json(serde_json::json!({"exito": true, "ticket_id": id})))
+}
+
+#[derive(Serialize)]
+pub struct HistoryLine {
+    pub seq: i64,
+    pub evento: String,
+    pub quien: String,
+    pub detalle: String,
+    #[serde(with = "belgrano_shared::ticket::fecha")]
+    pub fecha: chrono::DateTime<Utc>,
+}
+
+/// `GET /api/tickets/{id}/historial`: every change, oldest first.
+pub async fn history(
+    State(state): State<AppState>,
+    _auth: ServiceAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HistoryLine>>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
+    let entries = state.store.history(id).await?;
+    if entries.is_empty() {
+        return Err(ApiError::NotFound("ticket no encontrado"));
+    }
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| HistoryLine { seq: e.seq, evento: e.kind, quien: e.actor, detalle: e.detail, fecha: e.at })
+            .collect(),
+    ))
+}
+
+/// Reads a change request, naming the field at fault.
+fn parse_change(body: &serde_json::Value) -> Result<TicketChange, FieldError> {
+    let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
+    let text = |key: &str| -> Result<Option<String>, FieldError> {
+        match obj.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.chars().count() <= 500 => Ok(Some(s.trim().to_owned())),
+            Some(serde_json::Value::String(_)) => Err(FieldError::new(key, "no puede superar 500 caracteres")),
+            Some(_) => Err(FieldError::new(key, "debe ser un texto")),
+        }
+    };
+    let estado = text("estado")?.map(|e| e.parse::<Estado>()).transpose().map_err(|e| FieldError::new("estado", e))?;
+    let repartidor = match obj.get("repartidor_id") {
+        None => None,
+        Some(serde_json::Value::Null) => Some(CourierChoice::Unassign),
+        Some(v) => Some(CourierChoice::Assign(
+            v.as_i64().filter(|id| *id > 0).ok_or_else(|| FieldError::new("repartidor_id", "debe ser un id de repartidor o null"))?,
+        )),
+    };
+    if estado.is_none() && repartidor.is_none() {
+        return Err(FieldError::new("estado", "indique 'estado' y/o 'repartidor_id'"));
+    }
+    Ok(TicketChange { estado, repartidor, motivo: text("motivo")?, nota: text("nota")? })
 }

@@ -5,10 +5,13 @@
 //! two differ in locking, timestamps and JSON. Rows decode into the shared
 //! row types below, so the rest of the service never sees a backend.
 
+mod lifecycle;
 mod postgres;
 mod sqlite;
 pub mod ts;
 pub(crate) mod write;
+
+pub use lifecycle::{HistoryEntry, OutboxItem};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -355,6 +358,17 @@ fn distinct_numeros(requests: &[IntakeRequest]) -> Vec<&str> {
     numeros.sort_unstable();
     numeros.dedup();
     numeros
+}
+
+/// Who the history says created a ticket.
+const INTAKE_ACTOR: &str = "sistema (API)";
+
+/// The history line of a new ticket.
+fn intake_detail(courier: Option<&(i64, String)>) -> String {
+    match courier {
+        Some((_, nombre)) => format!("Pedido recibido; asignado a {nombre}"),
+        None => "Pedido recibido; sin repartidor disponible".to_owned(),
+    }
 }
 
 /// The `nuevo_ticket` payloads to record, without their `seq` (the events

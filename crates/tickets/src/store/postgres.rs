@@ -12,7 +12,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::{
     CourierLoadRow, INSERT_CHUNK, StoreError, StoredTicketRow,  distinct_numeros,
-    event_payload, stored_by_numero,
+    event_payload, intake_detail, INTAKE_ACTOR, stored_by_numero,
 };
 use crate::assign::{AssignmentStrategy, CourierLoad};
 use crate::intake::{BatchPlan, IntakeOutcome, IntakeRequest, new_ticket_event};
@@ -105,7 +105,7 @@ pub(super) async fn intake_batch(
         }
 
         let mut events = QueryBuilder::<Postgres>::new(
-            "INSERT INTO events (kind, ticket_id, repartidor_id, payload, created_at) ",
+            "INSERT INTO events (kind, ticket_id, repartidor_id, payload, actor, detail, created_at) ",
         );
         events.push_values(chunk.iter().enumerate(), |mut row, (i, new)| {
             let id = ids[offset + i];
@@ -115,6 +115,8 @@ pub(super) async fn intake_batch(
                 .push_bind(new.courier.as_ref().map(|(id, _)| *id))
                 .push_bind(event_payload(&event))
                 .push_unseparated("::jsonb")
+                .push_bind(INTAKE_ACTOR)
+                .push_bind(intake_detail(new.courier.as_ref()))
                 .push_bind(now);
         });
         events.push(" RETURNING seq, ticket_id");
