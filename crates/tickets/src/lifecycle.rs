@@ -142,42 +142,42 @@ pub fn plan_change(
     }
 
     if let Some(to) = change.estado {
-        if to != current.estado {
-            if !current.estado.can_become(to) {
-                let hint = match current.estado.next() {
+        if !current.estado.can_become(to) {
+            let hint = if to == current.estado {
+                "ya está en ese estado".to_owned()
+            } else {
+                match current.estado.next() {
                     Some(next) => format!("el siguiente paso es '{next}' (o 'cancelado')"),
                     None => "es un estado final".to_owned(),
-                };
-                return Err(ChangeError::InvalidTransition { from: current.estado, to, hint });
-            }
-            let motivo = change.motivo.as_deref().map(str::trim).filter(|m| !m.is_empty());
-            let mut detail = format!("Estado: {} → {}", current.estado.label(), to.label());
-            match to {
-                Estado::EnCamino => plan.fecha_en_camino = Some(now),
-                Estado::Entregado => {
-                    plan.fecha_entrega = Some(now);
-                    if let Some(nota) = change.nota.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                        plan.notas_repartidor = Some(nota.to_owned());
-                        detail.push_str(&format!(" (nota: {nota})"));
-                    }
                 }
-                Estado::Cancelado => {
-                    // People must say why; the API may cancel without a reason.
-                    let motivo = match (motivo, actor) {
-                        (Some(m), _) => m.to_owned(),
-                        (None, Actor::Service) => "cancelado por API".to_owned(),
-                        (None, _) => return Err(ChangeError::MotivoRequerido),
-                    };
-                    detail.push_str(&format!(" (motivo: {motivo})"));
-                    plan.motivo_cancelacion = Some(motivo);
-                }
-                Estado::Pendiente | Estado::EnPreparacion => {}
-            }
-            plan.estado = to;
-            plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
-        } else if change.repartidor.is_none() {
-            return Err(ChangeError::NothingToChange);
+            };
+            return Err(ChangeError::InvalidTransition { from: current.estado, to, hint });
         }
+        let motivo = change.motivo.as_deref().map(str::trim).filter(|m| !m.is_empty());
+        let mut detail = format!("Estado: {} → {}", current.estado.label(), to.label());
+        match to {
+            Estado::EnCamino => plan.fecha_en_camino = Some(now),
+            Estado::Entregado => {
+                plan.fecha_entrega = Some(now);
+                if let Some(nota) = change.nota.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                    plan.notas_repartidor = Some(nota.to_owned());
+                    detail.push_str(&format!(" (nota: {nota})"));
+                }
+            }
+            Estado::Cancelado => {
+                // People must say why; the API may cancel without a reason.
+                let motivo = match (motivo, actor) {
+                    (Some(m), _) => m.to_owned(),
+                    (None, Actor::Service) => "cancelado por API".to_owned(),
+                    (None, _) => return Err(ChangeError::MotivoRequerido),
+                };
+                detail.push_str(&format!(" (motivo: {motivo})"));
+                plan.motivo_cancelacion = Some(motivo);
+            }
+            Estado::Pendiente | Estado::EnPreparacion => {}
+        }
+        plan.estado = to;
+        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
     }
     if plan.events.is_empty() {
         return Err(ChangeError::NothingToChange);

@@ -181,3 +181,26 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+impl TestApp {
+    /// `PATCH /api/tickets/{id}` with the API key.
+    pub async fn patch_ticket(&self, id: &Value, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .patch(format!("{}/api/tickets/{id}", self.address))
+            .header("X-API-Key", API_KEY)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates a ticket and returns its id.
+    pub async fn create(&self, numero: &str) -> Value {
+        let (status, body) = self.post_ticket(&order(numero)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["ticket_id"].clone()
+    }
+}

@@ -71,3 +71,56 @@ on_both_backends!(anonymous_clients_are_refused_and_hear_nothing, |db: TestDb| a
     }
     app.stop().await;
 });
+
+/// Sends `sincronizar` with the last seq seen and returns the answer.
+async fn catch_up(client: &mut SocketClient, after: i64) -> serde_json::Value {
+    client.emit_with_ack("sincronizar", json!({"desde_seq": after}), WAIT).await.expect("catch-up answered")
+}
+
+on_both_backends!(a_board_that_reconnects_catches_up_on_what_it_missed, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await else {
+        panic!("board connects")
+    };
+    app.post_ticket(&order("PED-SEEN-1")).await;
+    let (_, seen) = board.next_event(WAIT).await.unwrap();
+    let last_seen = seen["seq"].as_i64().unwrap();
+
+    // The board drops; meanwhile tickets are created and one changes.
+    drop(board);
+    let mut missed = Vec::new();
+    for n in 1..=3 {
+        let (_, created) = app.post_ticket(&order(&format!("PED-MISSED-{n}"))).await;
+        missed.push(created["ticket_id"].clone());
+    }
+    app.patch_ticket(&missed[0], &json!({"estado": "en-preparacion"})).await;
+
+    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await else {
+        panic!("board reconnects")
+    };
+    let answer = catch_up(&mut board, last_seen).await;
+    assert_eq!(answer["completo"], true);
+    let events = answer["eventos"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e["evento"].as_str().unwrap(), e["datos"]["numero"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("nuevo_ticket", "PED-MISSED-1"),
+            ("nuevo_ticket", "PED-MISSED-2"),
+            ("nuevo_ticket", "PED-MISSED-3"),
+            ("ticket_actualizado", "PED-MISSED-1"),
+        ]
+    );
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order: {seqs:?}");
+    assert!(seqs[0] > last_seen);
+    assert_eq!(events[0]["datos"]["seq"], events[0]["seq"]);
+    assert_eq!(answer["ultimo_seq"], *seqs.last().unwrap());
+    // Nothing new after the last one.
+    let answer = catch_up(&mut board, *seqs.last().unwrap()).await;
+    assert!(answer["eventos"].as_array().unwrap().is_empty());
+    app.stop().await;
+});

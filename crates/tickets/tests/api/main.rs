@@ -8,5 +8,6 @@ mod assignment;
 mod health;
 mod idempotency;
 mod intake;
+mod lifecycle;
 mod live;
 mod reading;

@@ -84,6 +84,22 @@ impl SocketClient {
         }
     }
 
+    /// Emits `event` with `data` and waits for the server's acknowledgement.
+    /// Events that arrive meanwhile are dropped.
+    pub async fn emit_with_ack(&mut self, event: &str, data: Value, wait: Duration) -> Option<Value> {
+        let id = 1;
+        let packet = format!("42{id}{}", serde_json::json!([event, data]));
+        self.ws.send(Message::text(packet)).await.ok()?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let text = tokio::time::timeout_at(deadline, self.next_text()).await.ok()??;
+            if let Some(ack) = text.strip_prefix(&format!("43{id}")) {
+                let mut parts: Vec<Value> = serde_json::from_str(ack).unwrap();
+                return Some(parts.remove(0));
+            }
+        }
+    }
+
     /// Events until `wait` passes with nothing new.
     pub async fn drain(&mut self, wait: Duration) -> Vec<(String, Value)> {
         let mut events = Vec::new();
