@@ -7,6 +7,7 @@
 //! (Socket.IO `nuevo_ticket` to authenticated clients).
 
 pub mod assign;
+pub mod charts;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -14,6 +15,7 @@ pub mod http;
 pub mod intake;
 pub mod lifecycle;
 pub mod notify;
+pub mod reports;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -499,3 +499,34 @@ mod sqlite_ops {
 mod postgres_ops {
     lifecycle_ops!(sqlx::Postgres, sqlx::PgPool);
 }
+
+impl Store {
+    /// The tickets created in `[desde, hasta)`, as much as reports need.
+    pub async fn report_tickets(
+        &self,
+        desde: chrono::DateTime<chrono::Utc>,
+        hasta: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::reports::ReportTicket>, StoreError> {
+        let rows: Vec<(String, Option<String>, Ts, Option<Ts>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT t.estado, u.nombre, t.fecha_creacion, t.fecha_entrega
+                   FROM tickets t LEFT JOIN users u ON u.id = t.repartidor_id
+                  WHERE t.fecha_creacion >= $1 AND t.fecha_creacion < $2",
+            )
+            .bind(Ts(desde))
+            .bind(Ts(hasta))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(estado, repartidor, creacion, entrega)| {
+                Ok(crate::reports::ReportTicket {
+                    estado: estado.parse().map_err(StoreError::Corrupt)?,
+                    repartidor,
+                    fecha_creacion: creacion.0,
+                    fecha_entrega: entrega.map(|t| t.0),
+                })
+            })
+            .collect()
+    }
+}
