@@ -6,6 +6,7 @@ mod health;
 mod intake;
 mod notifications;
 mod tickets;
+pub mod views;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -530,3 +530,37 @@ impl Store {
             .collect()
     }
 }
+
+/// A courier as menus list them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct CourierOption {
+    pub id: i64,
+    pub nombre: String,
+    pub disponible: bool,
+}
+
+impl Store {
+    /// Active couriers, for assignment menus.
+    pub async fn courier_options(&self) -> Result<Vec<CourierOption>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, nombre, disponible FROM users WHERE role = 'flota' AND activo = TRUE ORDER BY nombre")
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// A courier's open tickets, the most urgent first, then the oldest.
+    pub async fn open_tickets_of(&self, courier_id: i64) -> Result<Vec<Ticket>, StoreError> {
+        let rows: Vec<TicketRow> = on_pool!(self, |pool| {
+            sqlx::query_as(concat!(
+                crate::store::ticket_select!(),
+                " WHERE t.repartidor_id = $1 AND t.estado IN ('pendiente', 'en-preparacion', 'en-camino')
+                  ORDER BY CASE t.prioridad WHEN 'alta' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END, t.id"
+            ))
+            .bind(courier_id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(TicketRow::into_ticket).collect()
+    }
+}

@@ -5,13 +5,14 @@
 //! two differ in locking, timestamps and JSON. Rows decode into the shared
 //! row types below, so the rest of the service never sees a backend.
 
+mod intake;
 mod lifecycle;
 mod postgres;
 mod sqlite;
 pub mod ts;
 pub(crate) mod write;
 
-pub use lifecycle::{HistoryEntry, OutboxItem};
+pub use lifecycle::{CourierOption, HistoryEntry, OutboxItem};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,10 +23,10 @@ use belgrano_shared::Centavos;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, SqlitePool};
 
-use crate::assign::{AssignmentStrategy, CourierLoad};
+use crate::assign::CourierLoad;
 use ts::Ts;
 use write::{on_pool, WritePool};
-use crate::intake::{IntakeOutcome, IntakeRequest, StoredTicket};
+use crate::intake::StoredTicket;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -156,18 +157,6 @@ impl Store {
             tx.commit().await?;
             Ok(couriers.len())
         })
-    }
-
-    /// Handles one intake batch in one transaction; see [`crate::intake`].
-    pub async fn intake_batch(
-        &self,
-        requests: &[IntakeRequest],
-        strategy: &dyn AssignmentStrategy,
-    ) -> Result<Vec<IntakeOutcome>, StoreError> {
-        match self {
-            Store::Sqlite(pool) => sqlite::intake_batch(pool, requests, strategy).await,
-            Store::Postgres(pool) => postgres::intake_batch(pool, requests, strategy).await,
-        }
     }
 
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
@@ -347,36 +336,4 @@ impl From<CourierLoadRow> for CourierLoad {
     fn from(r: CourierLoadRow) -> Self {
         CourierLoad { id: r.id, nombre: r.nombre, open_tickets: r.open_tickets, last_assigned_at: r.last_assigned_at }
     }
-}
-
-/// Rows per multi-row INSERT: few statements, far below parameter limits.
-const INSERT_CHUNK: usize = 64;
-
-/// The distinct numeros of a batch, for the lookup of stored tickets.
-fn distinct_numeros(requests: &[IntakeRequest]) -> Vec<&str> {
-    let mut numeros: Vec<&str> = requests.iter().map(|r| r.ticket.numero.as_str()).collect();
-    numeros.sort_unstable();
-    numeros.dedup();
-    numeros
-}
-
-/// Who the history says created a ticket.
-const INTAKE_ACTOR: &str = "sistema (API)";
-
-/// The history line of a new ticket.
-fn intake_detail(courier: Option<&(i64, String)>) -> String {
-    match courier {
-        Some((_, nombre)) => format!("Pedido recibido; asignado a {nombre}"),
-        None => "Pedido recibido; sin repartidor disponible".to_owned(),
-    }
-}
-
-/// The `nuevo_ticket` payloads to record, without their `seq` (the events
-/// table assigns it).
-fn event_payload(event: &belgrano_shared::events::NuevoTicketEvent) -> String {
-    let mut value = serde_json::to_value(event).expect("events serialise");
-    if let Some(obj) = value.as_object_mut() {
-        obj.remove("seq");
-    }
-    value.to_string()
 }
