@@ -13,11 +13,13 @@
 //! - [`api_key`]: the shared `X-API-Key`, compared in constant time.
 //! - [`retry`]: the delivery retry policy both outboxes follow.
 //! - [`money`]: pesos as integer centavos, so totals add up exactly.
+//! - [`observability`]: Prometheus metrics (`/metrics`) for both services.
 
 pub mod api_key;
 pub mod estado;
 pub mod events;
 pub mod money;
+pub mod observability;
 pub mod retry;
 pub mod ticket;
 pub mod validation;

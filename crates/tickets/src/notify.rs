@@ -89,6 +89,12 @@ impl NotifyWorker {
             Err(_) => (Outcome::Retry, "Ahorro no responde (conexión)".to_owned()),
         };
         let attempts = item.attempts as u32 + 1;
+        let outcome_label = match outcome {
+            Outcome::Delivered => "delivered",
+            Outcome::Retry => "retry",
+            Outcome::Permanent => "failed",
+        };
+        metrics::counter!("outbox_delivery_attempts_total", "service" => "tickets", "outcome" => outcome_label).increment(1);
         let result = match outcome {
             Outcome::Delivered => {
                 tracing::info!(numero = %item.numero, version = item.version, "estado del ticket enviado a Ahorro");

@@ -51,6 +51,8 @@ impl Application {
                  Sólo sirve para desarrollo; en producción el servicio no arranca así."
             );
         }
+        // Install the metrics recorder before anything records.
+        belgrano_shared::observability::prometheus();
         let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
         if settings.seed_demo_data {
             let created = store.seed_couriers_if_none(&demo_couriers()).await?;

@@ -4,6 +4,7 @@
 mod extract;
 mod health;
 mod intake;
+mod metrics;
 mod notifications;
 mod tickets;
 pub mod views;
@@ -52,8 +53,12 @@ pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
         .route("/api/tickets/recibir", post(intake::create_ticket))
         .route("/api/tickets/{id}", get(tickets::show).patch(tickets::update).delete(tickets::delete))
         .route("/api/tickets/{id}/historial", get(tickets::history))
+        .route("/metrics", get(metrics::render))
         .route("/api/notificaciones/fallidas", get(notifications::failed))
         .route("/api/notificaciones/{id}/reintentar", post(notifications::retry))
+        .route_layer(axum::middleware::from_fn(|request, next| {
+            belgrano_shared::observability::track_requests("tickets", request, next)
+        }))
         .with_state(state)
         .layer(socket_layer)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -564,3 +564,16 @@ impl Store {
         rows.into_iter().map(TicketRow::into_ticket).collect()
     }
 }
+
+impl Store {
+    /// How many tickets are in each state (every state listed).
+    pub async fn count_by_state(&self) -> Result<Vec<(Estado, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT estado, COUNT(*) FROM tickets GROUP BY estado").fetch_all(pool).await?
+        });
+        Ok(Estado::ALL
+            .iter()
+            .map(|e| (*e, rows.iter().find(|(s, _)| s == e.as_str()).map(|(_, n)| *n).unwrap_or(0)))
+            .collect())
+    }
+}

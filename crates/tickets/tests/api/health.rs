@@ -66,3 +66,31 @@ fn production_refuses_to_start_without_a_real_key() {
         assert!(stderr.contains("BELGRANO_AHORRO_API_KEY"), "says why: {stderr}");
     }
 }
+
+on_both_backends!(metrics_are_prometheus_text_behind_the_key, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    let id = app.create("PED-METRICS-1").await;
+    app.patch_ticket(&id, &serde_json::json!({"estado": "en-preparacion"})).await;
+    let anonymous = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .header("X-API-Key", crate::helpers::API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"http_requests_total{service="tickets",route="/api/tickets",method="POST",status="200"}"#,
+        r#"http_request_duration_seconds_bucket{service="tickets",route="/api/tickets/{id}",method="PATCH",status="200""#,
+        r#"tickets{service="tickets",estado="en-preparacion"} 1"#,
+        r#"outbox_pending{service="tickets"}"#,
+        r#"outbox_oldest_pending_seconds{service="tickets"}"#,
+        r#"socket_clients{service="tickets"}"#,
+    ] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+    app.stop().await;
+});
