@@ -42,6 +42,14 @@ pub struct AppState {
     pub broadcaster: Broadcaster,
 }
 
+/// The OpenAPI document of the JSON API, checked against real responses in
+/// the tests; it is a static file, so it needs nothing at build or run time.
+pub const OPENAPI: &str = include_str!("../../api/openapi.json");
+
+async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
@@ -54,6 +62,7 @@ pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
         .route("/api/tickets/{id}", get(tickets::show).patch(tickets::update).delete(tickets::delete))
         .route("/api/tickets/{id}/historial", get(tickets::history))
         .route("/metrics", get(metrics::render))
+        .route("/api/openapi.json", get(openapi))
         .route("/api/notificaciones/fallidas", get(notifications::failed))
         .route("/api/notificaciones/{id}/reintentar", post(notifications::retry))
         .route_layer(axum::middleware::from_fn(|request, next| {

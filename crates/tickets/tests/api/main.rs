@@ -10,4 +10,5 @@ mod idempotency;
 mod intake;
 mod lifecycle;
 mod live;
+mod openapi;
 mod reading;
