@@ -37,7 +37,7 @@ pub struct HistoryEntry {
 }
 
 /// A status update waiting for (or refused by) Ahorro.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct OutboxItem {
     pub id: i64,
     pub ticket_id: i64,
@@ -121,7 +121,7 @@ impl Store {
     pub async fn claim_due_updates(&self, limit: i64, lease: std::time::Duration) -> Result<Vec<OutboxItem>, StoreError> {
         let now = Ts::now();
         let until = Ts(now.0 + chrono::Duration::from_std(lease).unwrap_or_default());
-        let rows: Vec<(i64, i64, String, i64, String, i32, Option<String>)> = match self {
+        let mut items: Vec<OutboxItem> = match self {
             Store::Sqlite(pool) => {
                 let mut tx = pool.begin_write().await?;
                 let rows = sqlx::query_as(
@@ -147,7 +147,7 @@ impl Store {
                                     WHERE status = 'pending' AND next_attempt_at <= $2
                                       AND (claimed_until IS NULL OR claimed_until < $2)
                                     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-                      RETURNING id, ticket_id, numero, version, CAST(payload AS TEXT), attempts, last_error",
+                      RETURNING id, ticket_id, numero, version, CAST(payload AS TEXT) AS payload, attempts, last_error",
                 )
                 .bind(until)
                 .bind(now)
@@ -156,18 +156,6 @@ impl Store {
                 .await?
             }
         };
-        let mut items: Vec<OutboxItem> = rows
-            .into_iter()
-            .map(|(id, ticket_id, numero, version, payload, attempts, last_error)| OutboxItem {
-                id,
-                ticket_id,
-                numero,
-                version,
-                payload,
-                attempts,
-                last_error,
-            })
-            .collect();
         items.sort_by_key(|i| i.id);
         Ok(items)
     }
@@ -213,26 +201,14 @@ impl Store {
 
     /// Status updates Ahorro refused for good.
     pub async fn failed_updates(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        let rows: Vec<(i64, i64, String, i64, String, i32, Option<String>)> = on_pool!(self, |pool| {
+        Ok(on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT id, ticket_id, numero, version, CAST(payload AS TEXT), attempts, last_error
+                "SELECT id, ticket_id, numero, version, CAST(payload AS TEXT) AS payload, attempts, last_error
                    FROM notify_outbox WHERE status = 'failed' ORDER BY id",
             )
             .fetch_all(pool)
             .await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(id, ticket_id, numero, version, payload, attempts, last_error)| OutboxItem {
-                id,
-                ticket_id,
-                numero,
-                version,
-                payload,
-                attempts,
-                last_error,
-            })
-            .collect())
+        }))
     }
 
     /// Puts a failed update back in the queue (a person's manual retry).
