@@ -40,6 +40,32 @@ pub struct Settings {
     pub ahorro_url: String,
     /// Create the five demo couriers at first start (development only).
     pub seed_demo_data: bool,
+    /// The first dispatcher, from `ADMIN_EMAIL` + `ADMIN_PASSWORD`.
+    pub admin: Option<AdminAccount>,
+}
+
+/// A dispatcher account created or updated at every start.
+#[derive(Debug, Clone)]
+pub struct AdminAccount {
+    /// Lower-cased.
+    pub email: String,
+    pub password: Secret,
+}
+
+/// A value that must not reach logs: `Debug` prints `***`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +77,11 @@ pub enum ConfigError {
          Configure una clave secreta propia (por ejemplo generada por Render) y compártala con Belgrano Ahorro."
     )]
     InsecureApiKey(&'static str),
+    #[error(
+        "{missing} no está definida pero {present} sí: ADMIN_EMAIL y ADMIN_PASSWORD van juntas \
+         (crean o actualizan el primer despachante). Defina las dos o ninguna."
+    )]
+    AdminHalfSet { present: &'static str, missing: &'static str },
 }
 
 impl Settings {
@@ -101,6 +132,8 @@ impl Settings {
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| "http://localhost:5000".to_owned());
 
+        let admin = admin_account(lookup("ADMIN_EMAIL"), lookup("ADMIN_PASSWORD"))?;
+
         Ok(Self {
             environment,
             port,
@@ -109,12 +142,38 @@ impl Settings {
             api_keys,
             ahorro_url: ahorro_url.trim_end_matches('/').to_owned(),
             seed_demo_data: !environment.is_production(),
+            admin,
         })
     }
 
     /// True when development runs on the publicly known legacy key.
     pub fn uses_legacy_api_key(&self) -> bool {
         self.api_keys.contains_legacy_default()
+    }
+}
+
+/// Both variables or neither (in any environment: half a login is a
+/// mistake, and production would otherwise start with no way in).
+fn admin_account(email: Option<String>, password: Option<String>) -> Result<Option<AdminAccount>, ConfigError> {
+    let email = email.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty());
+    let password = password.filter(|p| !p.is_empty());
+    match (email, password) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::AdminHalfSet { present: "ADMIN_EMAIL", missing: "ADMIN_PASSWORD" }),
+        (None, Some(_)) => Err(ConfigError::AdminHalfSet { present: "ADMIN_PASSWORD", missing: "ADMIN_EMAIL" }),
+        (Some(email), Some(password)) => {
+            let (local, domain) = email.split_once('@').unwrap_or_default();
+            if local.is_empty() || domain.is_empty() || email.chars().any(char::is_whitespace) {
+                return Err(ConfigError::Invalid { name: "ADMIN_EMAIL", reason: format!("'{email}' no es un email") });
+            }
+            if password.chars().count() < 8 {
+                return Err(ConfigError::Invalid {
+                    name: "ADMIN_PASSWORD",
+                    reason: "debe tener al menos 8 caracteres".into(),
+                });
+            }
+            Ok(Some(AdminAccount { email, password: Secret(password) }))
+        }
     }
 }
 
@@ -146,6 +205,24 @@ mod tests {
         assert!(err.to_string().contains("pública"));
         let ok = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render")]).unwrap();
         assert!(!ok.seed_demo_data);
+    }
+
+    #[test]
+    fn admin_variables_go_together_and_are_validated() {
+        assert!(settings(&[]).unwrap().admin.is_none());
+        let s = settings(&[("ADMIN_EMAIL", " Jefa@Belgrano.com "), ("ADMIN_PASSWORD", "muy-secreta")]).unwrap();
+        let admin = s.admin.unwrap();
+        assert_eq!(admin.email, "jefa@belgrano.com");
+        assert_eq!(admin.password.expose(), "muy-secreta");
+        assert!(!format!("{admin:?}").contains("muy-secreta"));
+
+        let prod = [("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render")];
+        let err = settings(&[prod[0], prod[1], ("ADMIN_EMAIL", "jefa@belgrano.com")]).unwrap_err();
+        assert!(err.to_string().contains("ADMIN_PASSWORD no está definida"), "{err}");
+        let err = settings(&[prod[0], prod[1], ("ADMIN_PASSWORD", "muy-secreta")]).unwrap_err();
+        assert!(err.to_string().contains("ADMIN_EMAIL no está definida"), "{err}");
+        assert!(settings(&[("ADMIN_EMAIL", "jefa"), ("ADMIN_PASSWORD", "muy-secreta")]).is_err());
+        assert!(settings(&[("ADMIN_EMAIL", "jefa@belgrano.com"), ("ADMIN_PASSWORD", "corta")]).is_err());
     }
 
     #[test]

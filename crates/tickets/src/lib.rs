@@ -7,8 +7,10 @@
 //! (Socket.IO `nuevo_ticket` to authenticated clients).
 
 pub mod assign;
+pub mod auth;
 pub mod charts;
 pub mod config;
+pub mod csrf;
 pub mod error;
 pub mod events;
 pub mod http;

@@ -59,7 +59,9 @@ impl Application {
             if created > 0 {
                 tracing::info!("created {created} demo couriers (Repartidor1..Repartidor{created})");
             }
+            crate::auth::bootstrap::demo_accounts(&store, &demo_couriers()).await.context("creating the demo accounts")?;
         }
+        crate::auth::bootstrap::first_dispatcher(&store, &settings).await.context("creating the ADMIN_EMAIL dispatcher")?;
 
         let api_keys = Arc::new(settings.api_keys.clone());
         let (socket_layer, broadcaster) = events::socket_io(api_keys.clone(), store.clone());
@@ -104,7 +106,9 @@ impl Application {
     /// outbox), closes the sockets and the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(port = self.port, backend = self.store.backend(), "Belgrano Tickets escuchando en el puerto {}", self.port);
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        // The peer address reaches handlers (login rate limiting by address).
+        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         // The router (and with it every intake handle) is gone: the writer
         // finishes its queue and stops.
         let _ = self.writer.await;

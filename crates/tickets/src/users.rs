@@ -41,6 +41,13 @@ pub struct User {
     pub disponible: bool,
 }
 
+impl User {
+    /// Dispatchers see the whole desk; pages and the layout ask this.
+    pub fn is_dispatcher(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
 /// Who is making a change to a ticket: recorded in its history and used for
 /// permission checks.
 #[derive(Debug, Clone, PartialEq, Eq)]

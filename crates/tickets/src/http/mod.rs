@@ -1,11 +1,15 @@
 //! The HTTP surface: turns requests into domain calls and results into
 //! responses. No SQL here.
 
+mod accounts;
+pub mod assets;
+mod couriers;
 mod extract;
 mod health;
 mod intake;
 mod metrics;
 mod notifications;
+pub mod page;
 mod tickets;
 pub mod views;
 
@@ -65,9 +69,12 @@ pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
         .route("/api/openapi.json", get(openapi))
         .route("/api/notificaciones/fallidas", get(notifications::failed))
         .route("/api/notificaciones/{id}/reintentar", post(notifications::retry))
+        .merge(accounts::routes())
         .route_layer(axum::middleware::from_fn(|request, next| {
             belgrano_shared::observability::track_requests("tickets", request, next)
         }))
+        // Every visitor gets a CSRF token for the forms of the page.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::csrf::ensure_cookie))
         .with_state(state)
         .layer(socket_layer)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -5,6 +5,7 @@
 //! two differ in locking, timestamps and JSON. Rows decode into the shared
 //! row types below, so the rest of the service never sees a backend.
 
+pub mod accounts;
 mod intake;
 mod lifecycle;
 mod postgres;

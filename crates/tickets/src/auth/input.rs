@@ -1,0 +1,119 @@
+//! Account data as people type it, parsed once into validated values. The
+//! error texts are shown on the forms as they are.
+
+/// An email address, trimmed and lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let email = raw.trim().to_lowercase();
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("Ingrese un email válido (por ejemplo nombre@dominio.com).");
+        };
+        if local.is_empty() || domain.is_empty() || domain.contains('@') || email.chars().any(char::is_whitespace) {
+            return Err("Ingrese un email válido (por ejemplo nombre@dominio.com).");
+        }
+        if email.len() > 254 {
+            return Err("El email es demasiado largo.");
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest: hashing cost grows with length, so it is capped.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A password someone chose (new accounts, password changes).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err("La contraseña debe tener al menos 8 caracteres.");
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err("La contraseña no puede superar los 128 caracteres.");
+        }
+        if raw.trim().is_empty() {
+            return Err("La contraseña no puede ser sólo espacios.");
+        }
+        Ok(NewPassword(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// A person's name: 1 to 100 characters.
+pub fn parse_nombre(raw: &str) -> Result<String, &'static str> {
+    let nombre = raw.trim();
+    if nombre.is_empty() {
+        return Err("Ingrese el nombre.");
+    }
+    if nombre.chars().count() > 100 {
+        return Err("El nombre no puede superar los 100 caracteres.");
+    }
+    Ok(nombre.to_owned())
+}
+
+/// An optional phone number: digits, spaces and `+ - ( )`.
+pub fn parse_telefono(raw: &str) -> Result<Option<String>, &'static str> {
+    let telefono = raw.trim();
+    if telefono.is_empty() {
+        return Ok(None);
+    }
+    if telefono.len() > 30 || !telefono.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+        return Err("El teléfono sólo puede tener números, espacios y + - ( ).");
+    }
+    Ok(Some(telefono.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Ana@Belgrano.Local ").unwrap().as_str(), "ana@belgrano.local");
+        for bad in ["", "ana", "@x", "ana@", "a b@c", "a@b@c"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_need_eight_characters() {
+        assert!(NewPassword::parse("1234567").is_err());
+        assert!(NewPassword::parse("        ").is_err());
+        assert!(NewPassword::parse("ñandú-12").is_ok());
+        assert_eq!(format!("{:?}", NewPassword::parse("secreto-largo").unwrap()), "NewPassword(***)");
+    }
+
+    #[test]
+    fn phones_and_names() {
+        assert_eq!(parse_telefono(" 11-5555-0001 ").unwrap().as_deref(), Some("11-5555-0001"));
+        assert_eq!(parse_telefono("").unwrap(), None);
+        assert!(parse_telefono("llamame").is_err());
+        assert!(parse_nombre("  ").is_err());
+        assert_eq!(parse_nombre(" Ana ").unwrap(), "Ana");
+    }
+}
