@@ -1,0 +1,132 @@
+//! The one error type of the HTTP surface. JSON endpoints answer
+//! `{"success": false, "error", "campo"}`; pages answer a small Spanish
+//! page. Internal failures are logged in full and answered with a generic
+//! message, never with SQL or exception text.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use belgrano_shared::FieldError;
+use serde_json::json;
+
+use crate::checkout::CheckoutError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("API key inválida")]
+    Unauthorized,
+    #[error("Dato inválido en '{}': {}", .0.field, .0.message)]
+    Validation(FieldError),
+    #[error("JSON mal formado")]
+    MalformedJson,
+    #[error("el cuerpo debe ser JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("el cuerpo es demasiado grande")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("Debe iniciar sesión")]
+    LoginRequired,
+    #[error("El formulario venció; recargue la página e intente de nuevo")]
+    Csrf,
+    #[error("Servicio no disponible momentáneamente; reintente")]
+    Unavailable(#[source] anyhow::Error),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Unavailable(e.into())
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::Validation(e)
+    }
+}
+
+impl From<CheckoutError> for ApiError {
+    fn from(e: CheckoutError) -> Self {
+        match e {
+            CheckoutError::Invalid(f) => ApiError::Validation(f),
+            CheckoutError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Unavailable(e)
+    }
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized | ApiError::LoginRequired => StatusCode::UNAUTHORIZED,
+            ApiError::Validation(_) | ApiError::MalformedJson => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn log(&self) {
+        if let ApiError::Unavailable(source) = self {
+            tracing::error!(error = ?source, "request failed");
+        }
+    }
+
+    /// The same error as a page, for browsers.
+    pub fn page(self) -> Response {
+        self.log();
+        let status = self.status();
+        let body = format!(
+            "<!doctype html><html lang=\"es-AR\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+             <link rel=\"stylesheet\" href=\"/static/app.css\"><title>Belgrano Ahorro</title>\
+             <main class=\"wrap\"><h1>{}</h1><p>{}</p><p><a href=\"/\">Volver al inicio</a></p></main></html>",
+            status.as_u16(),
+            html_escape(&self.to_string())
+        );
+        (status, Html(body)).into_response()
+    }
+}
+
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let body = match &self {
+            // Exactly the old contract's body.
+            ApiError::Unauthorized => json!({"error": "API key inválida"}),
+            ApiError::Validation(e) => json!({"success": false, "error": self.to_string(), "campo": e.field, "detalle": e.message}),
+            ApiError::MalformedJson | ApiError::PayloadTooLarge => json!({"success": false, "error": self.to_string(), "campo": "body"}),
+            ApiError::UnsupportedMediaType => json!({"success": false, "error": self.to_string(), "campo": "Content-Type"}),
+            _ => json!({"success": false, "error": self.to_string()}),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// An error answered as a page (for browser routes).
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0.page()
+    }
+}

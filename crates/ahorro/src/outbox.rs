@@ -1,0 +1,165 @@
+//! The delivery worker: empties the outbox into Tickets.
+//!
+//! Each order's outbox row was committed with the order, so nothing is lost
+//! if this process dies: rows are claimed with a lease (an expired claim
+//! comes back), delivery is at least once, and Tickets' idempotency by
+//! `numero` makes a repeat harmless. Retryable failures (connection errors,
+//! timeouts, 5xx, 429) wait per `belgrano_shared::retry` and are retried
+//! for as long as it takes; a 4xx parks the row as `fallido` for an
+//! administrator (`GET /api/outbox/fallidos`, `POST /api/outbox/{id}/reintentar`).
+//!
+//! The worker keeps no state a restart would lose. [`Deliveries`] only lets
+//! a checkout request wake it and wait briefly for its own order.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use belgrano_shared::retry::delay_after;
+use belgrano_shared::ticket::TicketCreado;
+use tokio::sync::{watch, Notify};
+
+use crate::store::{OutboxItem, Store};
+use crate::tickets_client::{SendError, TicketsClient};
+
+/// Rows per claim; they are sent concurrently.
+const CLAIM_BATCH: i64 = 64;
+/// How often to look for due retries when nothing wakes the worker.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Wakes the worker and tells waiting checkouts when their order went through.
+#[derive(Clone, Default)]
+pub struct Deliveries {
+    wake: Arc<Notify>,
+    waiting: Arc<Mutex<HashMap<i64, Vec<tokio::sync::oneshot::Sender<()>>>>>,
+}
+
+impl Deliveries {
+    /// Registers interest in one order and wakes the worker. The receiver
+    /// resolves when that order is delivered (or is dropped).
+    pub fn watch(&self, pedido_id: i64) -> tokio::sync::oneshot::Receiver<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.waiting.lock().expect("lock").entry(pedido_id).or_default().push(tx);
+        self.wake.notify_one();
+        rx
+    }
+
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    fn delivered(&self, pedido_id: i64) {
+        if let Some(waiters) = self.waiting.lock().expect("lock").remove(&pedido_id) {
+            for w in waiters {
+                let _ = w.send(());
+            }
+        }
+    }
+
+    /// Forget a waiter that gave up.
+    pub fn forget(&self, pedido_id: i64) {
+        self.waiting.lock().expect("lock").remove(&pedido_id);
+    }
+}
+
+pub struct DeliveryWorker {
+    store: Store,
+    client: TicketsClient,
+    deliveries: Deliveries,
+    lease: Duration,
+}
+
+impl DeliveryWorker {
+    pub fn new(store: Store, client: TicketsClient, deliveries: Deliveries, lease: Duration) -> Self {
+        Self { store, client, deliveries, lease }
+    }
+
+    /// Runs until `stop` turns true; deliveries in flight finish first.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut failing = false;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            match self.store.claim_due(CLAIM_BATCH, self.lease).await {
+                Ok(items) if !items.is_empty() => {
+                    let results = futures_util::future::join_all(items.into_iter().map(|item| self.deliver(item))).await;
+                    let any_ok = results.iter().any(|ok| *ok);
+                    if any_ok && failing {
+                        // Tickets is back: the backlog need not sit out its backoff.
+                        if let Ok(n) = self.store.expedite_waiting().await {
+                            if n > 0 {
+                                tracing::info!("Tickets responde de nuevo: se reenvían {n} pedidos en espera");
+                            }
+                        }
+                    }
+                    failing = !any_ok && results.iter().any(|ok| !ok);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "outbox: no se pudieron reclamar envíos"),
+            }
+            tokio::select! {
+                _ = self.deliveries.wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// One attempt for one row; true when Tickets accepted it.
+    async fn deliver(&self, item: OutboxItem) -> bool {
+        let request_id = format!("{}-{}", item.numero, item.intentos + 1);
+        if item.intentos == 0 {
+            tracing::info!(url = %self.client.tickets_url(), "📤 Enviando datos a Ticketera: {}", item.numero);
+            tracing::debug!(datos = %item.payload, "datos del pedido");
+        }
+        let result = match self.client.send(&item.payload, &request_id).await {
+            Ok(creado) => {
+                self.log_success(&item, &creado);
+                let applied = self.store.apply_ticket(item.pedido_id, &creado).await;
+                let marked = match applied {
+                    Ok(()) => {
+                        tracing::info!("✅ Pedido {} actualizado con información del ticket", item.numero);
+                        self.store.mark_delivered(item.id).await
+                    }
+                    Err(e) => Err(e),
+                };
+                self.deliveries.delivered(item.pedido_id);
+                marked.map(|_| true)
+            }
+            Err(SendError::Retry(error)) => {
+                let attempts = u32::try_from(item.intentos + 1).unwrap_or(u32::MAX);
+                let delay = delay_after(attempts);
+                tracing::warn!(numero = %item.numero, intentos = attempts, ?delay, "{error}; se reintentará");
+                let at = chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                self.store.mark_retry(item.id, &error, at).await.map(|_| false)
+            }
+            Err(SendError::Permanent(error)) => {
+                tracing::error!(numero = %item.numero, "{error}: envío rechazado; queda para reintento manual");
+                self.store.mark_failed(item.id, &error).await.map(|_| false)
+            }
+        };
+        result.unwrap_or_else(|error| {
+            // The claim expires and the row is tried again: at least once.
+            tracing::warn!(%error, numero = %item.numero, "outbox: no se pudo registrar el resultado");
+            false
+        })
+    }
+
+    fn log_success(&self, item: &OutboxItem, creado: &TicketCreado) {
+        let productos = serde_json::from_str::<serde_json::Value>(&item.payload)
+            .ok()
+            .and_then(|v| v.get("productos").and_then(|p| p.as_array()).map(Vec::len))
+            .unwrap_or(0);
+        tracing::info!(
+            ticket_id = creado.ticket_id,
+            "✅ Pedido enviado exitosamente a Ticketera: {}\n   Cliente: {}\n   Total: ${}\n   Productos: {} items\n   Ticket ID: {}",
+            item.numero,
+            creado.cliente_nombre,
+            creado.total,
+            productos,
+            creado.ticket_id,
+        );
+    }
+}
