@@ -65,6 +65,7 @@ async fn login_submit(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     CsrfToken(csrf): CsrfToken,
+    headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let next = safe_next(&form.next);
@@ -84,6 +85,10 @@ async fn login_submit(
         LoginOutcome::WrongCredentials => again(StatusCode::UNAUTHORIZED, "Email o contraseña incorrectos."),
         LoginOutcome::Inactive => again(StatusCode::FORBIDDEN, "Su cuenta está desactivada. Consulte con despacho."),
         LoginOutcome::LoggedIn { user, token } => {
+            // A session the browser brought along ends: one login, one id.
+            if let Some(previous) = auth::session_token_from_headers(&headers) {
+                state.store.delete_session(&previous).await?;
+            }
             let secure = state.settings.environment.is_production();
             let to = next.unwrap_or_else(|| home_of(&user).to_owned());
             let mut response = Redirect::to(&to).into_response();

@@ -204,3 +204,116 @@ impl TestApp {
         body["ticket_id"].clone()
     }
 }
+
+/// A browser for the HTML pages: keeps cookies by hand (reqwest's cookie
+/// store would hide the `Set-Cookie` attributes the tests check), does not
+/// follow redirects (tests look at `Location`), posts forms.
+pub struct Browser {
+    pub base: String,
+    client: reqwest::Client,
+    pub cookies: std::collections::BTreeMap<String, String>,
+    /// Sent as `X-Forwarded-For` (what Render's proxy adds in production).
+    pub forwarded_for: Option<String>,
+}
+
+/// One response of a [`Browser`].
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    /// Every `Set-Cookie` header, as sent.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+    }
+
+    /// The `Set-Cookie` header for `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies().into_iter().find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// The value of the first hidden `csrf` field of the page.
+    pub fn csrf_field(&self) -> Option<String> {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_owned())
+    }
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { base: app.address.clone(), client, cookies: Default::default(), forwarded_for: None }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let mut request = request.header("cookie", self.cookie_header());
+        if let Some(address) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", address);
+        }
+        let response = request.send().await.unwrap();
+        let page = Page { status: response.status(), headers: response.headers().clone(), body: response.text().await.unwrap() };
+        for cookie in page.set_cookies() {
+            let first = cookie.split(';').next().unwrap_or_default();
+            let (name, value) = first.split_once('=').unwrap();
+            if value.is_empty() || cookie.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        page
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    /// Posts a form exactly as given (add `("csrf", ...)` yourself).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Posts a form with the browser's CSRF token, as a page's form would.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// The CSRF cookie's token (opening the login page first if needed).
+    pub async fn csrf_token(&mut self) -> String {
+        if !self.cookies.contains_key("belgrano_csrf") {
+            self.get("/login").await;
+        }
+        self.cookies.get("belgrano_csrf").cloned().expect("the login page sets the CSRF cookie")
+    }
+
+    /// Logs in through the form; returns the answer to the POST.
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        self.post("/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub fn session(&self) -> Option<String> {
+        self.cookies.get("belgrano_sesion").cloned()
+    }
+}

@@ -4,6 +4,7 @@
 mod helpers;
 mod socket_client;
 
+mod accounts;
 mod assignment;
 mod health;
 mod idempotency;
