@@ -1,0 +1,73 @@
+//! One measured run of one target: start the server, drive the load, read
+//! its peak memory and CPU time, let the scenario verify what was stored,
+//! stop the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::load::{self, LoadConfig, LoadResult, Workload};
+use crate::report::{self, Row};
+use crate::server::{Server, ServerSpec};
+
+#[derive(Debug)]
+pub struct Measurement {
+    pub load: LoadResult,
+    pub peak_rss_bytes: u64,
+    /// Server CPU time spent during the load (warm-up included).
+    pub server_cpu: Duration,
+    pub load_before: f64,
+    /// Files left in the server's directory after it stopped (WAL size).
+    pub files: Vec<(String, u64)>,
+    /// What the scenario's check of the stored data found.
+    pub verification: Result<String, String>,
+    /// Last lines of the server's log, to explain errors.
+    pub log_tail: String,
+}
+
+impl Measurement {
+    pub fn row(&self, target: &str) -> Row {
+        let answered = (self.load.ok_total + self.load.errors_total).max(1);
+        Row {
+            target: target.to_owned(),
+            requests_per_second: self.load.throughput(),
+            p50_ms: self.load.percentile_ms(50.0),
+            p99_ms: self.load.percentile_ms(99.0),
+            // Whole run, warm-up included: no failure may hide.
+            errors: self.load.errors_total + u64::from(self.verification.is_err()),
+            peak_rss_mb: self.peak_rss_bytes as f64 / (1024.0 * 1024.0),
+            server_cpu_us_per_request: self.server_cpu.as_secs_f64() * 1e6 / answered as f64,
+            load_before: self.load_before,
+        }
+    }
+}
+
+pub async fn measure<W, V>(
+    spec: &ServerSpec,
+    config: LoadConfig,
+    workload: Arc<W>,
+    verify: V,
+) -> anyhow::Result<Measurement>
+where
+    W: Workload,
+    V: AsyncFnOnce(SocketAddr, &LoadResult) -> Result<String, String>,
+{
+    let load_before = report::load_average();
+    let mut server = Server::start(spec).await?;
+    let cpu_before = server.cpu_time()?;
+    let result = load::run(server.addr, config, workload).await;
+    let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
+    let verification = verify(server.addr, &result).await;
+    // Read before stopping: /proc forgets the process once it exits.
+    let peak_rss_bytes = server.peak_rss_bytes()?;
+    server.stop().await?;
+    Ok(Measurement {
+        load: result,
+        peak_rss_bytes,
+        server_cpu,
+        load_before,
+        files: server.files(),
+        verification,
+        log_tail: server.log_tail(5),
+    })
+}

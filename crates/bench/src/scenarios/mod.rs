@@ -1,0 +1,66 @@
+//! Scenarios: which servers to start and what load to send them. Each
+//! scenario is one module with a `run` that returns table rows; the
+//! measuring itself is shared ([`crate::measure`]).
+
+pub mod tickets;
+
+use std::path::PathBuf;
+
+use crate::load::LoadConfig;
+use crate::measure::Measurement;
+use crate::report::Row;
+
+/// What the command line asked for.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub config: LoadConfig,
+    /// Each target is measured this many times (interleaved); the table
+    /// shows each target's median run by throughput.
+    pub rounds: usize,
+    /// Where the release binaries are.
+    pub bin_dir: PathBuf,
+    /// Also measure Tickets with its default (info) logging.
+    pub info_logging: bool,
+}
+
+/// Prints what a table row cannot hold: drift, errors, verification, files.
+pub fn describe(target: &str, m: &Measurement) {
+    let r = &m.load;
+    eprintln!(
+        "  {target}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} ok in window, {} ok / {} errors in whole run; load before {:.2}",
+        r.throughput(),
+        r.percentile_ms(50.0),
+        r.percentile_ms(99.0),
+        r.percentile_ms(100.0),
+        r.ok(),
+        r.ok_total,
+        r.errors_total,
+        m.load_before,
+    );
+    let per_second: Vec<String> = r.per_second.iter().map(u64::to_string).collect();
+    eprintln!("    per second: {}", per_second.join(" "));
+    for (kind, n) in &r.errors {
+        eprintln!("    error (in window) x{n}: {kind}");
+    }
+    match &m.verification {
+        Ok(what) => eprintln!("    verified: {what}"),
+        Err(what) => eprintln!("    VERIFICATION FAILED: {what}"),
+    }
+    let files: Vec<String> = m.files.iter().map(|(name, size)| format!("{name} {:.1} MB", *size as f64 / 1e6)).collect();
+    eprintln!("    files after stop: {}", files.join(", "));
+    if r.errors_total > 0 || m.verification.is_err() {
+        eprintln!("    server log tail:\n{}", m.log_tail);
+    }
+}
+
+/// The run with the median throughput (the lower middle for even counts).
+pub fn median_run(runs: &[Measurement]) -> &Measurement {
+    let mut order: Vec<&Measurement> = runs.iter().collect();
+    order.sort_by(|a, b| a.load.throughput().total_cmp(&b.load.throughput()));
+    order[(order.len() - 1) / 2]
+}
+
+/// Rows for targets measured `rounds` times: the median run of each.
+pub fn median_rows(targets: &[(&str, Vec<Measurement>)]) -> Vec<Row> {
+    targets.iter().filter(|(_, runs)| !runs.is_empty()).map(|(name, runs)| median_run(runs).row(name)).collect()
+}
