@@ -14,6 +14,7 @@ use serde::Deserialize;
 use socketioxide::extract::AckSender;
 
 use crate::lifecycle::RecordedEvent;
+use crate::users::Role;
 use crate::store::Store;
 use belgrano_shared::API_KEY_HEADER;
 use serde_json::Value;
@@ -126,27 +127,42 @@ pub fn socket_io(api_keys: Arc<ApiKeys>, store: Store) -> (SocketIoLayer, Broadc
     (layer, Broadcaster { io })
 }
 
+/// Lets in a client holding the API key (handshake `auth.api_key` or the
+/// `X-API-Key` header) or a logged-in person (the browser's session
+/// cookie); anyone else gets a connect error and joins no room.
 async fn authenticate(
     socket: SocketRef,
     State(auth): State<SocketAuth>,
     TryData(data): TryData<Value>,
 ) -> Result<(), Unauthorized> {
+    let headers = &socket.req_parts().headers;
     let from_handshake = data
         .ok()
         .and_then(|v| v.get("api_key").and_then(Value::as_str).map(str::to_owned));
-    let from_header = socket
-        .req_parts()
-        .headers
-        .get(API_KEY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let presented = from_handshake.or(from_header);
-    match presented {
-        Some(key) if auth.api_keys.verify(&key) => {
-            socket.extensions.insert(SocketIdentity::Service);
+    let from_header = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let identity = match from_handshake.or(from_header) {
+        Some(key) => auth.api_keys.verify(&key).then_some(SocketIdentity::Service),
+        None => match crate::auth::session_token_from_headers(headers) {
+            Some(token) => match auth.store.user_by_session_token(&token).await {
+                Ok(Some(user)) => Some(match user.role {
+                    Role::Admin => SocketIdentity::Dispatcher { user_id: user.id },
+                    Role::Flota => SocketIdentity::Courier { user_id: user.id },
+                }),
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "Socket.IO session lookup failed");
+                    None
+                }
+            },
+            None => None,
+        },
+    };
+    match identity {
+        Some(identity) => {
+            socket.extensions.insert(identity);
             Ok(())
         }
-        _ => {
+        None => {
             tracing::info!(socket = %socket.id, "refused an unauthenticated Socket.IO client");
             Err(Unauthorized)
         }

@@ -3,12 +3,14 @@
 
 mod accounts;
 pub mod assets;
+mod courier;
 mod couriers;
 mod extract;
 mod health;
 mod intake;
 mod metrics;
 mod notifications;
+mod panel;
 pub mod page;
 mod tickets;
 pub mod views;
@@ -70,6 +72,16 @@ pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
         .route("/api/notificaciones/fallidas", get(notifications::failed))
         .route("/api/notificaciones/{id}/reintentar", post(notifications::retry))
         .merge(accounts::routes())
+        .route("/panel", get(panel::board))
+        .route("/panel/tickets", get(panel::list))
+        .route("/panel/tickets/{id}", get(panel::detail))
+        .route("/panel/tickets/{id}/imprimir", get(panel::slip))
+        .route("/panel/tickets/{id}/estado", post(panel::change_estado))
+        .route("/panel/tickets/{id}/repartidor", post(panel::change_repartidor))
+        .route("/panel/tickets/{id}/eliminar", post(panel::delete))
+        .route("/reportes", get(panel::reports_page))
+        .route("/repartidor", get(courier::index))
+        .route("/repartidor/tickets/{id}/estado", post(courier::change_estado))
         .route_layer(axum::middleware::from_fn(|request, next| {
             belgrano_shared::observability::track_requests("tickets", request, next)
         }))

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 
-use super::extract::ServiceAuth;
+use super::extract::DeskAuth;
 use super::AppState;
 use crate::error::ApiError;
 
@@ -20,7 +20,8 @@ pub struct FailedUpdate {
 }
 
 /// `GET /api/notificaciones/fallidas`.
-pub async fn failed(State(state): State<AppState>, _auth: ServiceAuth) -> Result<Json<Vec<FailedUpdate>>, ApiError> {
+pub async fn failed(State(state): State<AppState>, auth: DeskAuth) -> Result<Json<Vec<FailedUpdate>>, ApiError> {
+    auth.require_desk()?;
     let items = state.store.failed_updates().await?;
     Ok(Json(
         items
@@ -40,9 +41,10 @@ pub async fn failed(State(state): State<AppState>, _auth: ServiceAuth) -> Result
 /// `POST /api/notificaciones/{id}/reintentar`: back in the queue.
 pub async fn retry(
     State(state): State<AppState>,
-    _auth: ServiceAuth,
+    auth: DeskAuth,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    auth.require_desk()?;
     if state.store.retry_failed_update(id).await? {
         state.lifecycle.wake_notifier();
         Ok(Json(serde_json::json!({"exito": true, "id": id})))

@@ -10,7 +10,7 @@ use belgrano_shared::{Estado, FieldError};
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
-use super::extract::{JsonBody, ServiceAuth};
+use super::extract::{DeskAuth, JsonBody};
 use crate::lifecycle::{CourierChoice, TicketChange};
 use super::AppState;
 use crate::error::ApiError;
@@ -31,10 +31,13 @@ pub struct TicketPage {
 
 pub async fn list(
     State(state): State<AppState>,
-    _auth: ServiceAuth,
+    auth: DeskAuth,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<TicketPage>, ApiError> {
-    let filter = parse_filter(&params)?;
+    let mut filter = parse_filter(&params)?;
+    if let Some(courier) = auth.courier_scope() {
+        filter.repartidor = Some(CourierFilter::Id(courier));
+    }
     let tickets = state.store.tickets(&filter).await?;
     let next_cursor = (tickets.len() as i64 == filter.limit).then(|| tickets.last().map(|t| t.id)).flatten();
     Ok(Json(TicketPage { count: tickets.len(), limit: filter.limit, offset: filter.offset, next_cursor, tickets }))
@@ -42,11 +45,20 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    _auth: ServiceAuth,
+    auth: DeskAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Ticket>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
-    state.store.ticket(id).await?.map(Json).ok_or(ApiError::NotFound("ticket no encontrado"))
+    visible_ticket(&state, &auth, id).await.map(Json)
+}
+
+/// A ticket this caller may see: a courier only sees their own (another's
+/// answers 404, as if it did not exist).
+async fn visible_ticket(state: &AppState, auth: &DeskAuth, id: i64) -> Result<Ticket, ApiError> {
+    match state.store.ticket(id).await? {
+        Some(ticket) if auth.courier_scope().is_none_or(|c| ticket.repartidor_id == Some(c)) => Ok(ticket),
+        _ => Err(ApiError::NotFound("ticket no encontrado")),
+    }
 }
 
 /// Turns query parameters into a filter, naming the parameter at fault.
@@ -97,7 +109,7 @@ fn parse_filter(params: &HashMap<String, String>) -> Result<TicketFilter, FieldE
 /// pages: invalid transitions answer 409.
 pub async fn update(
     State(state): State<AppState>,
-    auth: ServiceAuth,
+    auth: DeskAuth,
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Ticket>, ApiError> {
@@ -110,7 +122,7 @@ pub async fn update(
 /// `DELETE /api/tickets/{id}`.
 pub async fn delete(
     State(state): State<AppState>,
-    auth: ServiceAuth,
+    auth: DeskAuth,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
@@ -131,10 +143,13 @@ pub struct HistoryLine {
 /// `GET /api/tickets/{id}/historial`: every change, oldest first.
 pub async fn history(
     State(state): State<AppState>,
-    _auth: ServiceAuth,
+    auth: DeskAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HistoryLine>>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
+    if auth.courier_scope().is_some() {
+        visible_ticket(&state, &auth, id).await?;
+    }
     let entries = state.store.history(id).await?;
     if entries.is_empty() {
         return Err(ApiError::NotFound("ticket no encontrado"));

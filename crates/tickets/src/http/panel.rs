@@ -1,0 +1,388 @@
+//! The dispatchers' pages: the live board (`/panel`), a plain list, a
+//! ticket's detail with its history and actions (plain forms, so they work
+//! without JavaScript), the printable delivery slip, and reports.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use belgrano_shared::Estado;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::page::PageError;
+use super::views::{estados, local_time, TicketView};
+use super::AppState;
+use crate::auth::DispatcherUser;
+use crate::charts;
+use crate::csrf::{CsrfForm, CsrfToken};
+use crate::lifecycle::{card, ChangeError, CourierChoice, TicketChange};
+use crate::reports;
+use crate::store::{CourierOption, TicketFilter};
+use crate::users::{Actor, User};
+
+/// How many tickets the board loads: the open ones plus the last month's.
+const BOARD_LIMIT: i64 = 1000;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "panel/board.html")]
+pub struct BoardPage {
+    csrf: String,
+    usuario: Option<User>,
+    estados: Vec<(&'static str, &'static str)>,
+    repartidores: Vec<CourierOption>,
+    /// Cards, couriers and the last seq, for `board.js`.
+    board_json: String,
+}
+
+/// `GET /panel`: the live board.
+pub async fn board(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<BoardPage, PageError> {
+    // Read the seq first: anything that happens while the page loads is
+    // caught up by the board's first "sincronizar".
+    let ultimo_seq = state.store.last_seq().await?;
+    let filter = TicketFilter {
+        desde: Some(Utc::now() - Duration::days(31)),
+        limit: BOARD_LIMIT,
+        ..Default::default()
+    };
+    let mut tickets = state.store.tickets(&filter).await?;
+    // Open tickets older than a month still belong on the board.
+    for estado in Estado::OPEN {
+        let older = TicketFilter { estado: Some(*estado), hasta: filter.desde, limit: BOARD_LIMIT, ..Default::default() };
+        tickets.extend(state.store.tickets(&older).await?);
+    }
+    let repartidores = state.store.courier_options().await?;
+    let cards: Vec<_> = tickets.iter().map(|t| card(t, 0, None)).collect();
+    let board_json = serde_json::json!({"tickets": cards, "ultimo_seq": ultimo_seq, "repartidores": repartidores})
+        .to_string()
+        // Keep the JSON inert inside <script>.
+        .replace("</", "<\\/");
+    Ok(BoardPage { csrf, usuario: Some(user), estados: estados(), repartidores, board_json })
+}
+
+pub struct ListRow {
+    pub id: i64,
+    pub numero: String,
+    pub cliente_nombre: String,
+    pub cliente_direccion: Option<String>,
+    pub total_texto: String,
+    pub estado: &'static str,
+    pub estado_texto: &'static str,
+    pub repartidor: Option<String>,
+    pub creado: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "panel/list.html")]
+pub struct ListPage {
+    csrf: String,
+    usuario: Option<User>,
+    estados: Vec<(&'static str, &'static str)>,
+    estado_elegido: String,
+    q: String,
+    tickets: Vec<ListRow>,
+}
+
+/// `GET /panel/tickets`: a plain list (for browsers without JavaScript).
+pub async fn list(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<ListPage, PageError> {
+    let estado_elegido = params.get("estado").cloned().unwrap_or_default();
+    let q = params.get("q").map(|q| q.trim().to_owned()).unwrap_or_default();
+    let filter = TicketFilter {
+        estado: estado_elegido.parse().ok(),
+        q: (!q.is_empty()).then(|| q.clone()),
+        limit: 200,
+        ..Default::default()
+    };
+    let tickets = state
+        .store
+        .tickets(&filter)
+        .await?
+        .iter()
+        .map(|t| {
+            let v = TicketView::from(t);
+            ListRow {
+                id: v.id,
+                numero: v.numero,
+                cliente_nombre: v.cliente_nombre,
+                cliente_direccion: v.cliente_direccion,
+                total_texto: v.total_texto,
+                estado: v.estado,
+                estado_texto: v.estado_texto,
+                repartidor: v.repartidor,
+                creado: v.creado,
+            }
+        })
+        .collect();
+    Ok(ListPage { csrf, usuario: Some(user), estados: estados(), estado_elegido, q, tickets })
+}
+
+pub struct HistoryView {
+    pub cuando: String,
+    pub quien: String,
+    pub detalle: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "panel/detail.html")]
+pub struct DetailPage {
+    csrf: String,
+    usuario: Option<User>,
+    t: TicketView,
+    repartidores: Vec<CourierOption>,
+    historial: Vec<HistoryView>,
+    mensaje: Option<String>,
+}
+
+async fn detail_page(
+    state: &AppState,
+    user: User,
+    csrf: String,
+    id: i64,
+    mensaje: Option<String>,
+) -> Result<DetailPage, PageError> {
+    let ticket = state.store.ticket(id).await?.ok_or_else(|| PageError::NotFound("El ticket no existe.".into()))?;
+    let historial = state
+        .store
+        .history(id)
+        .await?
+        .into_iter()
+        .map(|h| HistoryView { cuando: local_time(h.at), quien: h.actor, detalle: h.detail })
+        .collect();
+    Ok(DetailPage {
+        csrf,
+        usuario: Some(user),
+        t: TicketView::from(&ticket),
+        repartidores: state.store.courier_options().await?,
+        historial,
+        mensaje,
+    })
+}
+
+fn ticket_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse().map_err(|_| PageError::NotFound("El ticket no existe.".into()))
+}
+
+/// `GET /panel/tickets/{id}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+) -> Result<DetailPage, PageError> {
+    detail_page(&state, user, csrf, ticket_id(&id)?, None).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "panel/slip.html")]
+pub struct SlipPage {
+    t: TicketView,
+}
+
+/// `GET /panel/tickets/{id}/imprimir`: the delivery slip.
+pub async fn slip(
+    State(state): State<AppState>,
+    DispatcherUser(_): DispatcherUser,
+    Path(id): Path<String>,
+) -> Result<SlipPage, PageError> {
+    let ticket = state.store.ticket(ticket_id(&id)?).await?.ok_or_else(|| PageError::NotFound("El ticket no existe.".into()))?;
+    Ok(SlipPage { t: TicketView::from(&ticket) })
+}
+
+#[derive(Deserialize)]
+pub struct EstadoForm {
+    estado: String,
+    #[serde(default)]
+    motivo: Option<String>,
+    #[serde(default)]
+    nota: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct RepartidorForm {
+    #[serde(default)]
+    repartidor_id: String,
+}
+
+#[derive(Deserialize)]
+pub struct EliminarForm {
+    #[serde(default)]
+    confirmacion: String,
+}
+
+/// Applies a change from a form: back to the detail page, or the same page
+/// with a Spanish message (and status) when it was refused.
+async fn apply_from_form(
+    state: &AppState,
+    user: User,
+    csrf: String,
+    id: i64,
+    change: Result<TicketChange, String>,
+) -> Result<Response, PageError> {
+    let outcome = match change {
+        Ok(change) => state.lifecycle.change(id, &change, &Actor::from_user(&user)).await.map_err(refusal),
+        Err(message) => Err(Refusal::BadRequest(message)),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/panel/tickets/{id}")).into_response()),
+        Err(Refusal::Page(error)) => Err(error),
+        Err(Refusal::Conflict(message)) => {
+            let page = detail_page(state, user, csrf, id, Some(message)).await?;
+            Ok((axum::http::StatusCode::CONFLICT, page).into_response())
+        }
+        Err(Refusal::BadRequest(message)) => {
+            let page = detail_page(state, user, csrf, id, Some(message)).await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
+}
+
+/// How a refused change is shown on a page.
+pub enum Refusal {
+    Conflict(String),
+    BadRequest(String),
+    Page(PageError),
+}
+
+pub fn refusal(error: ChangeError) -> Refusal {
+    match error {
+        ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => Refusal::Conflict(error.to_string()),
+        ChangeError::UnknownCourier | ChangeError::MotivoRequerido | ChangeError::NothingToChange => {
+            Refusal::BadRequest(error.to_string())
+        }
+        ChangeError::NotFound => Refusal::Page(PageError::NotFound("El ticket no existe.".into())),
+        ChangeError::Forbidden(why) => Refusal::Page(PageError::Forbidden(why.to_owned())),
+        ChangeError::Store(e) => Refusal::Page(e.into()),
+    }
+}
+
+/// Reads a state-change form.
+pub fn estado_change(form: EstadoForm) -> Result<TicketChange, String> {
+    let estado: Estado = form.estado.parse()?;
+    Ok(TicketChange { estado: Some(estado), repartidor: None, motivo: form.motivo, nota: form.nota })
+}
+
+/// `POST /panel/tickets/{id}/estado` (form: `estado`, `motivo`, `nota`).
+pub async fn change_estado(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EstadoForm>,
+) -> Result<Response, PageError> {
+    apply_from_form(&state, user, csrf, ticket_id(&id)?, estado_change(form)).await
+}
+
+/// `POST /panel/tickets/{id}/repartidor` (form: `repartidor_id`, empty = none).
+pub async fn change_repartidor(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<RepartidorForm>,
+) -> Result<Response, PageError> {
+    let choice = match form.repartidor_id.trim() {
+        "" => Ok(CourierChoice::Unassign),
+        raw => raw.parse().map(CourierChoice::Assign).map_err(|_| "Elija un repartidor de la lista.".to_owned()),
+    };
+    let change = choice.map(|c| TicketChange { repartidor: Some(c), ..Default::default() });
+    apply_from_form(&state, user, csrf, ticket_id(&id)?, change).await
+}
+
+/// `POST /panel/tickets/{id}/eliminar`: only when the typed confirmation is
+/// the ticket's numero.
+pub async fn delete(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EliminarForm>,
+) -> Result<Response, PageError> {
+    let id = ticket_id(&id)?;
+    let ticket = state.store.ticket(id).await?.ok_or_else(|| PageError::NotFound("El ticket no existe.".into()))?;
+    if form.confirmacion.trim() != ticket.numero {
+        let message = format!("Para eliminar escriba exactamente «{}». No se eliminó nada.", ticket.numero);
+        let page = detail_page(&state, user, csrf, id, Some(message)).await?;
+        return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
+    }
+    match state.lifecycle.delete(id, &Actor::from_user(&user)).await.map_err(refusal) {
+        Ok(()) => Ok(Redirect::to("/panel").into_response()),
+        Err(Refusal::Page(error)) => Err(error),
+        Err(Refusal::Conflict(m) | Refusal::BadRequest(m)) => Err(PageError::BadRequest(m)),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "panel/reports.html")]
+pub struct ReportsPage {
+    csrf: String,
+    usuario: Option<User>,
+    desde: String,
+    hasta: String,
+    mensaje: Option<String>,
+    total: usize,
+    entregados: usize,
+    promedio: String,
+    por_estado_svg: String,
+    por_repartidor_svg: String,
+    por_repartidor: Vec<(String, reports::CourierCounts)>,
+    por_dia_svg: String,
+}
+
+/// `GET /reportes?desde=&hasta=` (Buenos Aires days; the last 7 by default).
+pub async fn reports_page(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<ReportsPage, PageError> {
+    let today = Utc::now().with_timezone(&reports::buenos_aires()).date_naive();
+    let parse = |key: &str| params.get(key).filter(|v| !v.is_empty()).map(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d"));
+    let mut mensaje = None;
+    let (mut desde, mut hasta) = (today - Duration::days(6), today);
+    match (parse("desde").transpose(), parse("hasta").transpose()) {
+        (Ok(d), Ok(h)) => {
+            desde = d.unwrap_or(desde);
+            hasta = h.unwrap_or(hasta);
+        }
+        _ => mensaje = Some("Las fechas deben tener el formato AAAA-MM-DD; se muestran los últimos 7 días.".to_owned()),
+    }
+    if desde > hasta || (hasta - desde).num_days() > 366 {
+        mensaje = Some("El período debe ir de una fecha a otra posterior, de hasta un año; se muestran los últimos 7 días.".to_owned());
+        (desde, hasta) = (today - Duration::days(6), today);
+    }
+    let (from, to) = reports::utc_bounds(desde, hasta);
+    let report = reports::build(&state.store.report_tickets(from, to).await?, desde, hasta);
+    let por_estado: Vec<(String, usize)> = report.por_estado.iter().map(|(e, n)| (e.label().to_owned(), *n)).collect();
+    let por_repartidor_totals: Vec<(String, usize)> =
+        report.por_repartidor.iter().map(|(name, c)| (name.clone(), c.total())).collect();
+    let por_dia: Vec<(String, usize)> = report.por_dia.iter().map(|(d, n)| (d.format("%d/%m").to_string(), *n)).collect();
+    Ok(ReportsPage {
+        csrf,
+        usuario: Some(user),
+        desde: desde.to_string(),
+        hasta: hasta.to_string(),
+        mensaje,
+        total: report.total,
+        entregados: report.entregados,
+        promedio: match report.entrega_promedio_minutos {
+            Some(minutes) if minutes >= 90.0 => format!("{:.1} h", minutes / 60.0),
+            Some(minutes) => format!("{minutes:.0} min"),
+            None => "sin entregas en el período".to_owned(),
+        },
+        por_estado_svg: charts::horizontal_bars("Tickets por estado", &por_estado, "#2f7d4f"),
+        por_repartidor_svg: charts::horizontal_bars("Tickets por repartidor", &por_repartidor_totals, "#1f5f99"),
+        por_repartidor: report.por_repartidor,
+        por_dia_svg: charts::columns("Tickets por día", &por_dia, "#2f7d4f"),
+    })
+}
