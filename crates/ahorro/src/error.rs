@@ -20,6 +20,8 @@ pub enum ApiError {
     Validation(FieldError),
     #[error("JSON mal formado")]
     MalformedJson,
+    #[error("El formulario no es válido")]
+    BadForm,
     #[error("el cuerpo debe ser JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("el cuerpo es demasiado grande")]
@@ -65,7 +67,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized | ApiError::LoginRequired => StatusCode::UNAUTHORIZED,
-            ApiError::Validation(_) | ApiError::MalformedJson => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) | ApiError::MalformedJson | ApiError::BadForm => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -107,7 +109,7 @@ impl IntoResponse for ApiError {
             // Exactly the old contract's body.
             ApiError::Unauthorized => json!({"error": "API key inválida"}),
             ApiError::Validation(e) => json!({"success": false, "error": self.to_string(), "campo": e.field, "detalle": e.message}),
-            ApiError::MalformedJson | ApiError::PayloadTooLarge => json!({"success": false, "error": self.to_string(), "campo": "body"}),
+            ApiError::MalformedJson | ApiError::BadForm | ApiError::PayloadTooLarge => json!({"success": false, "error": self.to_string(), "campo": "body"}),
             ApiError::UnsupportedMediaType => json!({"success": false, "error": self.to_string(), "campo": "Content-Type"}),
             _ => json!({"success": false, "error": self.to_string()}),
         };

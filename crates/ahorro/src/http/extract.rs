@@ -68,7 +68,7 @@ impl<T: DeserializeOwned + HasCsrf + Send> FromRequest<AppState> for CsrfForm<T>
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
         let token = req.extensions().get::<SessionToken>().map(|t| t.0.clone());
-        let Form(value) = Form::<T>::from_request(req, state).await.map_err(|_| PageError(ApiError::Csrf))?;
+        let Form(value) = Form::<T>::from_request(req, state).await.map_err(|_| PageError(ApiError::BadForm))?;
         match token {
             Some(token) if token.verify_csrf(state.secret(), value.csrf()) => Ok(CsrfForm(value)),
             _ => Err(PageError(ApiError::Csrf)),

@@ -1,1 +1,10 @@
+//! Ahorro's tests over real HTTP against the real application, with a
+//! wiremock server as Tickets. Each test has its own database; scenarios
+//! marked with `on_both_backends!` also run on PostgreSQL when
+//! `TEST_DATABASE_URL` is set.
 
+mod checkout;
+mod delivery;
+mod helpers;
+mod pages;
+mod store;

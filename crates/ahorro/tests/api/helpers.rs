@@ -1,0 +1,306 @@
+//! Spawning a real Ahorro for a test: its own database (a temp SQLite file,
+//! or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set), a free
+//! port, real HTTP, and a wiremock server standing in for Tickets.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use belgrano_ahorro::{Application, Settings};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub const API_KEY: &str = "test-api-key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a scenario once per backend: always on SQLite, and on PostgreSQL
+/// when `TEST_DATABASE_URL` is set.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if std::env::var("TEST_DATABASE_URL").is_ok() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        }
+    };
+}
+
+/// A database that outlives one run of the service.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("ahorro.db").display());
+                Self { url, _dir: Some(dir) }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = format!("ahorro_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+                admin.close().await;
+                let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
+                Self { url: format!("{base}/{name}"), _dir: None }
+            }
+        }
+    }
+}
+
+pub fn settings(db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), db.url.clone()),
+        ("BELGRANO_AHORRO_API_KEY".into(), API_KEY.into()),
+        ("TICKETERA_URL".into(), ticketera_url.into()),
+        ("SECRET_KEY".into(), "a-test-secret-that-is-long-enough-0123456789".into()),
+        ("PORT".into(), "0".into()),
+        ("CHECKOUT_WAIT_MS".into(), "2000".into()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let mut settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    settings.host = "127.0.0.1".into();
+    settings.seed_demo_users = false;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn start(settings: Settings) -> Self {
+        if std::env::var("TEST_LOG").is_ok() {
+            belgrano_ahorro::init_tracing(false);
+        }
+        let app = Application::build(settings).await.expect("the service starts");
+        let port = app.port();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { address: format!("http://127.0.0.1:{port}"), client, stop: Some(stop), server: Some(server) }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+
+    pub async fn checkout(&self, body: &Value) -> (StatusCode, Value) {
+        let response = self.client.post(format!("{}/api/checkout", self.address)).json(body).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(format!("{}{path}", self.address)).header("X-API-Key", API_KEY).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, key: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
+        if let Some(key) = key {
+            request = request.header("X-API-Key", key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser { address: self.address.clone(), client: self.client.clone(), cookie: None }
+    }
+}
+
+/// A guest checkout body for `POST /api/checkout`.
+pub fn checkout_body(items: &[(i64, i64)]) -> Value {
+    json!({
+        "cliente": {"nombre": "Juan", "apellido": "Pérez", "email": "juan@example.com", "telefono": "011-5555-1234"},
+        "direccion": "Av. Cabildo 1234",
+        "metodo_pago": "efectivo",
+        "notas": "Timbre 3B",
+        "items": items.iter().map(|(id, q)| json!({"producto_id": id, "cantidad": q})).collect::<Vec<_>>(),
+    })
+}
+
+/// A minimal browser: keeps the session cookie, reads CSRF values from
+/// pages, does not follow redirects (so tests see them).
+pub struct Browser {
+    pub address: String,
+    client: reqwest::Client,
+    pub cookie: Option<String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn csrf(&self) -> String {
+        let marker = "data-csrf=\"";
+        let start = self.body.find(marker).expect("a page with the layout") + marker.len();
+        self.body[start..start + 64].to_owned()
+    }
+}
+
+impl Browser {
+    fn remember(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            if let Some(pair) = value.split(';').next() {
+                if pair.starts_with("ahorro_sesion=") {
+                    self.cookie = Some(pair.to_owned());
+                }
+            }
+        }
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> Page {
+        self.remember(&response);
+        let status = response.status();
+        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        Page { status, location, body: response.text().await.unwrap() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let mut request = self.client.get(format!("{}{path}", self.address));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.finish(response).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(urlencode(form));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.finish(response).await
+    }
+
+    /// Posts a form with this session's CSRF value (read from `/carrito`).
+    pub async fn post_csrf(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let csrf = self.get("/carrito").await.csrf();
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        fields.extend_from_slice(form);
+        self.post(path, &fields).await
+    }
+
+    pub async fn post_json(&mut self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.remember(&response);
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn register(&mut self, email: &str, extra: &[(&str, &str)]) -> Page {
+        let mut form = vec![
+            ("nombre", "Ana"),
+            ("apellido", "Gómez"),
+            ("email", email),
+            ("password", "secreto123"),
+            ("confirmar_password", "secreto123"),
+            ("telefono", "011-4444-5555"),
+            ("direccion", "Juramento 2000"),
+            ("terminos", "si"),
+        ];
+        for (k, v) in extra {
+            form.retain(|(key, _)| key != k);
+            form.push((k, v));
+        }
+        self.post_csrf("/register", &form).await
+    }
+}
+
+/// Polls `check` until it returns true or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What Tickets answers to an accepted ticket (the seed's step 5).
+pub fn ticket_creado(id: i64, numero: &str) -> Value {
+    json!({
+        "exito": true, "ticket_id": id, "numero": numero, "estado": "pendiente",
+        "repartidor_asignado": "Repartidor1", "fecha_creacion": "2024-12-01T12:34:56Z",
+        "cliente_nombre": "Juan Pérez", "total": 130.0
+    })
+}
+
+/// `application/x-www-form-urlencoded`, as a browser sends a form.
+pub fn urlencode(form: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// The tickets a fake Tickets received (its health probes left out).
+pub async fn posted(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/api/tickets")
+        .collect()
+}
