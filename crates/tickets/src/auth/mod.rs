@@ -212,8 +212,7 @@ fn client_address(parts: &Parts, behind_proxy: bool) -> String {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .last();
+            .rfind(|v| !v.is_empty());
         if let Some(address) = forwarded {
             return address.to_owned();
         }
