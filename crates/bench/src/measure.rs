@@ -17,7 +17,8 @@ pub struct Measurement {
     /// Server CPU time spent during the load (warm-up included).
     pub server_cpu: Duration,
     pub load_before: f64,
-    /// Files left in the server's directory after it stopped (WAL size).
+    /// Files in the server's directory when the load ended, before the
+    /// server stops and checkpoints (shows a WAL that never got reset).
     pub files: Vec<(String, u64)>,
     /// What the scenario's check of the stored data found.
     pub verification: Result<String, String>,
@@ -60,13 +61,14 @@ where
     let verification = verify(server.addr, &result).await;
     // Read before stopping: /proc forgets the process once it exits.
     let peak_rss_bytes = server.peak_rss_bytes()?;
+    let files = server.files();
     server.stop().await?;
     Ok(Measurement {
         load: result,
         peak_rss_bytes,
         server_cpu,
         load_before,
-        files: server.files(),
+        files,
         verification,
         log_tail: server.log_tail(5),
     })

@@ -91,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
         .route("/api/tickets", post(create))
         .route("/count", get(count))
         .route("/health", get(health))
-        .with_state(pool);
+        .with_state(pool.clone());
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -103,5 +103,7 @@ async fn main() -> anyhow::Result<()> {
             }
         })
         .await?;
+    // Closing checkpoints the WAL, as the Tickets service does on shutdown.
+    pool.close().await;
     Ok(())
 }
