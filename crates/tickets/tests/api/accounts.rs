@@ -203,6 +203,21 @@ on_both_backends!(ten_failures_from_one_address_lock_it_for_every_account, |db: 
     app.stop().await;
 });
 
+on_both_backends!(outside_production_forwarded_addresses_are_not_trusted, |db: TestDb| async move {
+    // Without Render's proxy in front, X-Forwarded-For is whatever the
+    // client wrote: rotating it must not escape the limit.
+    let app = TestApp::with_couriers(&db).await;
+    let mut attacker = Browser::new(&app);
+    for n in 0..10 {
+        attacker.forwarded_for = Some(format!("198.51.100.{n}"));
+        let page = attacker.login(&format!("nadie{n}@belgrano.local"), "adivinando").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    attacker.forwarded_for = Some("198.51.100.200".into());
+    assert_eq!(attacker.login(DEMO_ADMIN, DEMO_PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+});
+
 on_both_backends!(admin_variables_create_then_update_the_first_dispatcher, |db: TestDb| async move {
     let vars = [("ADMIN_EMAIL", "Jefa@Belgrano.com"), ("ADMIN_PASSWORD", "primera-clave")];
     let app = TestApp::start(production(&db, &vars)).await;
