@@ -17,7 +17,7 @@ pub fn horizontal_bars(title: &str, items: &[(String, usize)], color: &str) -> S
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" role="img" aria-label="{title}" viewBox="0 0 {w} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="chart" role="img" aria-label="{title}" viewBox="0 0 {w} {height}" width="{w}" height="{height}" style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">"#,
         title = escape(title),
         w = label_width + bar_width + 60,
     );
@@ -41,13 +41,13 @@ pub fn horizontal_bars(title: &str, items: &[(String, usize)], color: &str) -> S
 /// A vertical bar chart over time (one bar per day).
 pub fn columns(title: &str, items: &[(String, usize)], color: &str) -> String {
     let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let column = 26;
+    let column = 44;
     let chart_height = 160;
     let width = items.len().max(1) * column + 20;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" role="img" aria-label="{title}" viewBox="0 0 {width} {h}" width="100%" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="chart" role="img" aria-label="{title}" viewBox="0 0 {width} {h}" width="{width}" height="{h}" style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">"#,
         title = escape(title),
         h = chart_height + 40,
     );
@@ -57,7 +57,7 @@ pub fn columns(title: &str, items: &[(String, usize)], color: &str) -> String {
         let y = chart_height - height + 10;
         let _ = write!(
             svg,
-            r#"<rect x="{x}" y="{y}" width="{w}" height="{height}" rx="2" fill="{color}"><title>{label}: {value}</title></rect><text x="{cx}" y="{ly}" font-size="10" text-anchor="middle">{label}</text>"#,
+            r#"<rect x="{x}" y="{y}" width="{w}" height="{height}" rx="2" fill="{color}"><title>{label}: {value}</title></rect><text x="{cx}" y="{ly}" font-size="11" text-anchor="middle">{label}</text>"#,
             w = column - 6,
             cx = x + (column - 6) / 2,
             ly = chart_height + 26,

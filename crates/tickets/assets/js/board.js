@@ -122,7 +122,7 @@
         el("span", { text: c.productos_count + (c.productos_count === 1 ? " producto" : " productos") }),
         el("span", { class: "age", "data-fecha": c.fecha_creacion, text: age(c.fecha_creacion) })
       ]),
-      el("p", { class: "repartidor", text: c.repartidor ? "🛵 " + c.repartidor : "Sin repartidor" }),
+      el("p", { class: "repartidor", text: c.repartidor ? "Repartidor: " + c.repartidor : "Sin repartidor" }),
       actions
     ]);
   }

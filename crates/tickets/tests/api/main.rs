@@ -6,6 +6,7 @@ mod socket_client;
 
 mod accounts;
 mod assignment;
+mod desk;
 mod health;
 mod idempotency;
 mod intake;
