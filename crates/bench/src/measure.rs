@@ -4,11 +4,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::load::{self, LoadConfig, LoadResult, Workload};
 use crate::report::{self, Row};
-use crate::server::{Server, ServerSpec};
+use crate::server::{machine_busy_time, process_cpu_time, Server, ServerSpec};
 
 #[derive(Debug)]
 pub struct Measurement {
@@ -17,6 +17,10 @@ pub struct Measurement {
     /// Server CPU time spent during the load (warm-up included).
     pub server_cpu: Duration,
     pub load_before: f64,
+    /// CPU used by everything but the server and this benchmark during the
+    /// load, in cores (0.5 = half a core busy on average). Other work on a
+    /// shared machine skews results; the load average lags, this does not.
+    pub others_cores: f64,
     /// Files in the server's directory when the load ended, before the
     /// server stops and checkpoints (shows a WAL that never got reset).
     pub files: Vec<(String, u64)>,
@@ -38,7 +42,7 @@ impl Measurement {
             errors: self.load.errors_total + u64::from(self.verification.is_err()),
             peak_rss_mb: self.peak_rss_bytes as f64 / (1024.0 * 1024.0),
             server_cpu_us_per_request: self.server_cpu.as_secs_f64() * 1e6 / answered as f64,
-            load_before: self.load_before,
+            others_cores: self.others_cores,
         }
     }
 }
@@ -56,8 +60,15 @@ where
     let load_before = report::load_average();
     let mut server = Server::start(spec).await?;
     let cpu_before = server.cpu_time()?;
+    let own_before = process_cpu_time("/proc/self/stat")?;
+    let machine_before = machine_busy_time()?;
+    let started = Instant::now();
     let result = load::run(server.addr, config, workload).await;
+    let wall = started.elapsed();
     let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
+    let own_cpu = process_cpu_time("/proc/self/stat")?.saturating_sub(own_before);
+    let machine_cpu = machine_busy_time()?.saturating_sub(machine_before);
+    let others_cores = machine_cpu.saturating_sub(server_cpu + own_cpu).as_secs_f64() / wall.as_secs_f64();
     let verification = verify(server.addr, &result).await;
     // Read before stopping: /proc forgets the process once it exits.
     let peak_rss_bytes = server.peak_rss_bytes()?;
@@ -68,6 +79,7 @@ where
         peak_rss_bytes,
         server_cpu,
         load_before,
+        others_cores,
         files,
         verification,
         log_tail: server.log_tail(5),

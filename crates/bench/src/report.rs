@@ -15,14 +15,14 @@ pub struct Row {
     /// Server CPU time divided by requests answered (shows where a 2-core
     /// machine's time goes when throughput alone would hide it).
     pub server_cpu_us_per_request: f64,
-    /// `/proc/loadavg` (1 min) just before the run.
-    pub load_before: f64,
+    /// Cores other processes kept busy during the run (see `Measurement`).
+    pub others_cores: f64,
 }
 
 pub fn markdown_table(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str(
-        "| target | requests/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU µs/req | load before |\n",
+        "| target | requests/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU µs/req | others' CPU (cores) |\n",
     );
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in rows {
@@ -36,7 +36,7 @@ pub fn markdown_table(rows: &[Row]) -> String {
             r.errors,
             r.peak_rss_mb,
             r.server_cpu_us_per_request,
-            r.load_before
+            r.others_cores
         );
     }
     out

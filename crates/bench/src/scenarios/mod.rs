@@ -27,7 +27,7 @@ pub struct Plan {
 pub fn describe(target: &str, m: &Measurement) {
     let r = &m.load;
     eprintln!(
-        "  {target}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} ok in window, {} ok / {} errors in whole run; load before {:.2}",
+        "  {target}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} ok in window, {} ok / {} errors in whole run; load average before {:.2}, others used {:.2} cores",
         r.throughput(),
         r.percentile_ms(50.0),
         r.percentile_ms(99.0),
@@ -36,6 +36,7 @@ pub fn describe(target: &str, m: &Measurement) {
         r.ok_total,
         r.errors_total,
         m.load_before,
+        m.others_cores,
     );
     let per_second: Vec<String> = r.per_second.iter().map(u64::to_string).collect();
     eprintln!("    per second: {}", per_second.join(" "));
