@@ -1,1 +1,261 @@
-//! Support for the end-to-end tests: start both services on free ports.
+//! End-to-end harness: real Belgrano Tickets and Belgrano Ahorro over real
+//! HTTP, each with its own database (temp SQLite files, or fresh PostgreSQL
+//! databases when `TEST_DATABASE_URL` is set), on free ports.
+//!
+//! Ahorro runs in-process ([`Ahorro::start`]) or as a child process that a
+//! test can kill -9 ([`AhorroProcess`]).
+
+use std::collections::HashMap;
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub const API_KEY: &str = "e2e-api-key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set.
+    pub fn available() -> Vec<Backend> {
+        let mut all = vec![Backend::Sqlite];
+        if std::env::var("TEST_DATABASE_URL").is_ok() {
+            all.push(Backend::Postgres);
+        }
+        all
+    }
+}
+
+/// A database that outlives a service run (restarts, crashes).
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend, service: &str) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join(format!("{service}.db")).display());
+                Self { url, _dir: Some(dir) }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = format!("{service}_e2e_{}", uuid::Uuid::new_v4().simple());
+                let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+                admin.close().await;
+                let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
+                Self { url: format!("{base}/{name}"), _dir: None }
+            }
+        }
+    }
+}
+
+/// A free port now (a service will bind it later, e.g. Tickets "coming back").
+pub fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn lookup(vars: HashMap<String, String>) -> impl Fn(&str) -> Option<String> {
+    move |k| vars.get(k).cloned()
+}
+
+/// A running Belgrano Tickets.
+pub struct Tickets {
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Tickets {
+    /// Starts Tickets on `port` (0 for any) with its demo couriers.
+    pub async fn start(db: &TestDb, port: u16, ahorro_url: &str) -> Self {
+        let vars = HashMap::from([
+            ("DATABASE_URL".to_owned(), db.url.clone()),
+            ("BELGRANO_AHORRO_API_KEY".to_owned(), API_KEY.to_owned()),
+            ("BELGRANO_AHORRO_URL".to_owned(), ahorro_url.to_owned()),
+            ("PORT".to_owned(), port.to_string()),
+        ]);
+        let mut settings = belgrano_tickets::Settings::from_lookup(lookup(vars)).unwrap();
+        settings.host = "127.0.0.1".into();
+        let app = belgrano_tickets::Application::build(settings).await.expect("Tickets starts");
+        let port = app.port();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self { url: format!("http://127.0.0.1:{port}"), stop: Some(stop), server: Some(server) }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+
+    /// Every ticket, through `GET /api/tickets` with the API key.
+    pub async fn tickets(&self) -> Vec<Value> {
+        tickets_at(&self.url).await
+    }
+}
+
+pub async fn tickets_at(url: &str) -> Vec<Value> {
+    let response = reqwest::Client::new()
+        .get(format!("{url}/api/tickets?limit=1000"))
+        .header("X-API-Key", API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let page: Value = response.json().await.unwrap();
+    page["tickets"].as_array().cloned().unwrap_or_default()
+}
+
+fn ahorro_vars(db: &TestDb, ticketera_url: &str, port: u16, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut vars = HashMap::from([
+        ("DATABASE_URL".to_owned(), db.url.clone()),
+        ("BELGRANO_AHORRO_API_KEY".to_owned(), API_KEY.to_owned()),
+        ("TICKETERA_URL".to_owned(), ticketera_url.to_owned()),
+        ("SECRET_KEY".to_owned(), "an-e2e-secret-that-is-long-enough-0123456789".to_owned()),
+        ("PORT".to_owned(), port.to_string()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    vars
+}
+
+/// A running Belgrano Ahorro, in this process.
+pub struct Ahorro {
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Ahorro {
+    pub async fn start(db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Self {
+        let mut settings = belgrano_ahorro::Settings::from_lookup(lookup(ahorro_vars(db, ticketera_url, 0, extra))).unwrap();
+        settings.host = "127.0.0.1".into();
+        settings.seed_demo_users = false;
+        let app = belgrano_ahorro::Application::build(settings).await.expect("Ahorro starts");
+        let port = app.port();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self { url: format!("http://127.0.0.1:{port}"), stop: Some(stop), server: Some(server) }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// Belgrano Ahorro as a child process (the same entry point as the
+/// `ahorro` binary), so a test can kill it with SIGKILL.
+pub struct AhorroProcess {
+    pub url: String,
+    child: Child,
+}
+
+impl AhorroProcess {
+    /// Spawns `binary` and waits until it answers `/healthz`.
+    pub async fn spawn(binary: &str, db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(binary);
+        command.env_clear();
+        for (k, v) in ahorro_vars(db, ticketera_url, port, extra) {
+            command.env(k, v);
+        }
+        command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
+        command.stdout(Stdio::null()).stderr(if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() });
+        let child = command.spawn().expect("the ahorro binary starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client.get(format!("{url}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                return Self { url, child };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("ahorro did not come up on {url}");
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for AhorroProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A guest checkout body for `POST /api/checkout`.
+pub fn checkout_body(n: usize, items: &[(i64, i64)]) -> Value {
+    json!({
+        "cliente": {"nombre": "Cliente", "apellido": format!("Número {n}"), "email": format!("c{n}@example.com"), "telefono": "011-5555-0000"},
+        "direccion": format!("Av. Cabildo {n}"),
+        "metodo_pago": "efectivo",
+        "notas": "",
+        "items": items.iter().map(|(id, q)| json!({"producto_id": id, "cantidad": q})).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn checkout(ahorro_url: &str, body: &Value) -> (u16, Value) {
+    let response = reqwest::Client::new().post(format!("{ahorro_url}/api/checkout")).json(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls until `check` holds or `timeout` passes; returns whether it held.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Asserts that Tickets holds exactly one ticket per order number, and no
+/// other tickets.
+pub fn assert_exactly_once(tickets: &[Value], numeros: &[String]) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for t in tickets {
+        *counts.entry(t["numero"].as_str().unwrap()).or_default() += 1;
+    }
+    let lost: Vec<&String> = numeros.iter().filter(|n| !counts.contains_key(n.as_str())).collect();
+    let doubled: Vec<(&&str, &usize)> = counts.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(lost.is_empty(), "orders lost: {lost:?}");
+    assert!(doubled.is_empty(), "orders doubled: {doubled:?}");
+    assert_eq!(tickets.len(), numeros.len(), "unexpected extra tickets");
+}

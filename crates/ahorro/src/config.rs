@@ -1,6 +1,8 @@
 //! Settings from the environment, with the old system's variable names:
 //! `PORT`, `DATABASE_URL`, `TICKETERA_URL`, `BELGRANO_AHORRO_API_KEY`,
-//! `SECRET_KEY`, `RENDER_ENVIRONMENT`, plus `CHECKOUT_WAIT_MS`.
+//! `SECRET_KEY`, `RENDER_ENVIRONMENT`, plus `CHECKOUT_WAIT_MS` (how long a
+//! checkout waits for Tickets, default 2000) and `OUTBOX_LEASE_SECS` (how
+//! long a claimed delivery stays claimed, default 30).
 
 use std::time::Duration;
 
@@ -119,6 +121,16 @@ impl Settings {
                 .ok_or_else(|| ConfigError::Invalid { name: "CHECKOUT_WAIT_MS", reason: "se esperan milisegundos entre 0 y 30000".into() })?,
         };
 
+        let outbox_lease = match get("OUTBOX_LEASE_SECS") {
+            None => Duration::from_secs(30),
+            Some(raw) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .map(Duration::from_secs)
+                .ok_or_else(|| ConfigError::Invalid { name: "OUTBOX_LEASE_SECS", reason: "se esperan segundos entre 1 y 3600".into() })?,
+        };
+
         Ok(Self {
             environment,
             port,
@@ -128,7 +140,7 @@ impl Settings {
             api_keys,
             secret_key,
             checkout_wait,
-            outbox_lease: Duration::from_secs(30),
+            outbox_lease,
             seed_demo_users: !production,
         })
     }

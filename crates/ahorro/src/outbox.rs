@@ -36,7 +36,8 @@ pub struct Deliveries {
 
 impl Deliveries {
     /// Registers interest in one order and wakes the worker. The receiver
-    /// resolves when that order is delivered (or is dropped).
+    /// resolves when the first attempt for that order is over, delivered or
+    /// not (when Tickets is down there is nothing to wait for).
     pub fn watch(&self, pedido_id: i64) -> tokio::sync::oneshot::Receiver<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.waiting.lock().expect("lock").entry(pedido_id).or_default().push(tx);
@@ -48,7 +49,7 @@ impl Deliveries {
         self.wake.notify_one();
     }
 
-    fn delivered(&self, pedido_id: i64) {
+    fn attempted(&self, pedido_id: i64) {
         if let Some(waiters) = self.waiting.lock().expect("lock").remove(&pedido_id) {
             for w in waiters {
                 let _ = w.send(());
@@ -125,7 +126,6 @@ impl DeliveryWorker {
                     }
                     Err(e) => Err(e),
                 };
-                self.deliveries.delivered(item.pedido_id);
                 marked.map(|_| true)
             }
             Err(SendError::Retry(error)) => {
@@ -140,6 +140,7 @@ impl DeliveryWorker {
                 self.store.mark_failed(item.id, &error).await.map(|_| false)
             }
         };
+        self.deliveries.attempted(item.pedido_id);
         result.unwrap_or_else(|error| {
             // The claim expires and the row is tried again: at least once.
             tracing::warn!(%error, numero = %item.numero, "outbox: no se pudo registrar el resultado");

@@ -1,0 +1,53 @@
+//! A checkout in Ahorro yields exactly one ticket in the real Tickets, with
+//! the same number, total and products, and the order learns its ticket.
+
+use belgrano_e2e::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_becomes_one_ticket() {
+    for backend in Backend::available() {
+        let tickets_db = TestDb::new(backend, "tickets").await;
+        let ahorro_db = TestDb::new(backend, "ahorro").await;
+        // Tickets first (any port), then Ahorro pointing at it.
+        let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
+        let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[]).await;
+
+        let (status, answer) = checkout(&ahorro.url, &checkout_body(1, &[(1, 2), (25, 1), (2, 3)])).await;
+        assert_eq!(status, 200, "{answer}");
+        let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
+        let total = answer["pedido"]["total"].as_f64().unwrap();
+        assert_eq!(total, 950.0 * 2.0 + 1800.0 * 3.0 + answer_price(&ahorro.url, 25).await);
+        // Tickets answered within the checkout's wait: the ticket is known.
+        assert_eq!(answer["ticket"]["numero"], numero.as_str(), "{answer}");
+
+        let all = tickets.tickets().await;
+        assert_exactly_once(&all, std::slice::from_ref(&numero));
+        let ticket = &all[0];
+        assert_eq!(answer["ticket"]["id"], ticket["id"]);
+        assert_eq!(answer["ticket"]["repartidor"], ticket["repartidor"]);
+        assert_eq!(ticket["total"].as_f64().unwrap(), total);
+        assert_eq!(ticket["cliente_nombre"], "Cliente Número 1");
+        assert_eq!(ticket["cliente_direccion"], "Av. Cabildo 1");
+        assert_eq!(ticket["metodo_pago"], "efectivo");
+        let productos: Vec<(i64, String, u64, f64)> = ticket["productos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["id"].as_i64().unwrap(), p["nombre"].as_str().unwrap().to_owned(), p["cantidad"].as_u64().unwrap(), p["precio"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(productos[0], (1, "Arroz 1kg".to_owned(), 2, 950.0));
+        assert_eq!(productos[2], (2, "Aceite 900ml".to_owned(), 3, 1800.0));
+        assert_eq!(productos.len(), 3);
+
+        ahorro.stop().await;
+        tickets.stop().await;
+    }
+}
+
+/// A product's current price, read from its page (`$ 1.234` → 1234).
+async fn answer_price(ahorro_url: &str, id: i64) -> f64 {
+    let html = reqwest::get(format!("{ahorro_url}/producto/{id}")).await.unwrap().text().await.unwrap();
+    let start = html.find("class=\"price big\">$ ").unwrap() + "class=\"price big\">$ ".len();
+    let digits: String = html[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').filter(char::is_ascii_digit).collect();
+    digits.parse().unwrap()
+}
