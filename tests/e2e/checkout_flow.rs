@@ -8,11 +8,24 @@ async fn a_checkout_becomes_one_ticket() {
     for backend in Backend::available() {
         let tickets_db = TestDb::new(backend, "tickets").await;
         let ahorro_db = TestDb::new(backend, "ahorro").await;
-        // Tickets first (any port), then Ahorro pointing at it.
-        let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
-        let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[]).await;
+        // Each knows the other's address: Tickets posts status updates back.
+        let ahorro_port = free_port().to_string();
+        let tickets = Tickets::start(&tickets_db, 0, &format!("http://127.0.0.1:{ahorro_port}")).await;
+        let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[("PORT", ahorro_port.as_str())]).await;
 
-        let (status, answer) = checkout(&ahorro.url, &checkout_body(1, &[(1, 2), (25, 1), (2, 3)])).await;
+        // A guest with a session cookie, so they may see their order page.
+        let client = reqwest::Client::new();
+        let home = client.get(&ahorro.url).send().await.unwrap();
+        let cookie = home.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let response = client
+            .post(format!("{}/api/checkout", ahorro.url))
+            .header("Cookie", &cookie)
+            .json(&checkout_body(1, &[(1, 2), (25, 1), (2, 3)]))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: serde_json::Value = response.json().await.unwrap();
         assert_eq!(status, 200, "{answer}");
         let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
         let total = answer["pedido"]["total"].as_f64().unwrap();
@@ -38,6 +51,24 @@ async fn a_checkout_becomes_one_ticket() {
         assert_eq!(productos[0], (1, "Arroz 1kg".to_owned(), 2, 950.0));
         assert_eq!(productos[2], (2, "Aceite 900ml".to_owned(), 3, 1800.0));
         assert_eq!(productos.len(), 3);
+
+        // The dispatcher moves the ticket on; the customer's page follows.
+        let moved = client
+            .patch(format!("{}/api/tickets/{}", tickets.url, ticket["id"]))
+            .header("X-API-Key", API_KEY)
+            .json(&serde_json::json!({"estado": "en-preparacion"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(moved.status(), 200);
+        let page_url = format!("{}/pedido/{numero}", ahorro.url);
+        let followed = eventually(std::time::Duration::from_secs(10), || async {
+            let page = client.get(&page_url).header("Cookie", &cookie).send().await.unwrap().text().await.unwrap();
+            page.contains("En preparación")
+        })
+        .await;
+        assert!(followed, "the order page never showed the new state");
+        assert_eq!(client.get(&page_url).send().await.unwrap().status(), 404, "another visitor cannot see it");
 
         ahorro.stop().await;
         tickets.stop().await;
