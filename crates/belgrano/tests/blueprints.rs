@@ -1,0 +1,158 @@
+//! The Render Blueprints against the fields Render documents, and against
+//! the code: every environment variable a service reads is provided in its
+//! blueprint (Render itself provides `PORT`), and every variable provided
+//! there is read.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn blueprint(name: &str) -> Value {
+    let text = std::fs::read_to_string(repo().join(name)).unwrap();
+    serde_norway::from_str(&text).unwrap()
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+/// Blueprint fields from Render's specification.
+const TOP_LEVEL: &[&str] = &["services", "databases", "envVarGroups", "previews"];
+const SERVICE_FIELDS: &[&str] = &[
+    "type", "name", "runtime", "plan", "region", "repo", "branch", "rootDir", "buildCommand", "startCommand",
+    "preDeployCommand", "healthCheckPath", "envVars", "numInstances", "scaling", "autoDeploy", "buildFilter",
+    "disk", "domains", "ipAllowList", "maxmemoryPolicy", "dockerfilePath", "dockerContext", "image",
+];
+const SERVICE_TYPES: &[&str] = &["web", "pserv", "worker", "cron", "keyvalue", "redis"];
+const RUNTIMES: &[&str] = &["docker", "elixir", "go", "node", "python", "ruby", "rust", "image"];
+const DATABASE_FIELDS: &[&str] =
+    &["name", "databaseName", "user", "plan", "region", "postgresMajorVersion", "ipAllowList", "highAvailability", "readReplicas", "diskSizeGB"];
+const ENV_SOURCES: &[&str] = &["value", "generateValue", "sync", "fromDatabase", "fromService", "fromGroup"];
+/// Variables that must never be written into a blueprint.
+const SECRETS: &[&str] = &["BELGRANO_AHORRO_API_KEY", "SECRET_KEY", "ADMIN_PASSWORD", "ADMIN_EMAIL", "DATABASE_URL"];
+
+/// The environment variables a crate's code reads (`lookup("X")`,
+/// `get("X")`, `var("X")`), found by scanning its source.
+fn variables_read_by(crate_dir: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![repo().join(crate_dir).join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in ["lookup(\"", "get(\"", "var(\""] {
+                    for (i, _) in text.match_indices(call) {
+                        let rest = &text[i + call.len()..];
+                        let name: String = rest.chars().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_').collect();
+                        if name.len() >= 3 && rest[name.len()..].starts_with('"') {
+                            found.insert(name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+fn services(files: &[&Value]) -> Vec<Value> {
+    files.iter().flat_map(|f| f["services"].as_array().unwrap().clone()).collect()
+}
+
+fn check_structure(file: &Value, all_services: &[Value]) {
+    for key in keys(file) {
+        assert!(TOP_LEVEL.contains(&key.as_str()), "unknown top-level field {key}");
+    }
+    let databases: Vec<String> =
+        file["databases"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect();
+    for database in file["databases"].as_array().unwrap() {
+        for key in keys(database) {
+            assert!(DATABASE_FIELDS.contains(&key.as_str()), "unknown database field {key}");
+        }
+    }
+    for service in file["services"].as_array().unwrap() {
+        for key in keys(service) {
+            assert!(SERVICE_FIELDS.contains(&key.as_str()), "unknown service field {key}");
+        }
+        assert!(SERVICE_TYPES.contains(&service["type"].as_str().unwrap()));
+        assert!(RUNTIMES.contains(&service["runtime"].as_str().unwrap()));
+        for required in ["name", "buildCommand", "startCommand", "healthCheckPath"] {
+            assert!(service[required].is_string(), "{required} is required");
+        }
+        // The start command runs the binary the build command builds.
+        let build = service["buildCommand"].as_str().unwrap();
+        let start = service["startCommand"].as_str().unwrap();
+        let bin = build.rsplit("--bin ").next().unwrap().trim();
+        assert!(build.contains("--release") && build.contains("--locked"), "{build}");
+        assert_eq!(start, format!("./target/release/{bin}"));
+        for var in service["envVars"].as_array().unwrap() {
+            let key = var["key"].as_str().unwrap();
+            let sources: Vec<String> = keys(var).into_iter().filter(|k| k != "key").collect();
+            assert_eq!(sources.len(), 1, "{key} needs exactly one source: {sources:?}");
+            assert!(ENV_SOURCES.contains(&sources[0].as_str()), "{key}: unknown source {sources:?}");
+            if SECRETS.contains(&key) {
+                assert!(var.get("value").is_none(), "{key} must not be written in the file");
+            }
+            assert_ne!(key, "PORT", "Render sets PORT itself");
+            if let Some(value) = var.get("value") {
+                assert!(value.is_string(), "{key}: Render wants values as strings");
+                if key.ends_with("_URL") {
+                    assert!(value.as_str().unwrap().starts_with("https://"), "{key} reaches a public URL with a scheme");
+                }
+            }
+            if let Some(generate) = var.get("generateValue") {
+                assert_eq!(generate, &Value::Bool(true));
+            }
+            if let Some(sync) = var.get("sync") {
+                assert_eq!(sync, &Value::Bool(false));
+            }
+            if let Some(from) = var.get("fromDatabase") {
+                assert_eq!(from["property"], "connectionString");
+                assert!(databases.contains(&from["name"].as_str().unwrap().to_owned()), "{key}: unknown database");
+            }
+            if let Some(from) = var.get("fromService") {
+                let other = all_services
+                    .iter()
+                    .find(|s| s["name"] == from["name"] && s["type"] == from["type"])
+                    .unwrap_or_else(|| panic!("{key}: no service {from}"));
+                let wanted = from["envVarKey"].as_str().expect("envVarKey (a property would give a URL without scheme)");
+                let provided = other["envVars"].as_array().unwrap().iter().find(|v| v["key"] == wanted).expect("the key exists there");
+                assert_eq!(provided["generateValue"], Value::Bool(true), "the shared key is generated once, there");
+            }
+        }
+    }
+}
+
+#[test]
+fn blueprints_follow_renders_specification() {
+    let (tickets, ahorro) = (blueprint("render_tickets.yaml"), blueprint("render_ahorro.yaml"));
+    let all = services(&[&tickets, &ahorro]);
+    check_structure(&tickets, &all);
+    check_structure(&ahorro, &all);
+    assert_eq!(tickets["services"][0]["healthCheckPath"], "/health");
+    assert!(["/test", "/healthz"].contains(&ahorro["services"][0]["healthCheckPath"].as_str().unwrap()));
+}
+
+#[test]
+fn every_variable_read_is_provided_and_every_one_provided_is_read() {
+    for (file, crate_dir) in [("render_tickets.yaml", "crates/tickets"), ("render_ahorro.yaml", "crates/ahorro")] {
+        let provided: BTreeSet<String> = blueprint(file)["services"][0]["envVars"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["key"].as_str().unwrap().to_owned())
+            .collect();
+        let mut read = variables_read_by(crate_dir);
+        assert!(read.remove("PORT"), "{crate_dir} reads PORT (Render provides it)");
+        assert!(read.contains("DATABASE_URL"), "the scan finds the configuration");
+        assert_eq!(read, provided, "{file}: read by the code vs provided by the blueprint");
+    }
+}
