@@ -40,7 +40,14 @@ impl Application {
         if settings.uses_dev_secret() {
             tracing::warn!("⚠️  SECRET_KEY no está configurada: se usa el secreto público de desarrollo.");
         }
+        if settings.outbox_lease <= belgrano_shared::retry::REQUEST_TIMEOUT {
+            tracing::warn!(
+                lease = ?settings.outbox_lease,
+                "OUTBOX_LEASE_SECS no supera el tiempo de espera de un envío (10 s): otra instancia podría reenviar un pedido en curso"
+            );
+        }
         let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
+        store.purge_expired().await?;
         if store.seed_catalog_if_empty(&Seed::bundled()).await? {
             tracing::info!("catálogo inicial cargado (137 productos)");
         }

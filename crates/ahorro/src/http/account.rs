@@ -60,6 +60,9 @@ pub async fn login(State(state): State<AppState>, visitor: Visitor, CsrfForm(f):
 
 /// Issues a fresh token bound to the account, merges the guest cart.
 async fn start_session(state: &AppState, visitor: &Visitor, usuario_id: i64, next: &str) -> Result<Response, PageError> {
+    if let Err(error) = state.store.purge_expired().await {
+        tracing::warn!(%error, "could not purge expired sessions");
+    }
     let token = Token::generate();
     let expira = chrono::Utc::now() + chrono::Duration::seconds(session::MAX_AGE_SECS);
     state.store.create_session(&token.hash(), usuario_id, expira).await?;
@@ -172,10 +175,10 @@ fn login_redirect(next: &str) -> Response {
 
 async fn profile_page(state: &AppState, visitor: &Visitor, mensaje: String, error: String) -> Result<Response, PageError> {
     let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
-    let pedidos = state.store.pedidos_de(u.id, 1000).await?;
-    let gastado: Centavos = pedidos.iter().map(|p| Centavos(p.total)).sum();
+    let (pedidos, gastado) = state.store.order_stats(u.id).await?;
+    let gastado = Centavos(gastado);
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let page = Perfil { l: Layout::new(state, visitor, "Mi perfil").await?, u, pedidos: pedidos.len(), gastado: gastado.format_ars(), mensaje, error };
+    let page = Perfil { l: Layout::new(state, visitor, "Mi perfil").await?, u, pedidos, gastado: gastado.format_ars(), mensaje, error };
     Ok((status, page).into_response())
 }
 

@@ -104,7 +104,7 @@ pub struct Logout {
 pub struct Perfil {
     pub l: Layout,
     pub u: Usuario,
-    pub pedidos: usize,
+    pub pedidos: i64,
     pub gastado: String,
     pub mensaje: String,
     pub error: String,

@@ -716,10 +716,43 @@ impl Store {
         let sql = format!("{PEDIDO_SELECT} WHERE p.usuario_id = $1 ORDER BY p.id DESC LIMIT $2");
         let mut rows: Vec<Pedido> =
             on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(usuario_id).bind(limit).fetch_all(pool).await?);
-        for pedido in &mut rows {
-            pedido.items = self.pedido_items(pedido.id).await?;
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        // One query for every order's lines (ids are integers: safe to inline).
+        let ids = rows.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal FROM pedido_items WHERE pedido_id IN ({ids}) ORDER BY id"
+        );
+        let items: Vec<(i64, i64, String, i64, i64, i64)> =
+            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+        for (pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal) in items {
+            if let Some(p) = rows.iter_mut().find(|p| p.id == pedido_id) {
+                p.items.push(PedidoItem { producto_id, nombre, cantidad, precio_unitario, subtotal });
+            }
         }
         Ok(rows)
+    }
+
+    /// (number of orders, total spent in centavos) of an account.
+    pub async fn order_stats(&self, usuario_id: i64) -> Result<(i64, i64), StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM pedidos WHERE usuario_id = $1")
+                .bind(usuario_id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Drops expired sessions and guest carts untouched for 30 days.
+    pub async fn purge_expired(&self) -> Result<(), StoreError> {
+        let now = Ts::now();
+        let stale = Ts(now.0 - chrono::Duration::days(30));
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sesiones WHERE expira < $1").bind(now).execute(pool).await?;
+            sqlx::query("DELETE FROM carritos WHERE owner LIKE 's:%' AND fecha_actualizacion < $1").bind(stale).execute(pool).await?.rows_affected()
+        });
+        Ok(())
     }
 
     async fn pedido_items(&self, pedido_id: i64) -> Result<Vec<PedidoItem>, StoreError> {
