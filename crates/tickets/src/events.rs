@@ -31,6 +31,9 @@ pub fn courier_room(courier_id: i64) -> String {
     format!("repartidor:{courier_id}")
 }
 
+/// Server → client once the socket has joined its room.
+pub const BIENVENIDA: &str = "bienvenida";
+
 /// Most events one catch-up answer carries; the client asks again for more.
 pub const CATCH_UP_LIMIT: i64 = 500;
 
@@ -179,6 +182,16 @@ async fn on_connect(socket: SocketRef) {
         Some(courier) => socket.join(courier_room(courier)),
     }
     socket.on(SINCRONIZAR, on_sync);
+    // Sent once the socket is in its room: from here on it misses nothing
+    // (a client may wait for it before relying on live events).
+    let role = match identity {
+        SocketIdentity::Service => "servicio",
+        SocketIdentity::Dispatcher { .. } => "despacho",
+        SocketIdentity::Courier { .. } => "repartidor",
+    };
+    if let Err(error) = socket.emit(BIENVENIDA, &serde_json::json!({"rol": role})) {
+        tracing::debug!(%error, "welcome not sent");
+    }
     tracing::debug!(socket = %socket.id, ?identity, "Socket.IO client connected");
 }
 

@@ -44,6 +44,9 @@ impl SocketClient {
         client.ws.send(Message::text(connect)).await.unwrap();
         let answer = client.next_text().await.expect("connect answer");
         if answer.starts_with("40") {
+            // Wait until the server has put the socket in its room.
+            let (name, _) = client.next_event(std::time::Duration::from_secs(5)).await.expect("a welcome event");
+            assert_eq!(name, "bienvenida");
             Connect::Accepted(client)
         } else if let Some(error) = answer.strip_prefix("44") {
             Connect::Refused(serde_json::from_str(error).unwrap_or(Value::Null), client)
