@@ -185,16 +185,16 @@ impl AhorroProcess {
         }
         command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
         command.stdout(Stdio::null()).stderr(if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() });
-        let child = command.spawn().expect("the ahorro binary starts");
-        let url = format!("http://127.0.0.1:{port}");
+        // Owned by `Self` at once, so a failed start still kills the child.
+        let process = Self { url: format!("http://127.0.0.1:{port}"), child: command.spawn().expect("the ahorro binary starts") };
         let client = reqwest::Client::new();
         for _ in 0..200 {
-            if client.get(format!("{url}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return Self { url, child };
+            if client.get(format!("{}/healthz", process.url)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return process;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("ahorro did not come up on {url}");
+        panic!("ahorro did not come up on {}", process.url);
     }
 
     /// SIGKILL: no shutdown code runs.

@@ -168,7 +168,7 @@ mod tests {
         Producto {
             id,
             nombre: format!("P{id}"),
-            precio: Centavos(100_00),
+            precio: Centavos(10_000),
             precio_original: None,
             negocio_id: "n".into(),
             categoria_id: "c".into(),
@@ -202,6 +202,6 @@ mod tests {
         assert_eq!(mine.cantidad_de(1), 5);
         let priced = PricedCart::price(&mine, &[producto(1, 4), producto(2, 10)]);
         assert_eq!(priced.unidades(), 5);
-        assert_eq!(priced.total(), Centavos(500_00));
+        assert_eq!(priced.total(), Centavos(50_000));
     }
 }

@@ -88,11 +88,10 @@ impl DeliveryWorker {
                     let any_ok = results.iter().any(|ok| *ok);
                     if any_ok && failing {
                         // Tickets is back: the backlog need not sit out its backoff.
-                        if let Ok(n) = self.store.expedite_waiting().await {
-                            if n > 0 {
+                        if let Ok(n) = self.store.expedite_waiting().await
+                            && n > 0 {
                                 tracing::info!("Tickets responde de nuevo: se reenvían {n} pedidos en espera");
                             }
-                        }
                     }
                     failing = !any_ok && results.iter().any(|ok| !ok);
                     continue;

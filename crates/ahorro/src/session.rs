@@ -64,7 +64,7 @@ pub fn from_cookie_header(header: &str) -> Option<Token> {
 }
 
 /// HMAC (RFC 2104) over SHA-256.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     const BLOCK: usize = 64;
     let mut k = [0u8; BLOCK];
     if key.len() > BLOCK {
@@ -80,6 +80,8 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     outer.update(inner.finalize());
     outer.finalize().into()
 }
+
+pub(crate) use subtle_eq::ct_eq;
 
 mod subtle_eq {
     /// Constant-time comparison of two byte strings of public length.

@@ -111,11 +111,10 @@ async fn session_cookie(State(state): State<AppState>, mut request: Request, nex
     request.extensions_mut().insert(SessionToken(token.clone()));
     let mut response = next.run(request).await;
     let handler_set_cookie = response.headers().contains_key(SET_COOKIE);
-    if is_new && !handler_set_cookie {
-        if let Ok(value) = HeaderValue::from_str(&token.set_cookie(state.settings.secure_cookies())) {
+    if is_new && !handler_set_cookie
+        && let Ok(value) = HeaderValue::from_str(&token.set_cookie(state.settings.secure_cookies())) {
             response.headers_mut().append(SET_COOKIE, value);
         }
-    }
     // Pages are personal (cart, account): never cache them in shared caches.
     if !response.headers().contains_key(CACHE_CONTROL) {
         response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));

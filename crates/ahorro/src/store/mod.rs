@@ -72,6 +72,9 @@ macro_rules! on_pool {
     };
 }
 
+mod seguimiento;
+pub use seguimiento::Seguimiento;
+
 /// A write transaction: `BEGIN IMMEDIATE` on SQLite (take the write lock
 /// up front instead of failing on upgrade); a plain transaction on
 /// PostgreSQL, where row locks do the work.
@@ -188,6 +191,9 @@ pub struct Pedido {
     pub envio: Option<String>,
     #[sqlx(skip)]
     pub items: Vec<PedidoItem>,
+    /// The tracking link's path, filled in by pages that show it.
+    #[sqlx(skip)]
+    pub seguimiento: String,
 }
 
 const PEDIDO_SELECT: &str = "SELECT p.id, p.numero, p.usuario_id, p.sesion, p.cliente_nombre, p.cliente_apellido, p.cliente_email, \
@@ -407,7 +413,8 @@ impl Store {
     }
 
     pub async fn ofertas(&self) -> Result<Vec<Oferta>, StoreError> {
-        let rows: Vec<(String, String, String, String, i64, String, String, String)> = on_pool!(self, |pool| {
+        type OfertaRow = (String, String, String, String, i64, String, String, String);
+        let rows: Vec<OfertaRow> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT id, negocio_id, titulo, descripcion, descuento, fecha_inicio, fecha_fin, productos FROM ofertas ORDER BY id")
                 .fetch_all(pool)
                 .await?

@@ -178,11 +178,10 @@ impl Browser {
     fn remember(&mut self, response: &reqwest::Response) {
         for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
             let value = value.to_str().unwrap();
-            if let Some(pair) = value.split(';').next() {
-                if pair.starts_with("ahorro_sesion=") {
+            if let Some(pair) = value.split(';').next()
+                && pair.starts_with("ahorro_sesion=") {
                     self.cookie = Some(pair.to_owned());
                 }
-            }
         }
     }
 
