@@ -249,6 +249,8 @@ pub struct PedidoResumen {
     pub cliente: String,
     pub total: f64,
     pub fecha: String,
+    /// The order's tracking link (see [`crate::tracking`]).
+    pub seguimiento_url: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -261,7 +263,7 @@ pub struct TicketResumen {
 }
 
 impl CheckoutResponse {
-    pub fn from_pedido(p: &Pedido) -> Self {
+    pub fn from_pedido(p: &Pedido, seguimiento_url: String) -> Self {
         let ticket = p.ticket_id.map(|id| TicketResumen {
             id,
             numero: p.numero.clone(),
@@ -282,6 +284,7 @@ impl CheckoutResponse {
                 cliente: format!("{} {}", p.cliente_nombre, p.cliente_apellido).trim().to_owned(),
                 total: belgrano_shared::Centavos(p.total).pesos(),
                 fecha: iso8601(p.fecha.0),
+                seguimiento_url,
             },
             ticket,
         }

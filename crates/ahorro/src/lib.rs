@@ -6,7 +6,7 @@
 //! [`outbox`] (the delivery worker posts the seed's ticket to Tickets with
 //! [`tickets_client`], retrying until it is accepted) → the order learns its
 //! ticket. Pages: [`catalog`], [`cart`], [`accounts`], sessions in
-//! [`session`].
+//! [`session`]; the customer's tracking link and live status in [`tracking`].
 
 pub mod accounts;
 pub mod cart;
@@ -20,6 +20,7 @@ pub mod session;
 pub mod startup;
 pub mod store;
 pub mod tickets_client;
+pub mod tracking;
 
 pub use config::Settings;
 pub use startup::Application;

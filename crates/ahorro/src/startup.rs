@@ -16,6 +16,7 @@ use crate::http::{self, AppState};
 use crate::outbox::{Deliveries, DeliveryWorker};
 use crate::store::Store;
 use crate::tickets_client::TicketsClient;
+use crate::tracking::Novedades;
 
 /// The demo accounts of a development database: (email, password).
 pub const DEMO_CLIENTE: (&str, &str) = ("cliente@belgrano.local", "cliente1234");
@@ -28,6 +29,7 @@ pub struct Application {
     store: Store,
     worker: tokio::task::JoinHandle<()>,
     stop_worker: watch::Sender<bool>,
+    novedades: Novedades,
 }
 
 impl Application {
@@ -61,19 +63,21 @@ impl Application {
         let worker = tokio::spawn(
             DeliveryWorker::new(store.clone(), tickets.clone(), deliveries.clone(), settings.outbox_lease).run(worker_stopped),
         );
+        let novedades = Novedades::default();
         let state = AppState {
             checkout: CheckoutService::new(store.clone(), deliveries.clone(), settings.checkout_wait),
             settings: Arc::new(settings.clone()),
             store: store.clone(),
             deliveries,
             tickets,
+            novedades: novedades.clone(),
         };
         let router = http::router(state);
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .await
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, port, router, store, worker, stop_worker })
+        Ok(Self { listener, port, router, store, worker, stop_worker, novedades })
     }
 
     pub fn port(&self) -> u16 {
@@ -90,6 +94,13 @@ impl Application {
     /// the outbox) and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(port = self.port, backend = self.store.backend(), "Belgrano Ahorro escuchando en el puerto {}", self.port);
+        // Open tracking streams never finish on their own: end them when
+        // the stop begins, or the graceful stop would wait for them.
+        let novedades = self.novedades.clone();
+        let shutdown = async move {
+            shutdown.await;
+            novedades.close();
+        };
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;

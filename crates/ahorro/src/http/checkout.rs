@@ -77,7 +77,7 @@ pub async fn submit(State(state): State<AppState>, visitor: Visitor, CsrfForm(f)
 
 /// `POST /api/checkout`: `cliente` and `items` may come from the session
 /// and its cart. Money in the body is ignored.
-pub async fn api(State(state): State<AppState>, visitor: Visitor, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+pub async fn api(State(state): State<AppState>, visitor: Visitor, headers: axum::http::HeaderMap, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
     let text = |v: Option<&Value>, field: &str| -> Result<String, FieldError> {
         match v {
@@ -135,5 +135,6 @@ pub async fn api(State(state): State<AppState>, visitor: Visitor, JsonBody(body)
     if from_cart {
         state.store.save_cart(&visitor.cart_owner().key(), &Cart::default()).await?;
     }
-    Ok(Json(CheckoutResponse::from_pedido(&pedido)).into_response())
+    let seguimiento_url = super::tracking::absolute_url(&state, &headers, &pedido.numero);
+    Ok(Json(CheckoutResponse::from_pedido(&pedido, seguimiento_url)).into_response())
 }

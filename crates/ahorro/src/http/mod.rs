@@ -11,6 +11,7 @@ mod extract;
 mod health;
 mod orders;
 mod tickets;
+mod tracking;
 mod views;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub checkout: CheckoutService,
     pub deliveries: Deliveries,
     pub tickets: TicketsClient,
+    /// Orders whose ticket changed, for the live tracking streams.
+    pub novedades: crate::tracking::Novedades,
 }
 
 impl AppState {
@@ -74,6 +77,9 @@ pub fn router(state: AppState) -> Router {
         .route("/checkout", get(checkout::form).post(checkout::submit))
         .route("/pedido/{numero}", get(orders::show))
         .route("/mis_pedidos", get(orders::list))
+        .route("/mis_pedidos/eventos", get(tracking::mis_events))
+        .route("/seguimiento/{token}", get(tracking::page))
+        .route("/seguimiento/{token}/eventos", get(tracking::events))
         .route("/mis_pedidos/{numero}/repetir", post(orders::repeat))
         .route("/api/checkout", post(checkout::api))
         .route("/api/tickets", post(tickets::status_update))

@@ -27,13 +27,17 @@ async fn own_pedido(state: &AppState, visitor: &Visitor, numero: &str) -> Result
 }
 
 pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(numero): Path<String>) -> Result<Response, PageError> {
-    let p = own_pedido(&state, &visitor, &numero).await?;
+    let mut p = own_pedido(&state, &visitor, &numero).await?;
+    p.seguimiento = crate::tracking::path(state.secret(), &p.numero);
     Ok(PedidoPage { l: Layout::new(&state, &visitor, format!("Pedido {numero}")).await?, p }.into_response())
 }
 
 pub async fn list(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
     let Some(u) = &visitor.usuario else { return Ok(Redirect::to("/login?next=/mis_pedidos").into_response()) };
-    let pedidos = state.store.pedidos_de(u.id, 50).await?;
+    let mut pedidos = state.store.pedidos_de(u.id, 50).await?;
+    for p in &mut pedidos {
+        p.seguimiento = crate::tracking::path(state.secret(), &p.numero);
+    }
     Ok(MisPedidos { l: Layout::new(&state, &visitor, "Mis pedidos").await?, pedidos }.into_response())
 }
 

@@ -14,9 +14,11 @@ use super::AppState;
 use crate::error::ApiError;
 
 pub async fn status_update(State(state): State<AppState>, _auth: ServiceAuth, JsonBody(body): JsonBody) -> Result<Json<Value>, ApiError> {
+    let mut detalle = None;
     let (numero, ticket_id, estado, repartidor, version) = if body.get("evento").and_then(Value::as_str) == Some(EVENTO_ACTUALIZACION) {
         let u: TicketActualizacion =
             serde_json::from_value(body).map_err(|e| FieldError::new("body", format!("actualización inválida: {e}")))?;
+        detalle = Some((u.fecha_en_camino, u.fecha_entrega, u.motivo_cancelacion.clone()));
         (u.numero, Some(u.ticket_id), u.estado, u.repartidor, Some(u.version))
     } else {
         let numero = body.get("numero").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
@@ -31,6 +33,11 @@ pub async fn status_update(State(state): State<AppState>, _auth: ServiceAuth, Js
     if !found {
         return Err(ApiError::NotFound("pedido no encontrado"));
     }
+    if let (Some(version), Some((en_camino, entrega, motivo))) = (version, detalle) {
+        state.store.record_ticket_fechas(&numero, version, en_camino, entrega, motivo.as_deref()).await?;
+    }
+    // Committed: open tracking pages re-read the order.
+    state.novedades.publish(&numero);
     tracing::info!(estado = %estado, "estado del ticket recibido para el pedido {numero}");
     Ok(Json(json!({"exito": true, "numero": numero, "estado": estado})))
 }

@@ -128,6 +128,17 @@ pub struct PedidoPage {
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "seguimiento.html")]
+pub struct SeguimientoPage {
+    pub l: Layout,
+    pub p: Pedido,
+    pub s: crate::tracking::EstadoPedido,
+    pub pasos: Vec<crate::tracking::Paso>,
+    /// The page's event stream.
+    pub eventos: String,
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "mis_pedidos.html")]
 pub struct MisPedidos {
     pub l: Layout,

@@ -7,4 +7,5 @@ mod checkout;
 mod delivery;
 mod helpers;
 mod pages;
+mod seguimiento;
 mod store;
