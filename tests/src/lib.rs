@@ -104,9 +104,28 @@ impl Tickets {
         }
     }
 
-    /// Every ticket, through `GET /api/tickets` with the API key.
+    /// Every ticket (up to 1000), through `GET /api/tickets` with the API key.
     pub async fn tickets(&self) -> Vec<Value> {
         tickets_at(&self.url).await
+    }
+
+    /// Every ticket, following `next_cursor` page by page.
+    pub async fn tickets_all(&self) -> Vec<Value> {
+        let client = reqwest::Client::new();
+        let mut all = Vec::new();
+        let mut cursor: Option<i64> = None;
+        loop {
+            let mut url = format!("{}/api/tickets?limit=1000", self.url);
+            if let Some(c) = cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page: Value = client.get(url).header("X-API-Key", API_KEY).send().await.unwrap().json().await.unwrap();
+            all.extend(page["tickets"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_i64() {
+                Some(c) => cursor = Some(c),
+                None => return all,
+            }
+        }
     }
 }
 

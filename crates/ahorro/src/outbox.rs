@@ -12,18 +12,19 @@
 //! a checkout request wake it and wait briefly for its own order.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use belgrano_shared::retry::delay_after;
 use belgrano_shared::ticket::TicketCreado;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, Semaphore};
 
 use crate::store::{OutboxItem, Store};
 use crate::tickets_client::{SendError, TicketsClient};
 
-/// Rows per claim; they are sent concurrently.
-const CLAIM_BATCH: i64 = 64;
+/// Most deliveries in flight at once.
+const MAX_IN_FLIGHT: usize = 64;
 /// How often to look for due retries when nothing wakes the worker.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -63,6 +64,15 @@ impl Deliveries {
     }
 }
 
+/// How one attempt ended.
+enum Attempt {
+    Delivered,
+    WillRetry,
+    Parked,
+    /// Sent, but the outcome could not be written; the lease brings it back.
+    NotRecorded,
+}
+
 pub struct DeliveryWorker {
     store: Store,
     client: TicketsClient,
@@ -76,39 +86,67 @@ impl DeliveryWorker {
     }
 
     /// Runs until `stop` turns true; deliveries in flight finish first.
+    ///
+    /// Up to [`MAX_IN_FLIGHT`] deliveries run at once, each on its own task,
+    /// and the loop claims more as soon as rows are due and a slot is free,
+    /// so one slow answer does not hold back the orders behind it.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut failing = false;
+        let worker = Arc::new(self);
+        let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let slot_freed = Arc::new(Notify::new());
+        let failing = Arc::new(AtomicBool::new(false));
         loop {
             if *stop.borrow() {
-                return;
+                break;
             }
-            match self.store.claim_due(CLAIM_BATCH, self.lease).await {
+            let free = slots.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    _ = slot_freed.notified() => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
+            match worker.store.claim_due(free as i64, worker.lease).await {
                 Ok(items) if !items.is_empty() => {
-                    let results = futures_util::future::join_all(items.into_iter().map(|item| self.deliver(item))).await;
-                    let any_ok = results.iter().any(|ok| *ok);
-                    if any_ok && failing {
-                        // Tickets is back: the backlog need not sit out its backoff.
-                        if let Ok(n) = self.store.expedite_waiting().await
-                            && n > 0 {
-                                tracing::info!("Tickets responde de nuevo: se reenvían {n} pedidos en espera");
+                    for item in items {
+                        let Ok(permit) = slots.clone().acquire_owned().await else { break };
+                        let (worker, failing, slot_freed) = (worker.clone(), failing.clone(), slot_freed.clone());
+                        tokio::spawn(async move {
+                            match worker.deliver(item).await {
+                                Attempt::Delivered if failing.swap(false, Ordering::Relaxed) => {
+                                    // Tickets is back: the backlog need not sit out its backoff.
+                                    if let Ok(n) = worker.store.expedite_waiting().await
+                                        && n > 0
+                                    {
+                                        tracing::info!("Tickets responde de nuevo: se reenvían {n} pedidos en espera");
+                                        worker.deliveries.wake();
+                                    }
+                                }
+                                Attempt::WillRetry => failing.store(true, Ordering::Relaxed),
+                                _ => {}
                             }
+                            drop(permit);
+                            slot_freed.notify_one();
+                        });
                     }
-                    failing = !any_ok && results.iter().any(|ok| !ok);
                     continue;
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "outbox: no se pudieron reclamar envíos"),
             }
             tokio::select! {
-                _ = self.deliveries.wake.notified() => {}
+                _ = worker.deliveries.wake.notified() => {}
                 _ = tokio::time::sleep(POLL) => {}
                 _ = stop.changed() => {}
             }
         }
+        // Let deliveries in flight record their outcome.
+        let _ = slots.acquire_many(MAX_IN_FLIGHT as u32).await;
     }
 
-    /// One attempt for one row; true when Tickets accepted it.
-    async fn deliver(&self, item: OutboxItem) -> bool {
+    /// One attempt for one row.
+    async fn deliver(&self, item: OutboxItem) -> Attempt {
         let request_id = format!("{}-{}", item.numero, item.intentos + 1);
         if item.intentos == 0 {
             tracing::info!(url = %self.client.tickets_url(), "📤 Enviando datos a Ticketera: {}", item.numero);
@@ -117,33 +155,29 @@ impl DeliveryWorker {
         let result = match self.client.send(&item.payload, &request_id).await {
             Ok(creado) => {
                 self.log_success(&item, &creado);
-                let applied = self.store.apply_ticket(item.pedido_id, &creado).await;
-                let marked = match applied {
-                    Ok(()) => {
-                        tracing::info!("✅ Pedido {} actualizado con información del ticket", item.numero);
-                        self.store.mark_delivered(item.id).await
-                    }
-                    Err(e) => Err(e),
-                };
-                marked.map(|_| true)
+                let recorded = self.store.record_delivery(item.id, item.pedido_id, &creado).await;
+                if recorded.is_ok() {
+                    tracing::info!("✅ Pedido {} actualizado con información del ticket", item.numero);
+                }
+                recorded.map(|_| Attempt::Delivered)
             }
             Err(SendError::Retry(error)) => {
                 let attempts = u32::try_from(item.intentos + 1).unwrap_or(u32::MAX);
                 let delay = delay_after(attempts);
                 tracing::warn!(numero = %item.numero, intentos = attempts, ?delay, "{error}; se reintentará");
                 let at = chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                self.store.mark_retry(item.id, &error, at).await.map(|_| false)
+                self.store.mark_retry(item.id, &error, at).await.map(|_| Attempt::WillRetry)
             }
             Err(SendError::Permanent(error)) => {
                 tracing::error!(numero = %item.numero, "{error}: envío rechazado; queda para reintento manual");
-                self.store.mark_failed(item.id, &error).await.map(|_| false)
+                self.store.mark_failed(item.id, &error).await.map(|_| Attempt::Parked)
             }
         };
         self.deliveries.attempted(item.pedido_id);
         result.unwrap_or_else(|error| {
             // The claim expires and the row is tried again: at least once.
             tracing::warn!(%error, numero = %item.numero, "outbox: no se pudo registrar el resultado");
-            false
+            Attempt::NotRecorded
         })
     }
 

@@ -771,10 +771,12 @@ impl Store {
         }))
     }
 
-    /// Step 6 of the seed: the order learns its ticket. Never moves a state
-    /// that a later status update already set.
-    pub async fn apply_ticket(&self, pedido_id: i64, creado: &TicketCreado) -> Result<(), StoreError> {
+    /// A delivery Tickets accepted: the order learns its ticket (step 6)
+    /// and the outbox row is closed, in one transaction.
+    pub async fn record_delivery(&self, outbox_id: i64, pedido_id: i64, creado: &TicketCreado) -> Result<(), StoreError> {
+        let now = Ts::now();
         on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE pedidos SET ticket_id = $1, ticket_estado = COALESCE(ticket_estado, $2), ticket_fecha_creacion = $3, \
                  repartidor = COALESCE(repartidor, $4), fecha_actualizacion = $5 WHERE id = $6",
@@ -783,11 +785,18 @@ impl Store {
             .bind(creado.estado.as_str())
             .bind(Ts(creado.fecha_creacion))
             .bind(creado.repartidor_asignado.as_deref())
-            .bind(Ts::now())
+            .bind(now)
             .bind(pedido_id)
-            .execute(pool)
-            .await?
-                .rows_affected()
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE outbox SET estado = 'entregado', intentos = intentos + 1, bloqueado_hasta = NULL, ultimo_error = NULL, fecha_entrega = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
         });
         Ok(())
     }
