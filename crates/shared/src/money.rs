@@ -16,7 +16,7 @@ impl Centavos {
     /// Converts pesos to centavos, rounding to the nearest centavo.
     /// Returns `None` for negative, non-finite or absurdly large amounts.
     pub fn from_pesos(pesos: f64) -> Option<Self> {
-        if !pesos.is_finite() || pesos < 0.0 || pesos > MAX_PESOS {
+        if !pesos.is_finite() || !(0.0..=MAX_PESOS).contains(&pesos) {
             return None;
         }
         Some(Self((pesos * 100.0).round() as i64))

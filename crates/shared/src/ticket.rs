@@ -165,10 +165,8 @@ impl NuevoTicket {
         }
 
         let cliente_email = f.optional_str("cliente_email", 254)?;
-        if let Some(email) = &cliente_email {
-            if !email.contains('@') {
-                return Err(FieldError::new("cliente_email", "no es un email válido"));
-            }
+        if cliente_email.as_ref().is_some_and(|email| !email.contains('@')) {
+            return Err(FieldError::new("cliente_email", "no es un email válido"));
         }
 
         Ok(Self {
@@ -223,10 +221,8 @@ fn parse_producto_object(map: &Map<String, Value>, field: &str) -> Result<Produc
     let err = |key: &str, msg: &str| FieldError::new(format!("{field}.{key}"), msg);
     let mut extra = map.clone();
     let id = extra.remove("id").filter(|v| !v.is_null());
-    if let Some(id) = &id {
-        if !(id.is_string() || id.is_u64() || id.is_i64()) {
-            return Err(err("id", "debe ser un número o un texto"));
-        }
+    if id.as_ref().is_some_and(|id| !(id.is_string() || id.is_u64() || id.is_i64())) {
+        return Err(err("id", "debe ser un número o un texto"));
     }
     let nombre = match extra.remove("nombre") {
         Some(Value::String(s)) if !s.trim().is_empty() => bounded(&format!("{field}.nombre"), s.trim().to_owned(), 300)?,

@@ -260,17 +260,8 @@ macro_rules! lifecycle_ops {
         }
 
         /// Records one event (history + live feed) and returns its seq.
-        async fn record_event(
-            tx: &mut Tx,
-            kind: &str,
-            ticket_id: i64,
-            repartidor_id: Option<i64>,
-            anterior: Option<i64>,
-            payload: &serde_json::Value,
-            actor: &Actor,
-            detail: &str,
-            now: Ts,
-        ) -> Result<i64, ChangeError> {
+        async fn record_event(tx: &mut Tx, event: EventRow<'_>, actor: &Actor, now: Ts) -> Result<i64, ChangeError> {
+            let EventRow { kind, ticket_id, repartidor_id, anterior, payload, detail } = event;
             let mut payload = payload.clone();
             if let Some(obj) = payload.as_object_mut() {
                 obj.remove("seq");
@@ -356,18 +347,15 @@ macro_rules! lifecycle_ops {
             for planned in &plan.events {
                 let event = card(&ticket, 0, planned.anterior_repartidor_id);
                 let payload = serde_json::to_value(&event).expect("events serialise");
-                let seq = record_event(
-                    tx,
-                    planned.kind,
-                    id,
-                    ticket.repartidor_id,
-                    planned.anterior_repartidor_id,
-                    &payload,
-                    actor,
-                    &planned.detail,
-                    now,
-                )
-                .await?;
+                let row = EventRow {
+                    kind: planned.kind,
+                    ticket_id: id,
+                    repartidor_id: ticket.repartidor_id,
+                    anterior: planned.anterior_repartidor_id,
+                    payload: &payload,
+                    detail: &planned.detail,
+                };
+                let seq = record_event(tx, row, actor, now).await?;
                 events.push(RecordedEvent::Card { kind: planned.kind, event: card(&ticket, seq, planned.anterior_repartidor_id) });
             }
             queue_status_update(tx, &ticket, now).await?;
@@ -389,7 +377,15 @@ macro_rules! lifecycle_ops {
             let event = TicketEliminadoEvent { seq: 0, ticket_id: id, numero: ticket.numero.clone(), repartidor_id: ticket.repartidor_id };
             let payload = serde_json::to_value(&event).expect("events serialise");
             let detail = format!("Ticket {} eliminado", ticket.numero);
-            let seq = record_event(&mut tx, TICKET_ELIMINADO, id, ticket.repartidor_id, None, &payload, actor, &detail, now).await?;
+            let row = EventRow {
+                kind: TICKET_ELIMINADO,
+                ticket_id: id,
+                repartidor_id: ticket.repartidor_id,
+                anterior: None,
+                payload: &payload,
+                detail: &detail,
+            };
+            let seq = record_event(&mut tx, row, actor, now).await?;
             if !ticket.estado.is_final() {
                 // The customer must not wait forever for a ticket that is gone.
                 ticket.estado = Estado::Cancelado;
@@ -448,6 +444,16 @@ macro_rules! lifecycle_ops {
             Ok(events)
         }
     };
+}
+
+/// One row of the events table, before it gets its seq.
+struct EventRow<'a> {
+    kind: &'a str,
+    ticket_id: i64,
+    repartidor_id: Option<i64>,
+    anterior: Option<i64>,
+    payload: &'a serde_json::Value,
+    detail: &'a str,
 }
 
 /// The strategy looks at the order; rebuild its intake shape from the ticket.

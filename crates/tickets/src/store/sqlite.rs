@@ -18,11 +18,8 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
-    if let Some(parent) = options.get_filename().parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::Database(std::sync::Arc::new(sqlx::Error::Io(e))))?;
-        }
+    if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(std::sync::Arc::new(sqlx::Error::Io(e))))?;
     }
     Ok(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
 }

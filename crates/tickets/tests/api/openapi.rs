@@ -59,10 +59,8 @@ impl Spec {
                 return;
             }
         }
-        if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-            if !options.contains(value) {
-                errors.push(format!("{at}: {value} not in enum"));
-            }
+        if schema.get("enum").and_then(Value::as_array).is_some_and(|options| !options.contains(value)) {
+            errors.push(format!("{at}: {value} not in enum"));
         }
         if let (Some(object), true) = (value.as_object(), schema.get("properties").is_some()) {
             let properties = schema["properties"].as_object().unwrap();
