@@ -151,6 +151,48 @@ pub async fn dummy_hash() -> String {
         .clone()
 }
 
+/// Failed logins per email before that email is locked for a while.
+pub const MAX_FAILED_LOGINS: u32 = 5;
+/// How long failures are remembered, and the lock lasts.
+pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Slows password guessing: after [`MAX_FAILED_LOGINS`] failures for one
+/// email within [`LOGIN_WINDOW`], further attempts for it are refused until
+/// the window passes. Kept in memory (per instance): enough to stop a
+/// script, nothing to store.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+}
+
+impl LoginThrottle {
+    pub fn is_locked(&self, email: &str) -> bool {
+        let mut failures = self.failures.lock().expect("lock");
+        match failures.get(email) {
+            Some((_, since)) if since.elapsed() > LOGIN_WINDOW => {
+                failures.remove(email);
+                false
+            }
+            Some((count, _)) => *count >= MAX_FAILED_LOGINS,
+            None => false,
+        }
+    }
+
+    pub fn failed(&self, email: &str) {
+        let mut failures = self.failures.lock().expect("lock");
+        // Forget old entries so the map cannot grow without bound.
+        if failures.len() > 100_000 {
+            failures.retain(|_, (_, since)| since.elapsed() <= LOGIN_WINDOW);
+        }
+        let entry = failures.entry(email.to_owned()).or_insert((0, std::time::Instant::now()));
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        self.failures.lock().expect("lock").remove(email);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +206,19 @@ mod tests {
         assert!(cuit("20-12345678-5").is_err());
         assert!(cuit("20-1234567").is_err());
         assert!(cuit("2a-12345678-6").is_err());
+    }
+
+    #[test]
+    fn locks_an_email_after_repeated_failures() {
+        let t = LoginThrottle::default();
+        for _ in 0..MAX_FAILED_LOGINS {
+            assert!(!t.is_locked("a@b.c"));
+            t.failed("a@b.c");
+        }
+        assert!(t.is_locked("a@b.c"));
+        assert!(!t.is_locked("otro@b.c"));
+        t.succeeded("a@b.c");
+        assert!(!t.is_locked("a@b.c"));
     }
 
     #[tokio::test]

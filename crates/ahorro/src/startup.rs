@@ -71,6 +71,7 @@ impl Application {
             deliveries,
             tickets,
             novedades: novedades.clone(),
+            login_throttle: Default::default(),
         };
         let router = http::router(state);
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))

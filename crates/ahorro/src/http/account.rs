@@ -41,6 +41,12 @@ pub async fn login_form(State(state): State<AppState>, visitor: Visitor, Query(q
 
 pub async fn login(State(state): State<AppState>, visitor: Visitor, CsrfForm(f): CsrfForm<LoginForm>) -> Result<Response, PageError> {
     let email = f.email.trim().to_lowercase();
+    if state.login_throttle.is_locked(&email) {
+        tracing::warn!("login bloqueado por intentos fallidos repetidos");
+        let l = Layout::new(&state, &visitor, "Ingresar").await?;
+        let error = "Demasiados intentos fallidos para ese email. Espere 15 minutos e intente de nuevo.".to_owned();
+        return Ok((StatusCode::TOO_MANY_REQUESTS, Login { l, email, next: safe_next(&f.next), error }).into_response());
+    }
     let found = state.store.credentials(&email).await?;
     let ok = match found {
         Some((id, hash)) => accounts::verify_password(f.password.clone(), hash).await.then_some(id),
@@ -51,10 +57,12 @@ pub async fn login(State(state): State<AppState>, visitor: Visitor, CsrfForm(f):
         }
     };
     let Some(usuario_id) = ok else {
+        state.login_throttle.failed(&email);
         let l = Layout::new(&state, &visitor, "Ingresar").await?;
         let page = Login { l, email, next: safe_next(&f.next), error: "Email o contraseña incorrectos".into() };
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
+    state.login_throttle.succeeded(&email);
     start_session(&state, &visitor, usuario_id, &safe_next(&f.next)).await
 }
 

@@ -50,6 +50,7 @@ pub struct AppState {
     pub tickets: TicketsClient,
     /// Orders whose ticket changed, for the live tracking streams.
     pub novedades: crate::tracking::Novedades,
+    pub login_throttle: Arc<crate::accounts::LoginThrottle>,
 }
 
 impl AppState {

@@ -237,3 +237,27 @@ async fn session_cookies_are_http_only_and_same_site() {
     assert!(response.headers()["set-cookie"].to_str().unwrap().contains("; Secure"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_email_for_a_while() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::start(settings(&db, "http://127.0.0.1:9", &[])).await;
+    let mut owner = app.browser();
+    owner.register("victima@example.com", &[]).await;
+    let mut attacker = app.browser();
+    for _ in 0..belgrano_ahorro::accounts::MAX_FAILED_LOGINS {
+        let page = attacker.post_csrf("/login", &[("email", "victima@example.com"), ("password", "adivinanza")]).await;
+        assert_eq!(page.status, 401);
+    }
+    // Even the right password is refused now, with a clear message.
+    let page = attacker.post_csrf("/login", &[("email", "victima@example.com"), ("password", "secreto123")]).await;
+    assert_eq!(page.status, 429);
+    assert!(page.body.contains("Demasiados intentos"));
+    // Other accounts are not affected.
+    let mut other = app.browser();
+    other.register("otra@example.com", &[]).await;
+    other.post_csrf("/logout", &[]).await;
+    let page = other.post_csrf("/login", &[("email", "otra@example.com"), ("password", "secreto123")]).await;
+    assert_eq!(page.status, 303);
+    app.stop().await;
+}
