@@ -5,6 +5,8 @@
 //! Ahorro runs in-process ([`Ahorro::start`]) or as a child process that a
 //! test can kill -9 ([`AhorroProcess`]).
 
+pub mod browser;
+
 use std::collections::HashMap;
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,123 @@
+//! The desk in real browsers (headless Chromium): a board open in one
+//! browser shows a new ticket, without a reload, when a customer checks out
+//! in another; a courier's clicks change what the customer's tracking page
+//! shows, live.
+
+use std::time::Duration;
+
+use belgrano_e2e::browser::{login_tickets, text_of, Driver};
+use belgrano_e2e::*;
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+
+async fn system() -> (TestDb, TestDb, Tickets, Ahorro) {
+    let tickets_db = TestDb::new(Backend::Sqlite, "tickets").await;
+    let ahorro_db = TestDb::new(Backend::Sqlite, "ahorro").await;
+    let ahorro_port = free_port().to_string();
+    let tickets = Tickets::start(&tickets_db, 0, &format!("http://127.0.0.1:{ahorro_port}")).await;
+    let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[("PORT", ahorro_port.as_str())]).await;
+    (tickets_db, ahorro_db, tickets, ahorro)
+}
+
+/// Marks the page so a test can tell it was not reloaded.
+async fn mark(client: &Client) {
+    client.execute("window.__sin_recargar = 'si'; return true;", vec![]).await.unwrap();
+}
+
+async fn still_marked(client: &Client) -> bool {
+    client.execute("return window.__sin_recargar === 'si';", vec![]).await.unwrap() == Value::Bool(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_shows_a_new_ticket_without_reload_after_a_checkout_elsewhere() {
+    let (_t, _a, tickets, ahorro) = system().await;
+    let driver = Driver::start().await;
+
+    // The dispatcher's browser: the live board.
+    let (desk, _desk_profile) = driver.browser().await;
+    login_tickets(&desk, &tickets.url, "admin@belgrano.local", "demo1234").await;
+    desk.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("live-status")).await.unwrap();
+    let live = eventually(Duration::from_secs(10), || async { text_of(&desk, "#live-status").await == "En vivo" }).await;
+    assert!(live, "the board is connected: {}", text_of(&desk, "#live-status").await);
+    mark(&desk).await;
+
+    // The customer's browser: a guest buys one product.
+    let (shop, _shop_profile) = driver.browser().await;
+    shop.goto(&ahorro.url).await.unwrap();
+    shop.find(Locator::Css("form.add button")).await.unwrap().click().await.unwrap();
+    let counted = eventually(Duration::from_secs(10), || async { text_of(&shop, "#cart-count").await == "1" }).await;
+    assert!(counted, "added to the cart");
+    shop.goto(&format!("{}/checkout", ahorro.url)).await.unwrap();
+    for (name, value) in [
+        ("nombre", "Marta"),
+        ("apellido", "Suárez"),
+        ("email", "marta@example.com"),
+        ("telefono", "011-4700-1234"),
+        ("direccion", "Juramento 2100, 5° A"),
+    ] {
+        let input = shop.find(Locator::Css(&format!("input[name={name}]"))).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    shop.find(Locator::Id("confirmar")).await.unwrap().click().await.unwrap();
+    let numero = shop.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".numero")).await.unwrap();
+    let numero = numero.text().await.unwrap();
+    assert!(numero.starts_with("PED-"), "{numero}");
+
+    // The board shows it, with a notification, and was never reloaded.
+    let card = format!(".card[data-numero='{numero}']");
+    let shown = eventually(Duration::from_secs(10), || async { desk.find(Locator::Css(&card)).await.is_ok() }).await;
+    assert!(shown, "the new ticket appears on the board");
+    assert!(text_of(&desk, &format!("{card} .cliente")).await.contains("Marta Suárez"));
+    assert!(text_of(&desk, ".toast.nuevo").await.contains(&numero), "a visible notification");
+    assert!(still_marked(&desk).await, "no reload");
+
+    desk.close().await.unwrap();
+    shop.close().await.unwrap();
+    ahorro.stop().await;
+    tickets.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_couriers_clicks_change_the_customers_tracking_page() {
+    let (_t, _a, tickets, ahorro) = system().await;
+    let (status, answer) = checkout(&ahorro.url, &checkout_body(7, &[(2, 1)])).await;
+    assert_eq!(status, 200, "{answer}");
+    let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
+    let link = answer["pedido"]["seguimiento_url"].as_str().unwrap().to_owned();
+    let link = if link.starts_with("http") { link } else { format!("{}{link}", ahorro.url) };
+    let ticket = tickets.tickets().await.into_iter().find(|t| t["numero"] == numero).unwrap();
+    let courier_email = format!("{}@belgrano.local", ticket["repartidor"].as_str().unwrap().to_lowercase());
+
+    let driver = Driver::start().await;
+    let (customer, _customer_profile) = driver.browser().await;
+    customer.goto(&link).await.unwrap();
+    assert_eq!(text_of(&customer, "#estado").await, "Pendiente");
+    mark(&customer).await;
+
+    let (courier, _courier_profile) = driver.browser().await;
+    login_tickets(&courier, &tickets.url, &courier_email, "demo1234").await;
+    courier.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("section.courier")).await.unwrap();
+    let button = format!("article[data-id='{}'] button.big", ticket["id"]);
+    for (label, estado) in [("Empezar preparación", "En preparación"), ("Salgo en camino", "En camino")] {
+        let next = courier.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&button)).await.unwrap();
+        assert_eq!(next.text().await.unwrap(), label);
+        next.click().await.unwrap();
+        let seen = eventually(Duration::from_secs(15), || async { text_of(&customer, "#estado").await == estado }).await;
+        assert!(seen, "the tracking page shows {estado}: {}", text_of(&customer, "#estado").await);
+    }
+    let nota = courier.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&format!("article[data-id='{}'] input[name=nota]", ticket["id"]))).await.unwrap();
+    nota.send_keys("Lo recibió el encargado").await.unwrap();
+    courier.find(Locator::Css(&button)).await.unwrap().click().await.unwrap();
+    let delivered = eventually(Duration::from_secs(15), || async { text_of(&customer, "#estado").await == "Entregado" }).await;
+    assert!(delivered, "the tracking page shows Entregado");
+    assert!(still_marked(&customer).await, "live, without a reload");
+    assert_eq!(text_of(&customer, "#repartidor").await, ticket["repartidor"].as_str().unwrap());
+    // The courier's list no longer has it.
+    assert!(courier.find(Locator::Css(&button)).await.is_err());
+
+    customer.close().await.unwrap();
+    courier.close().await.unwrap();
+    ahorro.stop().await;
+    tickets.stop().await;
+}

@@ -1,0 +1,78 @@
+//! Real browsers for the end-to-end tests: headless Chromium driven through
+//! chromedriver (Debian's `chromium` and `chromium-driver`; override the
+//! paths with `CHROMIUM` and `CHROMEDRIVER`).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::{eventually, free_port};
+
+/// A running chromedriver; stopped when dropped.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    pub async fn start() -> Self {
+        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {binary} ({e}); install Debian's chromium-driver"));
+        let url = format!("http://127.0.0.1:{port}");
+        let up = eventually(Duration::from_secs(10), || async {
+            reqwest::get(format!("{url}/status")).await.is_ok_and(|r| r.status().is_success())
+        })
+        .await;
+        assert!(up, "chromedriver did not start");
+        Self { child, url }
+    }
+
+    /// A new browser with its own empty profile (its own cookies).
+    pub async fn browser(&self) -> (Client, tempfile::TempDir) {
+        let profile = tempfile::tempdir().unwrap();
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", format!("--user-data-dir={}", profile.path().display())]
+            }),
+        );
+        let client = ClientBuilder::rustls().unwrap().capabilities(caps).connect(&self.url).await.expect("a browser session");
+        (client, profile)
+    }
+}
+
+/// The text of the first element matching `css`, or "" when there is none.
+pub async fn text_of(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Fills and submits the Tickets login form.
+pub async fn login_tickets(client: &Client, tickets_url: &str, email: &str, password: &str) {
+    client.goto(&format!("{tickets_url}/login")).await.unwrap();
+    client.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(email).await.unwrap();
+    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+}
