@@ -83,7 +83,11 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, headers: Head
         Err(e) => return answer(e),
     };
     let eventos = format!("/seguimiento/{token}/eventos");
-    SeguimientoPage { l: layout, p: pedido, pasos: estado.pasos(), s: estado, eventos }.into_response()
+    let mut response = SeguimientoPage { l: layout, p: pedido, pasos: estado.pasos(), s: estado, eventos }.into_response();
+    // The URL is the key: keep it out of Referer headers and search engines.
+    response.headers_mut().insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex"));
+    response
 }
 
 /// Which orders a stream follows.

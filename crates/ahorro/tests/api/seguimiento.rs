@@ -91,7 +91,9 @@ async fn the_link_follows_the_ticket(backend: Backend) {
     assert!(mac.len() >= 32 && mac.bytes().all(|b| b.is_ascii_hexdigit()), "{url}");
 
     // Anyone with the link, no session: the order's progress, not the
-    // customer's contact data.
+    // customer's contact data; the link does not leak through Referer.
+    let response = client.get(&url).send().await.unwrap();
+    assert_eq!(response.headers().get("referrer-policy").map(|v| v.to_str().unwrap()), Some("no-referrer"));
     let (status, page) = get(&client, &url, false).await;
     assert_eq!(status, 200);
     assert!(page.contains(&numero) && page.contains("data-estado=\"pendiente\"") && page.contains("Arroz 1kg"), "{page}");
