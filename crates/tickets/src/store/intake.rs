@@ -17,13 +17,11 @@ const INSERT_CHUNK: usize = 64;
 /// Who the history says created a ticket.
 const INTAKE_ACTOR: &str = "sistema (API)";
 
-/// The available couriers and their open loads, read inside the intake
-/// transaction (so the write lock makes them exact).
+/// The available couriers and their open loads (a counter kept with every
+/// ticket change), read inside the intake transaction (so the write lock
+/// makes them exact).
 pub(super) const COURIER_LOADS: &str = "
-    SELECT u.id, u.nombre, u.last_assigned_at,
-           (SELECT COUNT(*) FROM tickets t
-             WHERE t.repartidor_id = u.id
-               AND t.estado IN ('pendiente', 'en-preparacion', 'en-camino')) AS open_tickets
+    SELECT u.id, u.nombre, u.last_assigned_at, CAST(u.open_tickets AS BIGINT) AS open_tickets
       FROM users u
      WHERE u.role = 'flota' AND u.activo = TRUE AND u.disponible = TRUE";
 
@@ -162,10 +160,13 @@ macro_rules! intake_ops {
                 }
             }
 
-            // Persist the tie-break: when each courier last got a ticket.
+            // Persist each courier's new load and the tie-break (when they
+            // last got a ticket).
             for courier in &couriers {
-                if plan.new_tickets.iter().any(|n| n.courier.as_ref().map(|c| c.0) == Some(courier.id)) {
-                    sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2")
+                let added = plan.new_tickets.iter().filter(|n| n.courier.as_ref().map(|c| c.0) == Some(courier.id)).count();
+                if added > 0 {
+                    sqlx::query("UPDATE users SET open_tickets = open_tickets + $1, last_assigned_at = $2 WHERE id = $3")
+                        .bind(added as i64)
                         .bind(courier.last_assigned_at.map(Ts))
                         .bind(courier.id)
                         .execute(&mut *tx)

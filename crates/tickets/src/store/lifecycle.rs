@@ -285,6 +285,18 @@ macro_rules! lifecycle_ops {
             Ok(seq)
         }
 
+        /// Adds `delta` to a courier's open-ticket counter.
+        async fn adjust_open_tickets(tx: &mut Tx, courier: Option<i64>, delta: i64) -> Result<(), ChangeError> {
+            if let Some(courier) = courier {
+                sqlx::query("UPDATE users SET open_tickets = open_tickets + $1 WHERE id = $2")
+                    .bind(delta)
+                    .bind(courier)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
         /// Queues the ticket's current state for Ahorro.
         async fn queue_status_update(tx: &mut Tx, ticket: &Ticket, now: Ts) -> Result<(), ChangeError> {
             let update = status_update(ticket);
@@ -333,6 +345,13 @@ macro_rules! lifecycle_ops {
             .bind(id)
             .execute(&mut **tx)
             .await?;
+            // Keep each courier's open-ticket counter exact.
+            let was_open = current.repartidor_id.filter(|_| current.estado.is_open());
+            let is_open = plan.repartidor.as_ref().map(|(id, _)| *id).filter(|_| plan.estado.is_open());
+            if was_open != is_open {
+                adjust_open_tickets(tx, was_open, -1).await?;
+                adjust_open_tickets(tx, is_open, 1).await?;
+            }
             if let Some((courier, _)) = &plan.repartidor {
                 if plan.events.iter().any(|e| e.kind == TICKET_ASIGNADO) {
                     sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2")
@@ -374,6 +393,7 @@ macro_rules! lifecycle_ops {
             let now = Ts::now();
             let mut ticket = load_ticket(&mut tx, id).await?.ok_or(ChangeError::NotFound)?;
             sqlx::query("DELETE FROM tickets WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            adjust_open_tickets(&mut tx, ticket.repartidor_id.filter(|_| ticket.estado.is_open()), -1).await?;
             let event = TicketEliminadoEvent { seq: 0, ticket_id: id, numero: ticket.numero.clone(), repartidor_id: ticket.repartidor_id };
             let payload = serde_json::to_value(&event).expect("events serialise");
             let detail = format!("Ticket {} eliminado", ticket.numero);
@@ -414,9 +434,7 @@ macro_rules! lifecycle_ops {
             .fetch_all(&mut *tx)
             .await?;
             let mut couriers: Vec<CourierLoad> = sqlx::query_as::<_, crate::store::CourierLoadRow>(
-                "SELECT u.id, u.nombre, u.last_assigned_at,
-                        (SELECT COUNT(*) FROM tickets t WHERE t.repartidor_id = u.id
-                            AND t.estado IN ('pendiente', 'en-preparacion', 'en-camino')) AS open_tickets
+                "SELECT u.id, u.nombre, u.last_assigned_at, CAST(u.open_tickets AS BIGINT) AS open_tickets
                    FROM users u
                   WHERE u.role = 'flota' AND u.activo = TRUE AND u.disponible = TRUE AND u.id <> $1",
             )

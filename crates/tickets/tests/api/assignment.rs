@@ -58,3 +58,41 @@ on_both_backends!(production_invents_no_couriers, |db: TestDb| async move {
     assert_eq!(body["repartidor_asignado"], Value::Null);
     app.stop().await;
 });
+
+on_both_backends!(finished_moved_and_deleted_tickets_free_their_courier, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    let mut by_courier: HashMap<i64, Vec<Value>> = HashMap::new();
+    for n in 0..10 {
+        let (_, created) = app.post_ticket(&order(&format!("PED-FREE-{n}"))).await;
+        let (_, t) = app.get(&format!("/api/tickets/{}", created["ticket_id"])).await;
+        by_courier.entry(t["repartidor_id"].as_i64().unwrap()).or_default().push(t["id"].clone());
+    }
+    assert!(by_courier.values().all(|ids| ids.len() == 2), "{by_courier:?}");
+    let courier_of = |t: &Value| t["repartidor_id"].as_i64();
+
+    // Courier 1 delivers one ticket and cancels the other: no open load left.
+    let ones = &by_courier[&1];
+    for estado in ["en-preparacion", "en-camino", "entregado"] {
+        app.patch_ticket(&ones[0], &serde_json::json!({"estado": estado})).await;
+    }
+    app.patch_ticket(&ones[1], &serde_json::json!({"estado": "cancelado", "motivo": "duplicado"})).await;
+    let (_, next) = app.post_ticket(&order("PED-FREE-NEXT-1")).await;
+    let (_, next) = app.get(&format!("/api/tickets/{}", next["ticket_id"])).await;
+    assert_eq!(courier_of(&next), Some(1), "the courier with no open tickets gets the next one");
+
+    // Courier 2's tickets: one moved to courier 1, one deleted: courier 2 is now the least loaded.
+    let twos = by_courier[&2].clone();
+    app.patch_ticket(&twos[0], &serde_json::json!({"repartidor_id": 1})).await;
+    let deleted = app
+        .client
+        .delete(format!("{}/api/tickets/{}", app.address, twos[1]))
+        .header("X-API-Key", crate::helpers::API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success());
+    let (_, next) = app.post_ticket(&order("PED-FREE-NEXT-2")).await;
+    let (_, next) = app.get(&format!("/api/tickets/{}", next["ticket_id"])).await;
+    assert_eq!(courier_of(&next), Some(2), "loads follow reassignment and deletion");
+    app.stop().await;
+});
