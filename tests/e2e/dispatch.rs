@@ -122,3 +122,42 @@ async fn the_way_to_entregado_shows_on_the_tracking_link() {
         tickets.stop().await;
     }
 }
+
+/// Benchmark, not a test (ignored; run it with
+/// `cargo test --release -p belgrano-e2e --test dispatch -- --ignored --nocapture`):
+/// how long a new order takes from the start of its checkout in Ahorro to
+/// its `nuevo_ticket` on a connected board, over 100 orders placed one
+/// after another. Prints p50/p99; asserts only that every order arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+async fn checkout_to_board_latency() {
+    let (_t, _a, tickets, ahorro) = system(Backend::Sqlite).await;
+    let Connect::Accepted(mut board) = SocketClient::connect(port_of(&tickets.url), Some(json!({"api_key": API_KEY})), &[]).await
+    else {
+        panic!("the board connects")
+    };
+    let mut latencies = Vec::with_capacity(100);
+    for n in 0..100 {
+        let started = std::time::Instant::now();
+        let (status, answer) = checkout(&ahorro.url, &checkout_body(n, &[(1 + (n as i64 % 20), 1)])).await;
+        assert_eq!(status, 200, "{answer}");
+        let numero = answer["pedido"]["numero"].clone();
+        loop {
+            let (name, event) = board.next_event(Duration::from_secs(10)).await.expect("the ticket reaches the board");
+            if name == "nuevo_ticket" && event["numero"] == numero {
+                break;
+            }
+        }
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "checkout → board, 100 orders: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(latencies[49]),
+        ms(latencies[98]),
+        ms(latencies[99])
+    );
+    ahorro.stop().await;
+    tickets.stop().await;
+}
