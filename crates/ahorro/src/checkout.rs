@@ -182,7 +182,7 @@ impl CheckoutService {
     /// way; the answer says whether the ticket is known yet.
     pub async fn place(&self, checkout: &Checkout) -> Result<Pedido, CheckoutError> {
         let mut attempt = 0;
-        let (numero, placed) = loop {
+        let (numero, placed, attempt_over) = loop {
             attempt += 1;
             let numero = new_numero();
             let order = NewOrder {
@@ -202,8 +202,13 @@ impl CheckoutService {
             let payload = |placed: &PlacedOrder| {
                 serde_json::to_string(&ticket_payload(&numero, checkout, placed)).expect("a ticket serialises")
             };
-            match self.store.place_order(&order, payload).await {
-                Ok(placed) => break (numero, placed),
+            let attempt_over = self.deliveries.listen(numero.as_str());
+            let placed = self.store.place_order(&order, payload).await;
+            if placed.is_err() {
+                self.deliveries.forget(numero.as_str());
+            }
+            match placed {
+                Ok(placed) => break (numero, placed, attempt_over),
                 Err(PlaceError::DuplicateNumero) if attempt < 5 => continue,
                 Err(PlaceError::DuplicateNumero) => {
                     return Err(StoreError::Corrupt("could not draw a unique order number".into()).into());
@@ -223,9 +228,9 @@ impl CheckoutService {
             }
         };
         tracing::info!(total = %placed.total.format_ars(), "pedido {numero} registrado; se envía a Tickets");
-        let delivered = self.deliveries.watch(placed.pedido_id);
-        if tokio::time::timeout(self.wait, delivered).await.is_err() {
-            self.deliveries.forget(placed.pedido_id);
+        self.deliveries.wake();
+        if tokio::time::timeout(self.wait, attempt_over).await.is_err() {
+            self.deliveries.forget(numero.as_str());
         }
         self.store
             .pedido(numero.as_str())

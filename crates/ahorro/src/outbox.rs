@@ -32,17 +32,18 @@ const POLL: Duration = Duration::from_millis(500);
 #[derive(Clone, Default)]
 pub struct Deliveries {
     wake: Arc<Notify>,
-    waiting: Arc<Mutex<HashMap<i64, Vec<tokio::sync::oneshot::Sender<()>>>>>,
+    /// Checkouts waiting for their order's first attempt, by numero.
+    waiting: Arc<Mutex<HashMap<String, Vec<tokio::sync::oneshot::Sender<()>>>>>,
 }
 
 impl Deliveries {
-    /// Registers interest in one order and wakes the worker. The receiver
-    /// resolves when the first attempt for that order is over, delivered or
-    /// not (when Tickets is down there is nothing to wait for).
-    pub fn watch(&self, pedido_id: i64) -> tokio::sync::oneshot::Receiver<()> {
+    /// Registers interest in one order (before its transaction commits, so
+    /// no attempt can slip by unseen). The receiver resolves when the first
+    /// attempt for that order is over, delivered or not (when Tickets is
+    /// down there is nothing to wait for).
+    pub fn listen(&self, numero: &str) -> tokio::sync::oneshot::Receiver<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.waiting.lock().expect("lock").entry(pedido_id).or_default().push(tx);
-        self.wake.notify_one();
+        self.waiting.lock().expect("lock").entry(numero.to_owned()).or_default().push(tx);
         rx
     }
 
@@ -50,8 +51,8 @@ impl Deliveries {
         self.wake.notify_one();
     }
 
-    fn attempted(&self, pedido_id: i64) {
-        if let Some(waiters) = self.waiting.lock().expect("lock").remove(&pedido_id) {
+    fn attempted(&self, numero: &str) {
+        if let Some(waiters) = self.waiting.lock().expect("lock").remove(numero) {
             for w in waiters {
                 let _ = w.send(());
             }
@@ -59,8 +60,8 @@ impl Deliveries {
     }
 
     /// Forget a waiter that gave up.
-    pub fn forget(&self, pedido_id: i64) {
-        self.waiting.lock().expect("lock").remove(&pedido_id);
+    pub fn forget(&self, numero: &str) {
+        self.waiting.lock().expect("lock").remove(numero);
     }
 }
 
@@ -173,7 +174,7 @@ impl DeliveryWorker {
                 self.store.mark_failed(item.id, &error).await.map(|_| Attempt::Parked)
             }
         };
-        self.deliveries.attempted(item.pedido_id);
+        self.deliveries.attempted(&item.numero);
         result.unwrap_or_else(|error| {
             // The claim expires and the row is tried again: at least once.
             tracing::warn!(%error, numero = %item.numero, "outbox: no se pudo registrar el resultado");
