@@ -17,9 +17,10 @@ use crate::cart::CartOwner;
 use crate::error::{ApiError, PageError};
 use crate::session::Token;
 
-/// The session token the cookie middleware put in the request.
+/// The session token the cookie middleware put in the request; `is_new`
+/// when the browser sent none (so no session row can exist for it).
 #[derive(Clone)]
-pub struct SessionToken(pub Token);
+pub struct SessionToken(pub Token, pub bool);
 
 /// Who is asking: their session, and their account when logged in.
 pub struct Visitor {
@@ -44,12 +45,13 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
+        let (token, is_new) = parts
             .extensions
             .get::<SessionToken>()
-            .map(|t| t.0.clone())
-            .unwrap_or_else(Token::generate);
-        let usuario = state.store.session_usuario(&token.hash()).await?;
+            .map(|t| (t.0.clone(), t.1))
+            .unwrap_or_else(|| (Token::generate(), true));
+        // A token minted for this request has no session: skip the lookup.
+        let usuario = if is_new { None } else { state.store.session_usuario(&token.hash()).await? };
         Ok(Visitor { token, usuario })
     }
 }

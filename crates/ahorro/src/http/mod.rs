@@ -115,7 +115,7 @@ async fn session_cookie(State(state): State<AppState>, mut request: Request, nex
         .find_map(session::from_cookie_header);
     let is_new = existing.is_none();
     let token = existing.unwrap_or_else(Token::generate);
-    request.extensions_mut().insert(SessionToken(token.clone()));
+    request.extensions_mut().insert(SessionToken(token.clone(), is_new));
     let mut response = next.run(request).await;
     let handler_set_cookie = response.headers().contains_key(SET_COOKIE);
     if is_new && !handler_set_cookie
