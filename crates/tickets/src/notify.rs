@@ -53,9 +53,9 @@ impl NotifyWorker {
             }
             match self.store.claim_due_updates(CLAIM_BATCH, LEASE).await {
                 Ok(items) if !items.is_empty() => {
-                    for item in items {
-                        self.deliver(item).await;
-                    }
+                    // Concurrently: one slow answer must not hold up the rest
+                    // (Ahorro keeps the newest version, so order does not matter).
+                    futures_util::future::join_all(items.into_iter().map(|item| self.deliver(item))).await;
                     continue;
                 }
                 Ok(_) => {}
