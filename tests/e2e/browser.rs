@@ -5,46 +5,11 @@
 //! Needs `chromium` and `chromium-driver` (Debian); override the paths
 //! with `CHROMIUM` and `CHROMEDRIVER`.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use belgrano_e2e::browser::{text_of, Driver};
 use belgrano_e2e::*;
-use fantoccini::{ClientBuilder, Locator};
-use serde_json::json;
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_chromedriver() -> (Driver, String) {
-    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let port = free_port();
-    let child = Command::new(&binary)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {binary} ({e}); install Debian's chromium-driver"));
-    let url = format!("http://127.0.0.1:{port}");
-    let up = eventually(Duration::from_secs(10), || async {
-        reqwest::get(format!("{url}/status")).await.is_ok_and(|r| r.status().is_success())
-    })
-    .await;
-    assert!(up, "chromedriver did not start");
-    (Driver(child), url)
-}
-
-async fn text_of(client: &fantoccini::Client, css: &str) -> String {
-    match client.find(Locator::Css(css)).await {
-        Ok(element) => element.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_buys_in_a_real_browser() {
@@ -53,20 +18,8 @@ async fn a_customer_buys_in_a_real_browser() {
     let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
     let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[]).await;
 
-    let (_driver, driver_url) = start_chromedriver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                     format!("--user-data-dir={}", profile.path().display())]
-        }),
-    );
-    let client = ClientBuilder::rustls().unwrap().capabilities(caps).connect(&driver_url).await.expect("a browser session");
+    let driver = Driver::start().await;
+    let (client, _profile) = driver.browser().await;
 
     // Browse and search ("azucar" finds "Azúcar").
     client.goto(&ahorro.url).await.unwrap();

@@ -3,7 +3,9 @@
 //! ticket's way to `entregado` shows on the customer's tracking link;
 //! anonymous sockets hear nothing.
 
+// The Socket.IO test client Tickets' own tests use.
 #[path = "../../crates/tickets/tests/api/socket_client.rs"]
+#[allow(dead_code)]
 mod socket_client;
 
 use std::time::Duration;

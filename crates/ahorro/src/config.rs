@@ -16,24 +16,7 @@ pub const DEFAULT_CHECKOUT_WAIT: Duration = Duration::from_millis(2000);
 pub const DEV_SECRET_KEY: &str = "belgrano-ahorro-desarrollo-no-usar-en-produccion";
 pub const MIN_SECRET_LEN: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    Development,
-    Production,
-}
-
-impl Environment {
-    pub fn from_env_value(value: Option<&str>) -> Self {
-        match value {
-            Some(v) if v.trim().eq_ignore_ascii_case("production") => Environment::Production,
-            _ => Environment::Development,
-        }
-    }
-
-    pub fn is_production(self) -> bool {
-        self == Environment::Production
-    }
-}
+pub use belgrano_shared::runtime::Environment;
 
 #[derive(Debug, Clone)]
 pub struct Settings {

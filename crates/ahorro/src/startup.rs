@@ -165,25 +165,4 @@ pub async fn run_from_env() -> anyhow::Result<()> {
     Application::build(settings).await?.run_until_stopped().await
 }
 
-/// Resolves on Ctrl-C or SIGTERM (Render stops instances with SIGTERM).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("señal de parada recibida: terminando lo que está en curso");
-}
+pub use belgrano_shared::runtime::shutdown_signal;

@@ -14,6 +14,8 @@
 //! - [`retry`]: the delivery retry policy both outboxes follow.
 //! - [`money`]: pesos as integer centavos, so totals add up exactly.
 //! - [`observability`]: Prometheus metrics (`/metrics`) for both services.
+//! - [`runtime`]: the environment (development or production) and the stop signal.
+//! - [`timestamp`]: a timestamp type one SQL text can bind on SQLite and PostgreSQL.
 
 pub mod api_key;
 pub mod estado;
@@ -21,7 +23,9 @@ pub mod events;
 pub mod money;
 pub mod observability;
 pub mod retry;
+pub mod runtime;
 pub mod ticket;
+pub mod timestamp;
 pub mod validation;
 
 pub use estado::{Estado, MetodoPago, Prioridad, TipoCliente};

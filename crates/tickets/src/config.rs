@@ -7,25 +7,7 @@ use belgrano_shared::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
 pub const DEFAULT_PORT: u16 = 5001;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tickets.db";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    Development,
-    Production,
-}
-
-impl Environment {
-    /// `RENDER_ENVIRONMENT=production` (any case) means production.
-    pub fn from_env_value(value: Option<&str>) -> Self {
-        match value {
-            Some(v) if v.trim().eq_ignore_ascii_case("production") => Environment::Production,
-            _ => Environment::Development,
-        }
-    }
-
-    pub fn is_production(self) -> bool {
-        self == Environment::Production
-    }
-}
+pub use belgrano_shared::runtime::Environment;
 
 #[derive(Debug, Clone)]
 pub struct Settings {

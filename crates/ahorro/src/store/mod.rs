@@ -8,7 +8,10 @@
 
 mod postgres;
 mod sqlite;
-pub mod ts;
+/// Timestamps that bind alike on both backends (shared with the other service).
+pub mod ts {
+    pub use belgrano_shared::timestamp::Ts;
+}
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,7 +10,10 @@ mod intake;
 mod lifecycle;
 mod postgres;
 mod sqlite;
-pub mod ts;
+/// Timestamps that bind alike on both backends (shared with the other service).
+pub mod ts {
+    pub use belgrano_shared::timestamp::Ts;
+}
 pub(crate) mod write;
 
 pub use lifecycle::{CourierOption, HistoryEntry, OutboxItem};

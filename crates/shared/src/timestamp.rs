@@ -1,5 +1,5 @@
 //! [`Ts`]: a UTC timestamp that binds and decodes the same way on both
-//! backends, so one SQL text can serve both. PostgreSQL stores it as
+//! database backends (both services use it), so one SQL text can serve both. PostgreSQL stores it as
 //! `TIMESTAMPTZ`; SQLite as fixed-width RFC 3339 text with six fractional
 //! digits (`2026-11-28T03:21:15.123456Z`), which sorts and compares
 //! correctly as text — sqlx's own encoding varies the number of digits.

@@ -1,0 +1,58 @@
+//! What both services do the same way at the edges of their life: which
+//! environment they run in, and when to stop.
+
+/// `RENDER_ENVIRONMENT=production` (any case) means production; anything
+/// else is development.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl Environment {
+    pub fn from_env_value(value: Option<&str>) -> Self {
+        match value {
+            Some(v) if v.trim().eq_ignore_ascii_case("production") => Environment::Production,
+            _ => Environment::Development,
+        }
+    }
+
+    pub fn is_production(self) -> bool {
+        self == Environment::Production
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM (Render stops instances with SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("señal de parada recibida: terminando lo que está en curso");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_production_is_production() {
+        assert!(Environment::from_env_value(Some(" Production ")).is_production());
+        assert!(!Environment::from_env_value(Some("staging")).is_production());
+        assert!(!Environment::from_env_value(None).is_production());
+    }
+}
