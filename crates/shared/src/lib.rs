@@ -15,6 +15,7 @@
 //! - [`money`]: pesos as integer centavos, so totals add up exactly.
 //! - [`observability`]: Prometheus metrics (`/metrics`) for both services.
 //! - [`runtime`]: the environment (development or production) and the stop signal.
+//! - [`store_error`]: the storage error both stores return.
 //! - [`timestamp`]: a timestamp type one SQL text can bind on SQLite and PostgreSQL.
 
 pub mod api_key;
@@ -24,6 +25,7 @@ pub mod money;
 pub mod observability;
 pub mod retry;
 pub mod runtime;
+pub mod store_error;
 pub mod ticket;
 pub mod timestamp;
 pub mod validation;

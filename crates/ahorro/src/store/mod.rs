@@ -13,7 +13,6 @@ pub mod ts {
     pub use belgrano_shared::timestamp::Ts;
 }
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use belgrano_shared::ticket::TicketCreado;
@@ -26,33 +25,7 @@ use crate::cart::Cart;
 use crate::catalog::{Categoria, Negocio, Oferta, ProductPage, ProductQuery, Producto, Seed, Sucursal, PAGE_SIZE};
 use ts::Ts;
 
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(Arc<sqlx::Error>),
-    #[error("database migration failed: {0}")]
-    Migration(Arc<sqlx::migrate::MigrateError>),
-    #[error("stored data is not valid: {0}")]
-    Corrupt(String),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(Arc::new(e))
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for StoreError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        StoreError::Migration(Arc::new(e))
-    }
-}
-
-impl From<serde_json::Error> for StoreError {
-    fn from(e: serde_json::Error) -> Self {
-        StoreError::Corrupt(e.to_string())
-    }
-}
+pub use belgrano_shared::store_error::StoreError;
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())

@@ -19,7 +19,6 @@ pub(crate) mod write;
 pub use lifecycle::{CourierOption, HistoryEntry, OutboxItem};
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use belgrano_shared::estado::{Estado, MetodoPago, Prioridad, TipoCliente};
 use belgrano_shared::ticket::{Producto, Ticket};
@@ -32,27 +31,7 @@ use ts::Ts;
 use write::{on_pool, WritePool};
 use crate::intake::StoredTicket;
 
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(Arc<sqlx::Error>),
-    #[error("database migration failed: {0}")]
-    Migration(Arc<sqlx::migrate::MigrateError>),
-    #[error("stored data is not valid: {0}")]
-    Corrupt(String),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(Arc::new(e))
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for StoreError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        StoreError::Migration(Arc::new(e))
-    }
-}
+pub use belgrano_shared::store_error::StoreError;
 
 /// The ticket database, SQLite or PostgreSQL. Cheap to clone (a pool).
 #[derive(Clone, Debug)]
