@@ -57,12 +57,23 @@ pub use seguimiento::Seguimiento;
 trait WritePool {
     type Db: sqlx::Database;
     fn begin_write(&self) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    /// A write transaction that excludes every other instance's until it
+    /// ends, for check-then-insert work with no row to lock yet (seeding an
+    /// empty catalogue while another instance starts at the same moment).
+    fn begin_exclusive(&self) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
 }
+
+/// Key of the advisory lock of [`WritePool::begin_exclusive`] ("BAHO").
+const EXCLUSIVE_LOCK: i64 = 0x4241_484F;
 
 impl WritePool for SqlitePool {
     type Db = Sqlite;
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         self.begin_with("BEGIN IMMEDIATE").await
+    }
+    async fn begin_exclusive(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        // SQLite has one writer at a time anyway.
+        self.begin_write().await
     }
 }
 
@@ -70,6 +81,11 @@ impl WritePool for PgPool {
     type Db = Postgres;
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.begin().await
+    }
+    async fn begin_exclusive(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EXCLUSIVE_LOCK).execute(&mut *tx).await?;
+        Ok(tx)
     }
 }
 
@@ -302,7 +318,8 @@ impl Store {
     /// so stock and later edits survive restarts). Returns whether it did.
     pub async fn seed_catalog_if_empty(&self, seed: &Seed) -> Result<bool, StoreError> {
         on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
+            // Exclusive: two instances starting together must not both seed.
+            let mut tx = pool.begin_exclusive().await?;
             let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM productos").fetch_one(&mut *tx).await?;
             if count > 0 {
                 return Ok(false);
