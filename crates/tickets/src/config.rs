@@ -1,6 +1,7 @@
 //! Settings from the environment: the same variable names as the old system
 //! and the Render blueprints (`PORT`, `DATABASE_URL`,
-//! `BELGRANO_AHORRO_API_KEY`, `BELGRANO_AHORRO_URL`, `RENDER_ENVIRONMENT`).
+//! `BELGRANO_AHORRO_API_KEY`, `BELGRANO_AHORRO_URL`, `RENDER_ENVIRONMENT`),
+//! plus `REDIS_URL` when several instances share the live board.
 
 use belgrano_shared::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
 
@@ -24,6 +25,9 @@ pub struct Settings {
     pub seed_demo_data: bool,
     /// The first dispatcher, from `ADMIN_EMAIL` + `ADMIN_PASSWORD`.
     pub admin: Option<AdminAccount>,
+    /// `REDIS_URL`: Socket.IO events fan out to every instance through it.
+    /// Unset: one instance, rooms in memory.
+    pub redis_url: Option<String>,
 }
 
 /// A dispatcher account created or updated at every start.
@@ -115,6 +119,7 @@ impl Settings {
             .unwrap_or_else(|| "http://localhost:5000".to_owned());
 
         let admin = admin_account(lookup("ADMIN_EMAIL"), lookup("ADMIN_PASSWORD"))?;
+        let redis_url = lookup("REDIS_URL").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).map(redis_url).transpose()?;
 
         Ok(Self {
             environment,
@@ -125,13 +130,42 @@ impl Settings {
             ahorro_url: ahorro_url.trim_end_matches('/').to_owned(),
             seed_demo_data: !environment.is_production(),
             admin,
+            redis_url,
         })
+    }
+
+    /// The Redis channel prefix of this deployment: instances on the same
+    /// database share events, instances on different databases (other
+    /// deployments, parallel tests on one Redis) never see each other's.
+    pub fn fanout_channel_prefix(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.database_url.as_bytes());
+        format!("belgrano-tickets-{}", hex::encode(&digest[..8]))
     }
 
     /// True when development runs on the publicly known legacy key.
     pub fn uses_legacy_api_key(&self) -> bool {
         self.api_keys.contains_legacy_default()
     }
+}
+
+/// A plain `redis://` URL (Render's internal Key Value address), spoken in
+/// RESP3 as the Redis adapter requires.
+fn redis_url(url: String) -> Result<String, ConfigError> {
+    if url.starts_with("rediss://") {
+        return Err(ConfigError::Invalid {
+            name: "REDIS_URL",
+            reason: "rediss:// (TLS) no está soportado; use la URL interna redis://... de Render Key Value".into(),
+        });
+    }
+    if !url.starts_with("redis://") {
+        return Err(ConfigError::Invalid { name: "REDIS_URL", reason: "se espera redis://host:puerto".into() });
+    }
+    if url.to_ascii_lowercase().contains("protocol=") {
+        return Ok(url);
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{separator}protocol=resp3"))
 }
 
 /// Both variables or neither (in any environment: half a login is a
@@ -205,6 +239,27 @@ mod tests {
         assert!(err.to_string().contains("ADMIN_EMAIL no está definida"), "{err}");
         assert!(settings(&[("ADMIN_EMAIL", "jefa"), ("ADMIN_PASSWORD", "muy-secreta")]).is_err());
         assert!(settings(&[("ADMIN_EMAIL", "jefa@belgrano.com"), ("ADMIN_PASSWORD", "corta")]).is_err());
+    }
+
+    #[test]
+    fn redis_url_is_optional_and_spoken_in_resp3() {
+        assert!(settings(&[]).unwrap().redis_url.is_none());
+        assert!(settings(&[("REDIS_URL", "  ")]).unwrap().redis_url.is_none());
+        let s = settings(&[("REDIS_URL", "redis://red-abc:6379")]).unwrap();
+        assert_eq!(s.redis_url.as_deref(), Some("redis://red-abc:6379?protocol=resp3"));
+        let s = settings(&[("REDIS_URL", "redis://h:6379/0?protocol=resp3")]).unwrap();
+        assert_eq!(s.redis_url.as_deref(), Some("redis://h:6379/0?protocol=resp3"));
+        assert!(settings(&[("REDIS_URL", "rediss://h:6379")]).unwrap_err().to_string().contains("REDIS_URL"));
+        assert!(settings(&[("REDIS_URL", "http://h")]).is_err());
+    }
+
+    #[test]
+    fn instances_on_one_database_share_a_channel_prefix() {
+        let a = settings(&[("DATABASE_URL", "postgres://db/one")]).unwrap();
+        let b = settings(&[("DATABASE_URL", "postgres://db/one"), ("PORT", "7000")]).unwrap();
+        let c = settings(&[("DATABASE_URL", "postgres://db/two")]).unwrap();
+        assert_eq!(a.fanout_channel_prefix(), b.fanout_channel_prefix());
+        assert_ne!(a.fanout_channel_prefix(), c.fanout_channel_prefix());
     }
 
     #[test]

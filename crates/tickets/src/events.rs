@@ -5,6 +5,12 @@
 //! Anonymous clients get a connect error and never join a room, so they
 //! receive nothing (the old system broadcast customers' names, addresses and
 //! phones to anyone who connected).
+//!
+//! One instance keeps its rooms in memory. Several instances (`REDIS_URL`
+//! set) share them through Redis pub/sub with `socketioxide-redis`: an event
+//! emitted on one instance reaches the clients connected to every other. The
+//! handlers are generic over the adapter so both run the same code; the
+//! catch-up (`sincronizar`) reads the database, so it is instance-agnostic.
 
 use std::sync::Arc;
 
@@ -18,10 +24,15 @@ use crate::users::Role;
 use crate::store::Store;
 use belgrano_shared::API_KEY_HEADER;
 use serde_json::Value;
+use socketioxide::adapter::{Adapter, Emitter, LocalAdapter};
 use socketioxide::extract::{SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::SocketIo;
+use socketioxide_redis::{RedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
+
+/// The adapter shared through Redis.
+type SharedAdapter = RedisAdapter<Emitter>;
 
 /// The room every dispatcher-level client joins: it receives all events.
 pub const DISPATCH_ROOM: &str = "despacho";
@@ -74,7 +85,30 @@ impl std::fmt::Display for Unauthorized {
 /// Sends events to connected clients. Cheap to clone.
 #[derive(Clone)]
 pub struct Broadcaster {
-    io: SocketIo,
+    io: Io,
+}
+
+/// The Socket.IO server of this instance: alone, or one of several sharing
+/// rooms through Redis.
+#[derive(Clone)]
+enum Io {
+    Local(SocketIo<LocalAdapter>),
+    Shared(SocketIo<SharedAdapter>),
+}
+
+/// The Socket.IO layer to put on the router (its type depends on the adapter).
+pub enum SocketLayer {
+    Local(SocketIoLayer<LocalAdapter>),
+    Shared(SocketIoLayer<SharedAdapter>),
+}
+
+impl SocketLayer {
+    pub fn apply<S: Clone + Send + Sync + 'static>(self, router: axum::Router<S>) -> axum::Router<S> {
+        match self {
+            SocketLayer::Local(layer) => router.layer(layer),
+            SocketLayer::Shared(layer) => router.layer(layer),
+        }
+    }
 }
 
 impl Broadcaster {
@@ -106,35 +140,80 @@ impl Broadcaster {
         let mut rooms = vec![DISPATCH_ROOM.to_owned()];
         rooms.extend(courier.map(courier_room));
         rooms.extend(previous_courier.filter(|p| Some(*p) != courier).map(courier_room));
-        if let Err(error) = self.io.to(rooms).emit(kind, payload).await {
+        let sent = match &self.io {
+            Io::Local(io) => io.to(rooms).emit(kind, payload).await.map_err(|e| e.to_string()),
+            Io::Shared(io) => io.to(rooms).emit(kind, payload).await.map_err(|e| e.to_string()),
+        };
+        if let Err(error) = sent {
             tracing::warn!(%error, ticket_id, "could not broadcast {kind}");
         }
     }
 
-    /// Disconnects every client (at shutdown).
+    /// Disconnects this instance's clients (at shutdown); they reconnect to
+    /// another instance and catch up there.
     pub async fn close(&self) {
-        self.io.close().await;
+        match &self.io {
+            Io::Local(io) => io.close().await,
+            Io::Shared(io) => io.close().await,
+        }
     }
 
-    /// How many sockets are connected (for health and metrics).
+    /// How many sockets are connected to this instance (for metrics; each
+    /// instance reports its own).
     pub async fn connected_clients(&self) -> usize {
-        self.io.sockets().len()
+        match &self.io {
+            Io::Local(io) => io.sockets().len(),
+            Io::Shared(io) => io.sockets().len(),
+        }
     }
+
+    /// Whether events are shared with other instances through Redis.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.io, Io::Shared(_))
+    }
+}
+
+/// Where the rooms live.
+pub enum Fanout<'a> {
+    /// In this process: one instance.
+    Local,
+    /// In Redis, for several instances. Instances that share `channel_prefix`
+    /// share events; it is derived from the database, so instances of one
+    /// deployment find each other and unrelated ones (tests) stay apart.
+    Redis { url: &'a str, channel_prefix: String },
 }
 
 /// Builds the Socket.IO layer for the router and the broadcaster for the
 /// domain.
-pub fn socket_io(api_keys: Arc<ApiKeys>, store: Store) -> (SocketIoLayer, Broadcaster) {
-    let (layer, io) = SocketIo::builder().with_state(SocketAuth { api_keys, store }).build_layer();
-    io.ns("/", on_connect.with(authenticate));
-    (layer, Broadcaster { io })
+pub async fn socket_io(api_keys: Arc<ApiKeys>, store: Store, fanout: Fanout<'_>) -> anyhow::Result<(SocketLayer, Broadcaster)> {
+    let auth = SocketAuth { api_keys, store };
+    match fanout {
+        Fanout::Local => {
+            let (layer, io) = SocketIo::builder().with_state(auth).build_layer();
+            io.ns("/", on_connect::<LocalAdapter>.with(authenticate::<LocalAdapter>));
+            Ok((SocketLayer::Local(layer), Broadcaster { io: Io::Local(io) }))
+        }
+        Fanout::Redis { url, channel_prefix } => {
+            use anyhow::Context;
+            let client = redis::Client::open(url).context("REDIS_URL no es una URL de Redis válida")?;
+            let config = RedisAdapterConfig::new().with_prefix(channel_prefix);
+            let adapter = RedisAdapterCtr::new_with_redis_config(&client, config)
+                .await
+                .context("connecting to Redis (REDIS_URL)")?;
+            let (layer, io) = SocketIo::builder().with_state(auth).with_adapter::<SharedAdapter>(adapter).build_layer();
+            io.ns("/", on_connect::<SharedAdapter>.with(authenticate::<SharedAdapter>))
+                .await
+                .context("subscribing to the Redis channels")?;
+            Ok((SocketLayer::Shared(layer), Broadcaster { io: Io::Shared(io) }))
+        }
+    }
 }
 
 /// Lets in a client holding the API key (handshake `auth.api_key` or the
 /// `X-API-Key` header) or a logged-in person (the browser's session
 /// cookie); anyone else gets a connect error and joins no room.
-async fn authenticate(
-    socket: SocketRef,
+async fn authenticate<A: Adapter>(
+    socket: SocketRef<A>,
     State(auth): State<SocketAuth>,
     TryData(data): TryData<Value>,
 ) -> Result<(), Unauthorized> {
@@ -172,7 +251,7 @@ async fn authenticate(
     }
 }
 
-async fn on_connect(socket: SocketRef) {
+async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
     let Some(identity) = socket.extensions.get::<SocketIdentity>() else {
         socket.disconnect().ok();
         return;
@@ -181,7 +260,7 @@ async fn on_connect(socket: SocketRef) {
         None => socket.join(DISPATCH_ROOM),
         Some(courier) => socket.join(courier_room(courier)),
     }
-    socket.on(SINCRONIZAR, on_sync);
+    socket.on(SINCRONIZAR, on_sync::<A>);
     // Sent once the socket is in its room: from here on it misses nothing
     // (a client may wait for it before relying on live events).
     let role = match identity {
@@ -203,7 +282,12 @@ struct SyncRequest {
 
 /// Catch-up: a client that reconnects sends the last `seq` it saw and gets
 /// every event after it that it may see (socketioxide keeps no buffer).
-async fn on_sync(socket: SocketRef, State(auth): State<SocketAuth>, TryData(request): TryData<SyncRequest>, ack: AckSender) {
+async fn on_sync<A: Adapter>(
+    socket: SocketRef<A>,
+    State(auth): State<SocketAuth>,
+    TryData(request): TryData<SyncRequest>,
+    ack: AckSender<A>,
+) {
     let Some(identity) = socket.extensions.get::<SocketIdentity>() else { return };
     let desde = request.map(|r| r.desde_seq).unwrap_or(0).max(0);
     let answer = match auth.store.events_after(desde, identity.courier_scope(), CATCH_UP_LIMIT).await {

@@ -64,7 +64,14 @@ impl Application {
         crate::auth::bootstrap::first_dispatcher(&store, &settings).await.context("creating the ADMIN_EMAIL dispatcher")?;
 
         let api_keys = Arc::new(settings.api_keys.clone());
-        let (socket_layer, broadcaster) = events::socket_io(api_keys.clone(), store.clone());
+        let fanout = match &settings.redis_url {
+            Some(url) => events::Fanout::Redis { url, channel_prefix: settings.fanout_channel_prefix() },
+            None => events::Fanout::Local,
+        };
+        let (socket_layer, broadcaster) = events::socket_io(api_keys.clone(), store.clone(), fanout).await?;
+        if broadcaster.is_shared() {
+            tracing::info!("Socket.IO events shared with the other instances through Redis");
+        }
         let strategy: Arc<dyn AssignmentStrategy> = Arc::new(LeastLoaded);
         let (intake, writer) = Intake::start(store.clone(), strategy.clone(), broadcaster.clone());
         let notify_wake = Arc::new(Notify::new());

@@ -23,7 +23,7 @@ use axum::http::{HeaderName, Request};
 use axum::routing::{get, post};
 use axum::Router;
 use belgrano_shared::api_key::ApiKeys;
-use socketioxide::layer::SocketIoLayer;
+use crate::events::SocketLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -56,9 +56,9 @@ async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str
     ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
+pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let routes = Router::new()
         .route("/", get(health::index))
         .route("/health", get(health::health))
         .route("/healthz", get(health::healthz))
@@ -87,8 +87,9 @@ pub fn router(state: AppState, socket_layer: SocketIoLayer) -> Router {
         }))
         // Every visitor gets a CSRF token for the forms of the page.
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::csrf::ensure_cookie))
-        .with_state(state)
-        .layer(socket_layer)
+        .with_state(state);
+    socket_layer
+        .apply(routes)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
