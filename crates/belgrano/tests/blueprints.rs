@@ -33,6 +33,9 @@ const RUNTIMES: &[&str] = &["docker", "elixir", "go", "node", "python", "ruby", 
 const DATABASE_FIELDS: &[&str] =
     &["name", "databaseName", "user", "plan", "region", "postgresMajorVersion", "ipAllowList", "highAvailability", "readReplicas", "diskSizeGB"];
 const ENV_SOURCES: &[&str] = &["value", "generateValue", "sync", "fromDatabase", "fromService", "fromGroup"];
+/// Read by the code but needed only by some deployments: `REDIS_URL` joins
+/// several Tickets instances (render_tickets_scaled.yaml provides it).
+const ONLY_FOR_SEVERAL_INSTANCES: &[&str] = &["REDIS_URL"];
 /// Variables that must never be written into a blueprint.
 const SECRETS: &[&str] = &["BELGRANO_AHORRO_API_KEY", "SECRET_KEY", "ADMIN_PASSWORD", "ADMIN_EMAIL", "DATABASE_URL"];
 
@@ -83,6 +86,16 @@ fn check_structure(file: &Value, all_services: &[Value]) {
             assert!(SERVICE_FIELDS.contains(&key.as_str()), "unknown service field {key}");
         }
         assert!(SERVICE_TYPES.contains(&service["type"].as_str().unwrap()));
+        if service["type"] == "keyvalue" {
+            // Render requires ipAllowList on a Key Value; empty = private network only.
+            assert!(service["name"].is_string() && service["plan"].is_string());
+            assert_eq!(service["ipAllowList"], Value::Array(vec![]), "the Key Value is not on the internet");
+            continue;
+        }
+        if let Some(n) = service.get("numInstances") {
+            assert!(n.as_u64().is_some_and(|n| n >= 1));
+            assert_ne!(service["plan"], "free", "a free service runs one instance");
+        }
         assert!(RUNTIMES.contains(&service["runtime"].as_str().unwrap()));
         for required in ["name", "buildCommand", "startCommand", "healthCheckPath"] {
             assert!(service[required].is_string(), "{required} is required");
@@ -123,6 +136,10 @@ fn check_structure(file: &Value, all_services: &[Value]) {
                     .iter()
                     .find(|s| s["name"] == from["name"] && s["type"] == from["type"])
                     .unwrap_or_else(|| panic!("{key}: no service {from}"));
+                if other["type"] == "keyvalue" {
+                    assert_eq!(from["property"], "connectionString", "{key}: the Key Value's internal redis:// URL");
+                    continue;
+                }
                 let wanted = from["envVarKey"].as_str().expect("envVarKey (a property would give a URL without scheme)");
                 let provided = other["envVars"].as_array().unwrap().iter().find(|v| v["key"] == wanted).expect("the key exists there");
                 assert_eq!(provided["generateValue"], Value::Bool(true), "the shared key is generated once, there");
@@ -134,16 +151,26 @@ fn check_structure(file: &Value, all_services: &[Value]) {
 #[test]
 fn blueprints_follow_renders_specification() {
     let (tickets, ahorro) = (blueprint("render_tickets.yaml"), blueprint("render_ahorro.yaml"));
+    let scaled = blueprint("render_tickets_scaled.yaml");
     let all = services(&[&tickets, &ahorro]);
     check_structure(&tickets, &all);
     check_structure(&ahorro, &all);
+    check_structure(&scaled, &services(&[&scaled, &ahorro]));
     assert_eq!(tickets["services"][0]["healthCheckPath"], "/health");
+    assert_eq!(scaled["services"][0]["healthCheckPath"], "/health");
+    assert!(scaled["services"][0]["numInstances"].as_u64().unwrap() >= 2);
+    // The variant is the same service (Ahorro's fromService finds it).
+    assert_eq!(scaled["services"][0]["name"], tickets["services"][0]["name"]);
     assert!(["/test", "/healthz"].contains(&ahorro["services"][0]["healthCheckPath"].as_str().unwrap()));
 }
 
 #[test]
 fn every_variable_read_is_provided_and_every_one_provided_is_read() {
-    for (file, crate_dir) in [("render_tickets.yaml", "crates/tickets"), ("render_ahorro.yaml", "crates/ahorro")] {
+    for (file, crate_dir, several) in [
+        ("render_tickets.yaml", "crates/tickets", false),
+        ("render_tickets_scaled.yaml", "crates/tickets", true),
+        ("render_ahorro.yaml", "crates/ahorro", false),
+    ] {
         let provided: BTreeSet<String> = blueprint(file)["services"][0]["envVars"]
             .as_array()
             .unwrap()
@@ -153,6 +180,9 @@ fn every_variable_read_is_provided_and_every_one_provided_is_read() {
         let mut read = variables_read_by(crate_dir);
         assert!(read.remove("PORT"), "{crate_dir} reads PORT (Render provides it)");
         assert!(read.contains("DATABASE_URL"), "the scan finds the configuration");
+        if !several {
+            read.retain(|v| !ONLY_FOR_SEVERAL_INSTANCES.contains(&v.as_str()));
+        }
         assert_eq!(read, provided, "{file}: read by the code vs provided by the blueprint");
     }
 }
