@@ -61,6 +61,19 @@ impl TestDb {
     }
 }
 
+/// PostgreSQL and Redis for the several-instances tests: `TEST_DATABASE_URL`
+/// and `TEST_REDIS_URL` (`.ci/run` sets both). `None` (and a note on stderr)
+/// when either is missing.
+pub fn multi_instance_env() -> Option<String> {
+    match (std::env::var("TEST_DATABASE_URL"), std::env::var("TEST_REDIS_URL")) {
+        (Ok(_), Ok(redis)) => Some(redis),
+        _ => {
+            eprintln!("several-instances test skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (.ci/run does)");
+            None
+        }
+    }
+}
+
 /// A free port now (a service will bind it later, e.g. Tickets "coming back").
 pub fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -80,12 +93,21 @@ pub struct Tickets {
 impl Tickets {
     /// Starts Tickets on `port` (0 for any) with its demo couriers.
     pub async fn start(db: &TestDb, port: u16, ahorro_url: &str) -> Self {
-        let vars = HashMap::from([
+        Self::start_with(db, port, ahorro_url, &[]).await
+    }
+
+    /// Like [`Tickets::start`], with more environment variables
+    /// (`REDIS_URL` for an instance of several).
+    pub async fn start_with(db: &TestDb, port: u16, ahorro_url: &str, extra: &[(&str, &str)]) -> Self {
+        let mut vars = HashMap::from([
             ("DATABASE_URL".to_owned(), db.url.clone()),
             ("BELGRANO_AHORRO_API_KEY".to_owned(), API_KEY.to_owned()),
             ("BELGRANO_AHORRO_URL".to_owned(), ahorro_url.to_owned()),
             ("PORT".to_owned(), port.to_string()),
         ]);
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
         let mut settings = belgrano_tickets::Settings::from_lookup(lookup(vars)).unwrap();
         settings.host = "127.0.0.1".into();
         let app = belgrano_tickets::Application::build(settings).await.expect("Tickets starts");
@@ -230,6 +252,19 @@ impl Drop for AhorroProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The sum of the samples of Prometheus series `name` whose labels include
+/// every `key="value"` in `labels`, scraped from `GET {url}/metrics`.
+pub async fn metric_sum(url: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    let response = reqwest::Client::new().get(format!("{url}/metrics")).header("X-API-Key", API_KEY).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {url}/metrics");
+    let text = response.text().await.unwrap();
+    text.lines()
+        .filter(|line| line.starts_with(&format!("{name}{{")) || line.starts_with(&format!("{name} ")))
+        .filter(|line| labels.iter().all(|(k, v)| line.contains(&format!("{k}=\"{v}\""))))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// A guest checkout body for `POST /api/checkout`.
