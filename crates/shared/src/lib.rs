@@ -23,6 +23,7 @@ pub mod estado;
 pub mod events;
 pub mod money;
 pub mod observability;
+pub mod openapi;
 pub mod retry;
 pub mod runtime;
 pub mod store_error;
