@@ -65,6 +65,14 @@ impl Deliveries {
     }
 }
 
+/// Counts one attempt by what Tickets answered: `delivered` (accepted),
+/// `retry` (will be tried again) or `failed` (parked for a person). Counted
+/// before the waiting checkout hears of it, so its answer never outruns
+/// the counter.
+fn count_attempt(outcome: &'static str) {
+    metrics::counter!("outbox_delivery_attempts_total", "service" => "ahorro", "outcome" => outcome).increment(1);
+}
+
 /// How one attempt ended.
 enum Attempt {
     Delivered,
@@ -155,6 +163,7 @@ impl DeliveryWorker {
         }
         let result = match self.client.send(&item.payload, &request_id).await {
             Ok(creado) => {
+                count_attempt("delivered");
                 self.log_success(&item, &creado);
                 let recorded = self.store.record_delivery(item.id, item.pedido_id, &creado).await;
                 if recorded.is_ok() {
@@ -163,6 +172,7 @@ impl DeliveryWorker {
                 recorded.map(|_| Attempt::Delivered)
             }
             Err(SendError::Retry(error)) => {
+                count_attempt("retry");
                 let attempts = u32::try_from(item.intentos + 1).unwrap_or(u32::MAX);
                 let delay = delay_after(attempts);
                 tracing::warn!(numero = %item.numero, intentos = attempts, ?delay, "{error}; se reintentará");
@@ -170,6 +180,7 @@ impl DeliveryWorker {
                 self.store.mark_retry(item.id, &error, at).await.map(|_| Attempt::WillRetry)
             }
             Err(SendError::Permanent(error)) => {
+                count_attempt("failed");
                 tracing::error!(numero = %item.numero, "{error}: envío rechazado; queda para reintento manual");
                 self.store.mark_failed(item.id, &error).await.map(|_| Attempt::Parked)
             }

@@ -36,6 +36,8 @@ impl Application {
     /// Connects the database (running migrations), seeds the catalogue at
     /// first start, starts the delivery worker and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // The recorder must exist before the worker counts its first attempt.
+        belgrano_shared::observability::prometheus();
         if settings.uses_legacy_api_key() {
             tracing::warn!("⚠️  BELGRANO_AHORRO_API_KEY no está configurada: se usa la clave pública del sistema anterior (sólo desarrollo).");
         }

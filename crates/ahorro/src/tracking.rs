@@ -73,6 +73,11 @@ impl Novedades {
         self.tx.subscribe()
     }
 
+    /// Open tracking streams: only they subscribe, each for its whole life.
+    pub fn streams(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
     /// Ends every open stream, now and for streams opened later.
     pub fn close(&self) {
         self.closing.send_replace(true);

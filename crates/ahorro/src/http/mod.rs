@@ -9,6 +9,7 @@ mod catalog;
 mod checkout;
 mod extract;
 mod health;
+mod metrics;
 mod orders;
 mod tickets;
 mod tracking;
@@ -59,6 +60,14 @@ impl AppState {
     }
 }
 
+/// The OpenAPI document of the JSON API, checked against real responses in
+/// the tests; it is a static file, so it needs nothing at build or run time.
+pub const OPENAPI: &str = include_str!("../../api/openapi.json");
+
+async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
@@ -86,10 +95,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets", post(tickets::status_update))
         .route("/api/outbox/fallidos", get(admin::failed))
         .route("/api/outbox/{id}/reintentar", post(admin::retry))
+        .route("/api/openapi.json", get(openapi))
         .route("/test", get(health::test))
         .route("/healthz", get(health::healthz))
         .route("/health", get(health::health))
+        .route("/metrics", get(metrics::render))
         .route("/static/{*path}", get(assets::serve))
+        // Labelled by route template, so ids and tokens do not explode the series.
+        .route_layer(axum::middleware::from_fn(|request, next| {
+            belgrano_shared::observability::track_requests("ahorro", request, next)
+        }))
         .fallback(catalog::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), session_cookie))
         .with_state(state)

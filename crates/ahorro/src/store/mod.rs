@@ -268,6 +268,17 @@ pub struct OutboxItem {
     pub intentos: i64,
 }
 
+/// What `/metrics` shows of the outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OutboxStats {
+    /// Rows waiting for delivery (first attempt or a retry).
+    pub pendientes: i64,
+    /// Rows Tickets refused for good, waiting for a person.
+    pub fallidos: i64,
+    /// Age of the oldest waiting row; `None` when none waits.
+    pub oldest_pending_secs: Option<f64>,
+}
+
 /// An outbox row as an administrator sees it.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct OutboxEntry {
@@ -944,6 +955,37 @@ impl Store {
                 .rows_affected()
         });
         Ok(done == 1)
+    }
+
+    /// The outbox at a glance, for `/metrics`: one query over the undelivered
+    /// rows (found through the `estado` index).
+    pub async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let rows: Vec<(String, i64, Option<Ts>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT estado, COUNT(*), MIN(fecha_creacion) FROM outbox WHERE estado IN ('pendiente', 'fallido') GROUP BY estado",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let mut stats = OutboxStats::default();
+        for (estado, count, oldest) in rows {
+            if estado == "pendiente" {
+                stats.pendientes = count;
+                stats.oldest_pending_secs = oldest.map(|t| ((Utc::now() - t.0).num_milliseconds() as f64 / 1000.0).max(0.0));
+            } else {
+                stats.fallidos = count;
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Orders per ticket state (`pendiente` until Tickets confirmed one).
+    pub async fn pedidos_por_estado(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COALESCE(ticket_estado, 'pendiente'), COUNT(*) FROM pedidos GROUP BY COALESCE(ticket_estado, 'pendiente')")
+                .fetch_all(pool)
+                .await?
+        }))
     }
 
     /// Rows not yet delivered (pending, failed), for `/health`.

@@ -6,6 +6,8 @@
 mod checkout;
 mod delivery;
 mod helpers;
+mod metrics;
+mod openapi;
 mod pages;
 mod seguimiento;
 mod store;
