@@ -124,3 +124,16 @@ on_both_backends!(a_board_that_reconnects_catches_up_on_what_it_missed, |db: Tes
     assert!(answer["eventos"].as_array().unwrap().is_empty());
     app.stop().await;
 });
+
+on_both_backends!(an_unreachable_redis_stops_the_start_with_a_clear_error, |db: TestDb| async move {
+    // Nobody listens on port 1: an instance that cannot share its events
+    // must not start and silently keep them to itself.
+    let started = tokio::time::timeout(
+        Duration::from_secs(15),
+        belgrano_tickets::Application::build(crate::helpers::settings(&db, &[("REDIS_URL", "redis://127.0.0.1:1")])),
+    )
+    .await
+    .expect("gives up in time");
+    let error = format!("{:#}", started.err().expect("does not start"));
+    assert!(error.contains("REDIS_URL"), "{error}");
+});
