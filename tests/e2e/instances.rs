@@ -174,8 +174,8 @@ async fn two_ahorro_instances_deliver_every_order_exactly_once() {
     let tickets_url = format!("http://127.0.0.1:{tickets_port}");
     // Two processes on one database, started together; Tickets is down.
     let (one, two) = tokio::join!(
-        AhorroProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &[]),
-        AhorroProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &[])
+        ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &[]),
+        ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &[])
     );
 
     let answers = join_all((0..100).map(|i| {

@@ -2,8 +2,8 @@
 //! HTTP, each with its own database (temp SQLite files, or fresh PostgreSQL
 //! databases when `TEST_DATABASE_URL` is set), on free ports.
 //!
-//! Ahorro runs in-process ([`Ahorro::start`]) or as a child process that a
-//! test can kill -9 ([`AhorroProcess`]).
+//! Both run in-process ([`Tickets::start`], [`Ahorro::start`]) or as child
+//! processes a test can kill -9 or stop with SIGTERM ([`ServiceProcess`]).
 
 pub mod browser;
 
@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
 pub const API_KEY: &str = "e2e-api-key";
@@ -83,6 +84,19 @@ fn lookup(vars: HashMap<String, String>) -> impl Fn(&str) -> Option<String> {
     move |k| vars.get(k).cloned()
 }
 
+fn tickets_vars(db: &TestDb, ahorro_url: &str, port: u16, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut vars = HashMap::from([
+        ("DATABASE_URL".to_owned(), db.url.clone()),
+        ("BELGRANO_AHORRO_API_KEY".to_owned(), API_KEY.to_owned()),
+        ("BELGRANO_AHORRO_URL".to_owned(), ahorro_url.to_owned()),
+        ("PORT".to_owned(), port.to_string()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    vars
+}
+
 /// A running Belgrano Tickets.
 pub struct Tickets {
     pub url: String,
@@ -99,16 +113,7 @@ impl Tickets {
     /// Like [`Tickets::start`], with more environment variables
     /// (`REDIS_URL` for an instance of several).
     pub async fn start_with(db: &TestDb, port: u16, ahorro_url: &str, extra: &[(&str, &str)]) -> Self {
-        let mut vars = HashMap::from([
-            ("DATABASE_URL".to_owned(), db.url.clone()),
-            ("BELGRANO_AHORRO_API_KEY".to_owned(), API_KEY.to_owned()),
-            ("BELGRANO_AHORRO_URL".to_owned(), ahorro_url.to_owned()),
-            ("PORT".to_owned(), port.to_string()),
-        ]);
-        for (k, v) in extra {
-            vars.insert(k.to_string(), v.to_string());
-        }
-        let mut settings = belgrano_tickets::Settings::from_lookup(lookup(vars)).unwrap();
+        let mut settings = belgrano_tickets::Settings::from_lookup(lookup(tickets_vars(db, ahorro_url, port, extra))).unwrap();
         settings.host = "127.0.0.1".into();
         let app = belgrano_tickets::Application::build(settings).await.expect("Tickets starts");
         let port = app.port();
@@ -210,34 +215,43 @@ impl Ahorro {
     }
 }
 
-/// Belgrano Ahorro as a child process (the same entry point as the
-/// `ahorro` binary), so a test can kill it with SIGKILL.
-pub struct AhorroProcess {
+/// A service as a child process (the same entry point as its binary), so a
+/// test can kill it with SIGKILL or stop it with SIGTERM.
+pub struct ServiceProcess {
     pub url: String,
     child: Child,
 }
 
-impl AhorroProcess {
-    /// Spawns `binary` and waits until it answers `/healthz`.
+impl ServiceProcess {
+    /// Spawns the Ahorro `binary` and waits until it answers `/healthz`.
     pub async fn spawn(binary: &str, db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
+        Self::start(binary, ahorro_vars(db, ticketera_url, port, extra), port, "/healthz").await
+    }
+
+    /// Spawns the Tickets `binary` on `port` and waits until it answers `/health`.
+    pub async fn spawn_tickets(binary: &str, db: &TestDb, port: u16, ahorro_url: &str, extra: &[(&str, &str)]) -> Self {
+        Self::start(binary, tickets_vars(db, ahorro_url, port, extra), port, "/health").await
+    }
+
+    async fn start(binary: &str, vars: HashMap<String, String>, port: u16, health: &str) -> Self {
         let mut command = Command::new(binary);
         command.env_clear();
-        for (k, v) in ahorro_vars(db, ticketera_url, port, extra) {
+        for (k, v) in vars {
             command.env(k, v);
         }
         command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
         command.stdout(Stdio::null()).stderr(if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() });
         // Owned by `Self` at once, so a failed start still kills the child.
-        let process = Self { url: format!("http://127.0.0.1:{port}"), child: command.spawn().expect("the ahorro binary starts") };
+        let process = Self { url: format!("http://127.0.0.1:{port}"), child: command.spawn().expect("the service binary starts") };
         let client = reqwest::Client::new();
         for _ in 0..200 {
-            if client.get(format!("{}/healthz", process.url)).send().await.is_ok_and(|r| r.status().is_success()) {
+            if client.get(format!("{}{health}", process.url)).send().await.is_ok_and(|r| r.status().is_success()) {
                 return process;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("ahorro did not come up on {}", process.url);
+        panic!("{binary} did not come up on {}", process.url);
     }
 
     /// SIGKILL: no shutdown code runs.
@@ -245,9 +259,32 @@ impl AhorroProcess {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
+
+    /// Sends SIGTERM (what Render sends before a deploy or a scale-down).
+    pub fn terminate(&self) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: `kill` only sends a signal; the child is ours and not yet reaped.
+        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
+        assert_eq!(sent, 0, "kill -TERM {pid}");
+    }
+
+    /// The exit status, once the process has exited within `within`; `None`
+    /// if it is still running then.
+    pub async fn exited_within(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
-impl Drop for AhorroProcess {
+impl Drop for ServiceProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -264,7 +301,8 @@ pub async fn metric_sum(url: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .filter(|line| line.starts_with(&format!("{name}{{")) || line.starts_with(&format!("{name} ")))
         .filter(|line| labels.iter().all(|(k, v)| line.contains(&format!("{k}=\"{v}\""))))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+        // fold from +0.0: an empty `sum()` of f64 is -0.0, which prints as "-0".
+        .fold(0.0, |total, value| total + value)
 }
 
 /// A guest checkout body for `POST /api/checkout`.
@@ -314,4 +352,63 @@ pub fn assert_exactly_once(tickets: &[Value], numeros: &[String]) {
     assert!(lost.is_empty(), "orders lost: {lost:?}");
     assert!(doubled.is_empty(), "orders doubled: {doubled:?}");
     assert_eq!(tickets.len(), numeros.len(), "unexpected extra tickets");
+}
+
+/// A TCP relay to `target` that holds every chunk a client sends for
+/// `delay` before passing it on: a slow network in front of a real service,
+/// so a test can catch a request in flight. Answers pass straight back.
+pub struct SlowLink {
+    pub url: String,
+    relay: tokio::task::JoinHandle<()>,
+}
+
+impl SlowLink {
+    pub async fn start(target_url: &str, delay: Duration) -> Self {
+        let target = target_url.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let relay = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    // Each chunk is stamped when it arrives and passed on
+                    // `delay` later, so a request in several chunks is late
+                    // by `delay` once, not once per chunk.
+                    let (chunks, mut due) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+                    let receive = async move {
+                        let mut buffer = vec![0u8; 64 * 1024];
+                        while let Ok(n) = client_read.read(&mut buffer).await {
+                            if n == 0 || chunks.send((tokio::time::Instant::now() + delay, buffer[..n].to_vec())).is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    let pass_on = async move {
+                        while let Some((at, bytes)) = due.recv().await {
+                            tokio::time::sleep_until(at).await;
+                            if server_write.write_all(&bytes).await.is_err() {
+                                break;
+                            }
+                        }
+                        let _ = server_write.shutdown().await;
+                    };
+                    let answer = async move {
+                        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                        let _ = client_write.shutdown().await;
+                    };
+                    tokio::join!(receive, pass_on, answer);
+                });
+            }
+        });
+        Self { url, relay }
+    }
+}
+
+impl Drop for SlowLink {
+    fn drop(&mut self) {
+        self.relay.abort();
+    }
 }

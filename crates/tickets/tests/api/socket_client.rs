@@ -103,6 +103,20 @@ impl SocketClient {
         }
     }
 
+    /// Whether the server closes the connection within `wait` (events and
+    /// pings meanwhile are read and dropped).
+    #[allow(dead_code)] // used by the e2e stop test
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.next_text()).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Events until `wait` passes with nothing new.
     pub async fn drain(&mut self, wait: Duration) -> Vec<(String, Value)> {
         let mut events = Vec::new();
