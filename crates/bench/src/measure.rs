@@ -57,8 +57,31 @@ where
     W: Workload,
     V: AsyncFnOnce(SocketAddr, &LoadResult) -> Result<String, String>,
 {
+    measure_with(spec, config, workload, nothing_to_prepare, verify).await
+}
+
+/// No preparation between the server's start and the load.
+pub async fn nothing_to_prepare(_: &Server) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// [`measure`], with `prepare` run once the server is healthy and before
+/// the load starts (e.g. to give a shop unlimited stock).
+pub async fn measure_with<W, P, V>(
+    spec: &ServerSpec,
+    config: LoadConfig,
+    workload: Arc<W>,
+    prepare: P,
+    verify: V,
+) -> anyhow::Result<Measurement>
+where
+    W: Workload,
+    P: AsyncFnOnce(&Server) -> anyhow::Result<()>,
+    V: AsyncFnOnce(SocketAddr, &LoadResult) -> Result<String, String>,
+{
     let load_before = report::load_average();
     let mut server = Server::start(spec).await?;
+    prepare(&server).await?;
     let cpu_before = server.cpu_time()?;
     let own_before = process_cpu_time("/proc/self/stat")?;
     let machine_before = machine_busy_time()?;

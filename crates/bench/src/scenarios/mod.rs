@@ -2,6 +2,7 @@
 //! scenario is one module with a `run` that returns table rows; the
 //! measuring itself is shared ([`crate::measure`]).
 
+pub mod checkout;
 pub mod tickets;
 
 use std::path::PathBuf;
