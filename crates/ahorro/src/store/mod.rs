@@ -31,18 +31,33 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// The shop's database, SQLite or PostgreSQL. Cheap to clone (a pool).
+/// The shop's database, SQLite or PostgreSQL. Cheap to clone (pools).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(sqlite::Pools),
     Postgres(PgPool),
 }
 
-/// Runs `$body` with `$pool` bound to whichever pool `$store` holds.
+/// Runs `$body` with `$pool` bound to the pool of `$store` that fits:
+/// on SQLite the single writer connection, or with `read` one of the
+/// connections that refuse writes (for reads outside any transaction); on
+/// PostgreSQL its one pool.
 macro_rules! on_pool {
+    (read $store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            Store::Sqlite(pools) => {
+                let $pool = &pools.readers;
+                $body
+            }
+            Store::Postgres($pool) => $body,
+        }
+    };
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
-            Store::Sqlite($pool) => $body,
+            Store::Sqlite(pools) => {
+                let $pool = &pools.writer;
+                $body
+            }
             Store::Postgres($pool) => $body,
         }
     };
@@ -301,7 +316,7 @@ impl Store {
             Store::Postgres(postgres::connect(url).await?)
         };
         match &store {
-            Store::Sqlite(pool) => sqlx::migrate!("../../migrations/ahorro/sqlite").run(pool).await?,
+            Store::Sqlite(pools) => sqlx::migrate!("../../migrations/ahorro/sqlite").run(&pools.writer).await?,
             Store::Postgres(pool) => sqlx::migrate!("../../migrations/ahorro/postgres").run(pool).await?,
         }
         Ok(store)
@@ -315,12 +330,18 @@ impl Store {
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
+        on_pool!(read self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
         Ok(())
     }
 
     pub async fn close(&self) {
-        on_pool!(self, |pool| pool.close().await)
+        match self {
+            Store::Sqlite(pools) => {
+                pools.readers.close().await;
+                pools.writer.close().await;
+            }
+            Store::Postgres(pool) => pool.close().await,
+        }
     }
 
     // ------------------------------------------------------- catalogue
@@ -370,7 +391,7 @@ impl Store {
     }
 
     pub async fn negocios(&self) -> Result<Vec<Negocio>, StoreError> {
-        let rows: Vec<(String, i64, String, String, String)> = on_pool!(self, |pool| {
+        let rows: Vec<(String, i64, String, String, String)> = on_pool!(read self, |pool| {
             sqlx::query_as("SELECT id, num_id, nombre, descripcion, color FROM negocios ORDER BY num_id").fetch_all(pool).await?
         });
         Ok(rows
@@ -381,7 +402,7 @@ impl Store {
 
     /// Categories that have at least one active product.
     pub async fn categorias(&self) -> Result<Vec<Categoria>, StoreError> {
-        let rows: Vec<(String, i64, String, String, String)> = on_pool!(self, |pool| {
+        let rows: Vec<(String, i64, String, String, String)> = on_pool!(read self, |pool| {
             sqlx::query_as(
                 "SELECT c.id, c.num_id, c.nombre, c.descripcion, c.icono FROM categorias c \
                  WHERE EXISTS (SELECT 1 FROM productos p WHERE p.categoria_id = c.id AND p.activo) ORDER BY c.num_id",
@@ -396,7 +417,7 @@ impl Store {
     }
 
     pub async fn sucursales(&self, negocio_id: &str) -> Result<Vec<Sucursal>, StoreError> {
-        let rows: Vec<(String, i64, String, String, String, String, String)> = on_pool!(self, |pool| {
+        let rows: Vec<(String, i64, String, String, String, String, String)> = on_pool!(read self, |pool| {
             sqlx::query_as("SELECT id, num_id, negocio_id, nombre, direccion, telefono, horarios FROM sucursales WHERE negocio_id = $1 ORDER BY num_id")
                 .bind(negocio_id)
                 .fetch_all(pool)
@@ -418,7 +439,7 @@ impl Store {
 
     pub async fn ofertas(&self) -> Result<Vec<Oferta>, StoreError> {
         type OfertaRow = (String, String, String, String, i64, String, String, String);
-        let rows: Vec<OfertaRow> = on_pool!(self, |pool| {
+        let rows: Vec<OfertaRow> = on_pool!(read self, |pool| {
             sqlx::query_as("SELECT id, negocio_id, titulo, descripcion, descuento, fecha_inicio, fecha_fin, productos FROM ofertas ORDER BY id")
                 .fetch_all(pool)
                 .await?
@@ -447,7 +468,7 @@ impl Store {
         let count = format!("SELECT COUNT(*) FROM productos WHERE {filter}");
         let pattern = q.like_pattern();
         let destacados = i64::from(q.destacados);
-        let (rows, total): (Vec<ProductoRow>, i64) = on_pool!(self, |pool| {
+        let (rows, total): (Vec<ProductoRow>, i64) = on_pool!(read self, |pool| {
             let rows = sqlx::query_as(sqlx::AssertSqlSafe(list))
                 .bind(q.negocio.as_deref())
                 .bind(q.categoria.as_deref())
@@ -472,7 +493,7 @@ impl Store {
     pub async fn producto(&self, id: i64) -> Result<Option<Producto>, StoreError> {
         let sql = format!("SELECT {PRODUCTO_COLS} FROM productos WHERE id = $1");
         let row: Option<ProductoRow> =
-            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?);
+            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?);
         Ok(row.map(Into::into))
     }
 
@@ -483,14 +504,14 @@ impl Store {
         // Ids are integers: inlining them is safe and keeps one statement.
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let sql = format!("SELECT {PRODUCTO_COLS} FROM productos WHERE id IN ({list})");
-        let rows: Vec<ProductoRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+        let rows: Vec<ProductoRow> = on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     // -------------------------------------------------------- accounts
 
     pub async fn count_usuarios(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = on_pool!(self, |pool| sqlx::query_as("SELECT COUNT(*) FROM usuarios").fetch_one(pool).await?);
+        let (n,): (i64,) = on_pool!(read self, |pool| sqlx::query_as("SELECT COUNT(*) FROM usuarios").fetch_one(pool).await?);
         Ok(n)
     }
 
@@ -525,13 +546,13 @@ impl Store {
 
     /// (id, password hash) of the account with this email.
     pub async fn credentials(&self, email: &str) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(on_pool!(self, |pool| {
+        Ok(on_pool!(read self, |pool| {
             sqlx::query_as("SELECT id, password_hash FROM usuarios WHERE email = $1").bind(email).fetch_optional(pool).await?
         }))
     }
 
     pub async fn usuario(&self, id: i64) -> Result<Option<Usuario>, StoreError> {
-        let row: Option<UsuarioRow> = on_pool!(self, |pool| {
+        let row: Option<UsuarioRow> = on_pool!(read self, |pool| {
             sqlx::query_as("SELECT id, email, nombre, apellido, telefono, direccion, tipo_cliente, nombre_negocio, cuit, tipo_negocio FROM usuarios WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
@@ -570,7 +591,7 @@ impl Store {
 
     /// The account of a live session.
     pub async fn session_usuario(&self, token_hash: &str) -> Result<Option<Usuario>, StoreError> {
-        let row: Option<UsuarioRow> = on_pool!(self, |pool| {
+        let row: Option<UsuarioRow> = on_pool!(read self, |pool| {
             sqlx::query_as(
                 "SELECT u.id, u.email, u.nombre, u.apellido, u.telefono, u.direccion, u.tipo_cliente, u.nombre_negocio, u.cuit, u.tipo_negocio \
                  FROM sesiones s JOIN usuarios u ON u.id = s.usuario_id WHERE s.id = $1 AND s.expira > $2",
@@ -593,7 +614,7 @@ impl Store {
 
     pub async fn cart(&self, owner: &str) -> Result<Cart, StoreError> {
         let row: Option<(String,)> =
-            on_pool!(self, |pool| sqlx::query_as("SELECT items FROM carritos WHERE owner = $1").bind(owner).fetch_optional(pool).await?);
+            on_pool!(read self, |pool| sqlx::query_as("SELECT items FROM carritos WHERE owner = $1").bind(owner).fetch_optional(pool).await?);
         Ok(row.map(|(items,)| serde_json::from_str(&items).unwrap_or_default()).unwrap_or_default())
     }
 
@@ -716,7 +737,7 @@ impl Store {
     pub async fn pedido(&self, numero: &str) -> Result<Option<Pedido>, StoreError> {
         let sql = format!("{PEDIDO_SELECT} WHERE p.numero = $1");
         let row: Option<Pedido> =
-            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?);
+            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?);
         let Some(mut pedido) = row else { return Ok(None) };
         pedido.items = self.pedido_items(pedido.id).await?;
         Ok(Some(pedido))
@@ -726,7 +747,7 @@ impl Store {
     pub async fn pedidos_de(&self, usuario_id: i64, limit: i64) -> Result<Vec<Pedido>, StoreError> {
         let sql = format!("{PEDIDO_SELECT} WHERE p.usuario_id = $1 ORDER BY p.id DESC LIMIT $2");
         let mut rows: Vec<Pedido> =
-            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(usuario_id).bind(limit).fetch_all(pool).await?);
+            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(usuario_id).bind(limit).fetch_all(pool).await?);
         if rows.is_empty() {
             return Ok(rows);
         }
@@ -736,7 +757,7 @@ impl Store {
             "SELECT pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal FROM pedido_items WHERE pedido_id IN ({ids}) ORDER BY id"
         );
         let items: Vec<(i64, i64, String, i64, i64, i64)> =
-            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
         for (pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal) in items {
             if let Some(p) = rows.iter_mut().find(|p| p.id == pedido_id) {
                 p.items.push(PedidoItem { producto_id, nombre, cantidad, precio_unitario, subtotal });
@@ -747,7 +768,7 @@ impl Store {
 
     /// (number of orders, total spent in centavos) of an account.
     pub async fn order_stats(&self, usuario_id: i64) -> Result<(i64, i64), StoreError> {
-        Ok(on_pool!(self, |pool| {
+        Ok(on_pool!(read self, |pool| {
             sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM pedidos WHERE usuario_id = $1")
                 .bind(usuario_id)
                 .fetch_one(pool)
@@ -767,7 +788,7 @@ impl Store {
     }
 
     async fn pedido_items(&self, pedido_id: i64) -> Result<Vec<PedidoItem>, StoreError> {
-        Ok(on_pool!(self, |pool| {
+        Ok(on_pool!(read self, |pool| {
             sqlx::query_as("SELECT producto_id, nombre, cantidad, precio_unitario, subtotal FROM pedido_items WHERE pedido_id = $1 ORDER BY id")
                 .bind(pedido_id)
                 .fetch_all(pool)
@@ -849,8 +870,8 @@ impl Store {
         let now = Ts::now();
         let until = Ts(now.0 + chrono::Duration::from_std(lease).unwrap_or_default());
         let rows = match self {
-            Store::Sqlite(pool) => {
-                let mut tx = pool.begin_write().await?;
+            Store::Sqlite(pools) => {
+                let mut tx = pools.writer.begin_write().await?;
                 let rows = sqlx::query_as(
                     "UPDATE outbox SET bloqueado_hasta = $1 WHERE id IN (SELECT id FROM outbox WHERE estado = 'pendiente' \
                      AND proximo_intento <= $2 AND (bloqueado_hasta IS NULL OR bloqueado_hasta < $2) ORDER BY id LIMIT $3) \
@@ -937,7 +958,7 @@ impl Store {
     }
 
     pub async fn failed_deliveries(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        Ok(on_pool!(self, |pool| {
+        Ok(on_pool!(read self, |pool| {
             sqlx::query_as("SELECT id, numero, estado, intentos, ultimo_error, fecha_creacion FROM outbox WHERE estado = 'fallido' ORDER BY id")
                 .fetch_all(pool)
                 .await?
@@ -960,7 +981,7 @@ impl Store {
     /// The outbox at a glance, for `/metrics`: one query over the undelivered
     /// rows (found through the `estado` index).
     pub async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        let rows: Vec<(String, i64, Option<Ts>)> = on_pool!(self, |pool| {
+        let rows: Vec<(String, i64, Option<Ts>)> = on_pool!(read self, |pool| {
             sqlx::query_as(
                 "SELECT estado, COUNT(*), MIN(fecha_creacion) FROM outbox WHERE estado IN ('pendiente', 'fallido') GROUP BY estado",
             )
@@ -981,7 +1002,7 @@ impl Store {
 
     /// Orders per ticket state (`pendiente` until Tickets confirmed one).
     pub async fn pedidos_por_estado(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        Ok(on_pool!(self, |pool| {
+        Ok(on_pool!(read self, |pool| {
             sqlx::query_as("SELECT COALESCE(ticket_estado, 'pendiente'), COUNT(*) FROM pedidos GROUP BY COALESCE(ticket_estado, 'pendiente')")
                 .fetch_all(pool)
                 .await?
@@ -990,7 +1011,7 @@ impl Store {
 
     /// Rows not yet delivered (pending, failed), for `/health`.
     pub async fn outbox_backlog(&self) -> Result<(i64, i64), StoreError> {
-        Ok(on_pool!(self, |pool| {
+        Ok(on_pool!(read self, |pool| {
             sqlx::query_as(
                 "SELECT COALESCE(SUM(CASE WHEN estado = 'pendiente' THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN estado = 'fallido' THEN 1 ELSE 0 END), 0) FROM outbox WHERE estado <> 'entregado'",

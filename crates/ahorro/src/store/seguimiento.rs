@@ -27,13 +27,13 @@ const SEGUIMIENTO_COLS: &str = "numero, fecha, ticket_id, ticket_estado, reparti
 impl Store {
     pub async fn seguimiento(&self, numero: &str) -> Result<Option<Seguimiento>, StoreError> {
         let sql = format!("SELECT {SEGUIMIENTO_COLS} FROM pedidos WHERE numero = $1");
-        Ok(on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?))
+        Ok(on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?))
     }
 
     /// An account's latest orders' progress, newest first.
     pub async fn seguimientos_de(&self, usuario_id: i64, limit: i64) -> Result<Vec<Seguimiento>, StoreError> {
         let sql = format!("SELECT {SEGUIMIENTO_COLS} FROM pedidos WHERE usuario_id = $1 ORDER BY id DESC LIMIT $2");
-        Ok(on_pool!(self, |pool| {
+        Ok(on_pool!(read self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(usuario_id).bind(limit).fetch_all(pool).await?
         }))
     }
