@@ -153,17 +153,8 @@ async fn seed_demo_users(store: &Store) -> anyhow::Result<()> {
 /// The `ahorro` binary: settings from the environment, serve until
 /// SIGTERM or Ctrl-C. Exits with status 2 on bad configuration.
 pub async fn run_from_env() -> anyhow::Result<()> {
-    let production =
-        crate::config::Environment::from_env_value(std::env::var("RENDER_ENVIRONMENT").ok().as_deref()).is_production();
-    crate::init_tracing(production);
-    let settings = match Settings::from_env() {
-        Ok(settings) => settings,
-        Err(error) => {
-            tracing::error!("configuración inválida: {error}");
-            eprintln!("Belgrano Ahorro no arranca: {error}");
-            std::process::exit(2);
-        }
-    };
+    crate::init_tracing(belgrano_shared::runtime::Environment::from_process().is_production());
+    let settings = belgrano_shared::runtime::settings_or_exit("Belgrano Ahorro", Settings::from_env());
     Application::build(settings).await?.run_until_stopped().await
 }
 

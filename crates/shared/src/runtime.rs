@@ -17,8 +17,27 @@ impl Environment {
         }
     }
 
+    /// From this process's `RENDER_ENVIRONMENT`.
+    pub fn from_process() -> Self {
+        Self::from_env_value(std::env::var("RENDER_ENVIRONMENT").ok().as_deref())
+    }
+
     pub fn is_production(self) -> bool {
         self == Environment::Production
+    }
+}
+
+/// A binary's settings, or, when the environment is wrong, the error logged
+/// and printed under the `service`'s name and exit status 2 (a bad
+/// configuration is not a crash to restart from).
+pub fn settings_or_exit<S, E: std::fmt::Display>(service: &str, settings: Result<S, E>) -> S {
+    match settings {
+        Ok(settings) => settings,
+        Err(error) => {
+            tracing::error!("configuración inválida: {error}");
+            eprintln!("{service} no arranca: {error}");
+            std::process::exit(2);
+        }
     }
 }
 

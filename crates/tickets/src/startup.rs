@@ -131,17 +131,8 @@ impl Application {
 /// The `tickets` binary: settings from the environment, serve until
 /// SIGTERM or Ctrl-C. Exits with status 2 on bad configuration.
 pub async fn run_from_env() -> anyhow::Result<()> {
-    let production =
-        crate::config::Environment::from_env_value(std::env::var("RENDER_ENVIRONMENT").ok().as_deref()).is_production();
-    crate::telemetry::init(production);
-    let settings = match Settings::from_env() {
-        Ok(settings) => settings,
-        Err(error) => {
-            tracing::error!("configuración inválida: {error}");
-            eprintln!("Belgrano Tickets no arranca: {error}");
-            std::process::exit(2);
-        }
-    };
+    crate::telemetry::init(belgrano_shared::runtime::Environment::from_process().is_production());
+    let settings = belgrano_shared::runtime::settings_or_exit("Belgrano Tickets", Settings::from_env());
     Application::build(settings).await?.run_until_stopped().await
 }
 

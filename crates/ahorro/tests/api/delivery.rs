@@ -22,18 +22,15 @@ async fn delivered(app: &TestApp) -> bool {
     health["envios"]["pendientes"] == 0 && health["envios"]["fallidos"] == 0
 }
 
-/// A closed port: connection refused.
-async fn closed_port() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
-}
+/// Where nothing listens: connection refused. A privileged port, so no
+/// test server (they bind ephemeral ports) can take it meanwhile, as one
+/// did with a just-freed ephemeral port when tests ran in parallel.
+const NOTHING_LISTENS: &str = "http://127.0.0.1:9";
 
 #[tokio::test]
 async fn with_tickets_down_checkout_is_fast_and_the_order_waits() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let app = TestApp::start(settings(&db, &closed_port().await, &[("CHECKOUT_WAIT_MS", "300")])).await;
+    let app = TestApp::start(settings(&db, NOTHING_LISTENS, &[("CHECKOUT_WAIT_MS", "300")])).await;
     let started = Instant::now();
     let (status, answer) = app.checkout(&checkout_body(&[(1, 1)])).await;
     assert_eq!(status, 200, "{answer}");
@@ -44,7 +41,7 @@ async fn with_tickets_down_checkout_is_fast_and_the_order_waits() {
     let (status, health) = app.get_json("/health").await;
     assert_eq!(status, 200);
     assert_eq!(health["ticketera"]["reachable"], false);
-    assert_eq!(health["envios"]["pendientes"], 1);
+    assert_eq!(health["envios"]["pendientes"], 1, "{health}");
     app.stop().await;
 }
 
