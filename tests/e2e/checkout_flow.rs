@@ -53,14 +53,7 @@ async fn a_checkout_becomes_one_ticket() {
         assert_eq!(productos.len(), 3);
 
         // The dispatcher moves the ticket on; the customer's page follows.
-        let moved = client
-            .patch(format!("{}/api/tickets/{}", tickets.url, ticket["id"]))
-            .header("X-API-Key", API_KEY)
-            .json(&serde_json::json!({"estado": "en-preparacion"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(moved.status(), 200);
+        patch_ticket(&tickets.url, &ticket["id"], serde_json::json!({"estado": "en-preparacion"})).await;
         let page_url = format!("{}/pedido/{numero}", ahorro.url);
         let followed = eventually(std::time::Duration::from_secs(10), || async {
             let page = client.get(&page_url).header("Cookie", &cookie).send().await.unwrap().text().await.unwrap();

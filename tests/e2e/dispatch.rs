@@ -11,7 +11,7 @@ mod socket_client;
 use std::time::Duration;
 
 use belgrano_e2e::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use socket_client::{Connect, SocketClient};
 
 /// Both services wired to each other: Tickets posts status to this Ahorro.
@@ -22,27 +22,6 @@ async fn system(backend: Backend) -> (TestDb, TestDb, Tickets, Ahorro) {
     let tickets = Tickets::start(&tickets_db, 0, &format!("http://127.0.0.1:{ahorro_port}")).await;
     let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[("PORT", ahorro_port.as_str())]).await;
     (tickets_db, ahorro_db, tickets, ahorro)
-}
-
-fn port_of(url: &str) -> u16 {
-    url.rsplit(':').next().unwrap().parse().unwrap()
-}
-
-async fn patch(tickets: &Tickets, id: &Value, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .patch(format!("{}/api/tickets/{id}", tickets.url))
-        .header("X-API-Key", API_KEY)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{body}: {}", response.status());
-    response.json().await.unwrap()
-}
-
-async fn tracking_json(url: &str) -> (u16, Value) {
-    let response = reqwest::Client::new().get(url).header("Accept", "application/json").send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,8 +60,7 @@ async fn the_way_to_entregado_shows_on_the_tracking_link() {
         let (status, answer) = checkout(&ahorro.url, &checkout_body(2, &[(3, 1)])).await;
         assert_eq!(status, 200, "{answer}");
         let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
-        let seguimiento = answer["pedido"]["seguimiento_url"].as_str().expect("a tracking link").to_owned();
-        let seguimiento = if seguimiento.starts_with("http") { seguimiento } else { format!("{}{seguimiento}", ahorro.url) };
+        let seguimiento = tracking_link(&ahorro.url, &answer);
         let (code, tracked) = tracking_json(&seguimiento).await;
         assert_eq!(code, 200);
         assert_eq!(tracked["numero"], numero);
@@ -90,7 +68,7 @@ async fn the_way_to_entregado_shows_on_the_tracking_link() {
 
         let ticket = tickets.tickets().await.into_iter().find(|t| t["numero"] == numero).expect("the ticket");
         for estado in ["en-preparacion", "en-camino", "entregado"] {
-            patch(&tickets, &ticket["id"], json!({"estado": estado})).await;
+            patch_ticket(&tickets.url, &ticket["id"], json!({"estado": estado})).await;
         }
         let delivered = eventually(Duration::from_secs(20), || async {
             tracking_json(&seguimiento).await.1["estado"] == "entregado"

@@ -20,10 +20,6 @@ use socket_client::{Connect, SocketClient};
 
 const AHORRO_BIN: &str = env!("CARGO_BIN_EXE_ahorro_e2e");
 
-fn port_of(url: &str) -> u16 {
-    url.rsplit(':').next().unwrap().parse().unwrap()
-}
-
 async fn board(tickets: &Tickets) -> SocketClient {
     match SocketClient::connect(port_of(&tickets.url), Some(json!({"api_key": API_KEY})), &[]).await {
         Connect::Accepted(client) => client,
@@ -174,8 +170,8 @@ async fn two_ahorro_instances_deliver_every_order_exactly_once() {
     let tickets_url = format!("http://127.0.0.1:{tickets_port}");
     // Two processes on one database, started together; Tickets is down.
     let (one, two) = tokio::join!(
-        ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &[]),
-        ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &[])
+        ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, &tickets_url, &[]),
+        ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, &tickets_url, &[])
     );
 
     let answers = join_all((0..100).map(|i| {

@@ -64,19 +64,19 @@ async fn a_kill_9_of_ahorro_loses_nothing() {
         let env = [("OUTBOX_LEASE_SECS", "2"), ("CHECKOUT_WAIT_MS", "0")];
 
         // 1. Orders committed while Tickets is down, then SIGKILL.
-        let ahorro = ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &env).await;
+        let ahorro = ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, &tickets_url, &env).await;
         let mut numeros = checkouts(&ahorro.url, 0, 10).await;
         ahorro.kill9();
 
         // 2. Tickets up; a burst of orders; SIGKILL while deliveries are in flight.
         let tickets = Tickets::start(&tickets_db, tickets_port, "http://127.0.0.1:9").await;
-        let ahorro = ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &env).await;
+        let ahorro = ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, &tickets_url, &env).await;
         let burst = futures_util_join(&ahorro.url, 100, 30).await;
         ahorro.kill9();
         numeros.extend(burst);
 
         // 3. Restart: everything committed arrives, once.
-        let ahorro = ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &tickets_url, &env).await;
+        let ahorro = ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, &tickets_url, &env).await;
         all_arrive(&tickets_url, &numeros, Duration::from_secs(40)).await;
         eprintln!("[{backend:?}] kill -9: {} orders, 0 lost, 0 doubled", numeros.len());
         ahorro.kill9();

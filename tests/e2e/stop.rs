@@ -12,7 +12,7 @@ mod socket_client;
 use std::time::{Duration, Instant};
 
 use belgrano_e2e::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use socket_client::{Connect, SocketClient};
 
 const AHORRO_BIN: &str = env!("CARGO_BIN_EXE_ahorro_e2e");
@@ -23,11 +23,6 @@ const TICKETS_BIN: &str = env!("CARGO_BIN_EXE_tickets_e2e");
 const SLOW: Duration = Duration::from_millis(2500);
 /// When the signal comes, after the request it should catch in flight.
 const SIGNAL_AFTER: Duration = Duration::from_millis(300);
-
-fn absolute(base: &str, link: &Value) -> String {
-    let link = link.as_str().expect("a tracking link");
-    if link.starts_with("http") { link.to_owned() } else { format!("{base}{link}") }
-}
 
 async fn refuses_connections(url: &str) -> bool {
     reqwest::Client::new().get(url).send().await.is_err_and(|e| e.is_connect())
@@ -52,13 +47,13 @@ async fn sigterm_lets_ahorro_finish_its_checkout_and_its_delivery_in_flight() {
         let ahorro_db = TestDb::new(backend, "ahorro").await;
         let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
         let slow = SlowLink::start(&tickets.url, SLOW).await;
-        let mut ahorro = ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, &slow.url, &[]).await;
+        let mut ahorro = ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, &slow.url, &[]).await;
         let client = reqwest::Client::new();
 
         // A customer is watching an earlier order's tracking stream.
         let (status, first) = checkout(&ahorro.url, &checkout_body(1, &[(1, 1)])).await;
         assert_eq!(status, 200, "{first}");
-        let link = absolute(&ahorro.url, &first["pedido"]["seguimiento_url"]);
+        let link = tracking_link(&ahorro.url, &first);
         let mut stream = client.get(format!("{link}/eventos")).header("Accept", "text/event-stream").send().await.unwrap();
         assert_eq!(stream.status(), 200);
         let opening = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await.unwrap().unwrap().unwrap();
@@ -89,7 +84,7 @@ async fn sigterm_lets_ahorro_finish_its_checkout_and_its_delivery_in_flight() {
         // And its outcome was recorded: a new instance with Tickets out of
         // reach has nothing left to send.
         drop(slow);
-        let again = ServiceProcess::spawn(AHORRO_BIN, &ahorro_db, "http://127.0.0.1:9", &[]).await;
+        let again = ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, "http://127.0.0.1:9", &[]).await;
         assert_eq!(metric_sum(&again.url, "outbox_pending", &[("service", "ahorro")]).await, 0.0, "{backend:?}: nothing left in the outbox");
         eprintln!("[{backend:?}] Ahorro SIGTERM: exit 0 in {stopped_in:?}, checkout in flight answered, delivery in flight delivered once");
         drop(again);
@@ -114,7 +109,7 @@ async fn sigterm_lets_tickets_finish_its_update_in_flight_and_closes_the_boards(
         let (status, answer) = checkout(&ahorro.url, &checkout_body(1, &[(1, 1)])).await;
         assert_eq!(status, 200, "{answer}");
         let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
-        let link = absolute(&ahorro.url, &answer["pedido"]["seguimiento_url"]);
+        let link = tracking_link(&ahorro.url, &answer);
         let arrived = eventually(Duration::from_secs(10), || async { tickets_at(&tickets.url).await.iter().any(|t| t["numero"] == numero) }).await;
         assert!(arrived, "{backend:?}: the order reaches Tickets");
         let ticket = tickets_at(&tickets.url).await.into_iter().find(|t| t["numero"] == numero).unwrap();
@@ -126,14 +121,7 @@ async fn sigterm_lets_tickets_finish_its_update_in_flight_and_closes_the_boards(
         assert!(settled, "{backend:?}: Tickets' outbox empties");
 
         // A dispatcher moves the ticket; the update to Ahorro is on the slow link when the signal comes.
-        let moved = reqwest::Client::new()
-            .patch(format!("{}/api/tickets/{}", tickets.url, ticket["id"]))
-            .header("X-API-Key", API_KEY)
-            .json(&json!({"estado": "en-preparacion"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(moved.status(), 200);
+        patch_ticket(&tickets.url, &ticket["id"], json!({"estado": "en-preparacion"})).await;
         tokio::time::sleep(SIGNAL_AFTER).await;
         let signalled = Instant::now();
         tickets.terminate();
@@ -146,8 +134,7 @@ async fn sigterm_lets_tickets_finish_its_update_in_flight_and_closes_the_boards(
         assert!(exit.success(), "{backend:?}: {exit}");
 
         // The update that was on its way reached the customer before the exit.
-        let response = reqwest::Client::new().get(&link).header("Accept", "application/json").send().await.unwrap();
-        let tracked: Value = response.json().await.unwrap();
+        let (_, tracked) = tracking_json(&link).await;
         assert_eq!(tracked["estado"], "en-preparacion", "{backend:?}: the update in flight was delivered: {tracked}");
         eprintln!("[{backend:?}] Tickets SIGTERM: exit 0 in {stopped_in:?}, board closed, update in flight delivered");
         ahorro.stop().await;

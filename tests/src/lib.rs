@@ -224,7 +224,7 @@ pub struct ServiceProcess {
 
 impl ServiceProcess {
     /// Spawns the Ahorro `binary` and waits until it answers `/healthz`.
-    pub async fn spawn(binary: &str, db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Self {
+    pub async fn spawn_ahorro(binary: &str, db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
         Self::start(binary, ahorro_vars(db, ticketera_url, port, extra), port, "/healthz").await
     }
@@ -303,6 +303,37 @@ pub async fn metric_sum(url: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         // fold from +0.0: an empty `sum()` of f64 is -0.0, which prints as "-0".
         .fold(0.0, |total, value| total + value)
+}
+
+/// The port of a `http://host:port` URL.
+pub fn port_of(url: &str) -> u16 {
+    url.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+/// A dispatcher's `PATCH /api/tickets/{id}` with the API key; asserts it
+/// succeeded and returns the updated ticket.
+pub async fn patch_ticket(tickets_url: &str, id: &Value, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .patch(format!("{tickets_url}/api/tickets/{id}"))
+        .header("X-API-Key", API_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{body}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+/// The tracking link of a checkout answer, absolute.
+pub fn tracking_link(ahorro_url: &str, checkout_answer: &Value) -> String {
+    let link = checkout_answer["pedido"]["seguimiento_url"].as_str().expect("a tracking link");
+    if link.starts_with("http") { link.to_owned() } else { format!("{ahorro_url}{link}") }
+}
+
+/// A tracking link's JSON (`Accept: application/json`), with its status.
+pub async fn tracking_json(url: &str) -> (u16, Value) {
+    let response = reqwest::Client::new().get(url).header("Accept", "application/json").send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
 }
 
 /// A guest checkout body for `POST /api/checkout`.

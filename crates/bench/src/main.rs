@@ -30,8 +30,33 @@ options:
   --no-build            do not run `cargo build --release` first
 ";
 
+/// Which benchmark the command line asked for.
+#[derive(Clone, Copy)]
+enum Scenario {
+    Tickets,
+    Checkout,
+}
+
+impl Scenario {
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "tickets" => Some(Scenario::Tickets),
+            "checkout" => Some(Scenario::Checkout),
+            _ => None,
+        }
+    }
+
+    /// The packages whose release binaries it runs.
+    fn packages(self) -> &'static [&'static str] {
+        match self {
+            Scenario::Tickets => &["belgrano-tickets", "belgrano-bench"],
+            Scenario::Checkout => &["belgrano-tickets", "belgrano-ahorro"],
+        }
+    }
+}
+
 struct Options {
-    scenario: String,
+    scenario: Option<Scenario>,
     config: LoadConfig,
     rounds: usize,
     client_threads: usize,
@@ -41,7 +66,7 @@ struct Options {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     let mut options = Options {
-        scenario: String::new(),
+        scenario: None,
         config: LoadConfig { connections: 32, duration: Duration::from_secs(10), warmup: Duration::from_secs(3) },
         rounds: 1,
         client_threads: 1,
@@ -64,11 +89,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
                 print!("{USAGE}");
                 std::process::exit(0);
             }
-            other if !other.starts_with('-') && options.scenario.is_empty() => options.scenario = other.to_owned(),
+            other if !other.starts_with('-') && options.scenario.is_none() => {
+                options.scenario = Some(Scenario::parse(other).with_context(|| format!("unknown benchmark {other:?}\n\n{USAGE}"))?);
+            }
             other => bail!("unknown argument {other}\n\n{USAGE}"),
         }
     }
-    if options.scenario.is_empty() {
+    if options.scenario.is_none() {
         bail!("which benchmark?\n\n{USAGE}");
     }
     if options.config.connections == 0 || options.rounds == 0 || options.client_threads == 0 {
@@ -79,13 +106,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
 
 fn main() -> anyhow::Result<()> {
     let options = parse_args(std::env::args().skip(1))?;
-    let packages: &[&str] = match options.scenario.as_str() {
-        "tickets" => &["belgrano-tickets", "belgrano-bench"],
-        "checkout" => &["belgrano-tickets", "belgrano-ahorro"],
-        other => bail!("unknown benchmark {other:?}\n\n{USAGE}"),
-    };
+    let scenario = options.scenario.expect("checked in parse_args");
     let bin_dir = if options.build {
-        build::release_binaries(packages)?
+        build::release_binaries(scenario.packages())?
     } else {
         build::release_dir()
     };
@@ -100,9 +123,9 @@ fn main() -> anyhow::Result<()> {
     };
     let client_cpu_before = belgrano_bench::server::process_cpu_time("/proc/self/stat")?;
     let wall = std::time::Instant::now();
-    let (rows, reference) = match options.scenario.as_str() {
-        "tickets" => (runtime.block_on(scenarios::tickets::run(&plan))?, scenarios::tickets::REFERENCE),
-        _ => (runtime.block_on(scenarios::checkout::run(&plan))?, scenarios::checkout::REFERENCE),
+    let (rows, reference) = match scenario {
+        Scenario::Tickets => (runtime.block_on(scenarios::tickets::run(&plan))?, scenarios::tickets::REFERENCE),
+        Scenario::Checkout => (runtime.block_on(scenarios::checkout::run(&plan))?, scenarios::checkout::REFERENCE),
     };
     let client_cpu = belgrano_bench::server::process_cpu_time("/proc/self/stat")?.saturating_sub(client_cpu_before);
 

@@ -70,10 +70,10 @@ impl Server {
             if let Some(status) = self.child.try_wait()? {
                 bail!("server exited during startup ({status}); log:\n{}", self.log_tail(40));
             }
-            if let Ok((status, _)) = client::get(self.addr, path, &[]).await {
-                if status.is_success() {
-                    return Ok(());
-                }
+            if let Ok((status, _)) = client::get(self.addr, path, &[]).await
+                && status.is_success()
+            {
+                return Ok(());
             }
             if started.elapsed() > STARTUP_TIMEOUT {
                 bail!("server not healthy after {STARTUP_TIMEOUT:?}; log:\n{}", self.log_tail(40));

@@ -6,10 +6,10 @@
 //! Writes go through one connection: SQLite runs one writer at a time
 //! anyway, and writers of one process queueing in the pool (in order, no
 //! sleeping) beat several connections polling the file lock with the busy
-//! handler's back-off sleeps (measured: checkouts 720/s with eight shared
-//! connections, see docs/BENCHMARKS.md). Reads outside transactions use
-//! connections that refuse writes, so pages never wait behind a checkout. The busy
-//! timeout still covers another process (a second instance) writing.
+//! handler's back-off sleeps (checkouts 673/s with eight shared
+//! connections, 1,026/s with one writer; docs/BENCHMARKS.md). Reads outside
+//! transactions use connections that refuse writes, so pages never wait
+//! behind a checkout. The busy timeout still covers another process writing.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,7 +19,7 @@ use sqlx::SqlitePool;
 
 use super::StoreError;
 
-/// Read-only connections for reads outside transactions.
+/// Connections for reads outside transactions (`query_only`).
 const READERS: u32 = 8;
 
 /// The single writer and the readers, on one database file.
