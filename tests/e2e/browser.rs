@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use belgrano_e2e::browser::{text_of, Driver};
+use belgrano_e2e::browser::{Driver, text_of};
 use belgrano_e2e::*;
 use fantoccini::Locator;
 
@@ -62,13 +62,19 @@ async fn a_customer_buys_in_a_real_browser() {
     client.goto(&format!("{}/carrito", ahorro.url)).await.unwrap();
     assert!(client.source().await.unwrap().contains("Azúcar 1kg"));
     client.find(Locator::Id("ir-checkout")).await.unwrap().click().await.unwrap();
-    let direccion = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("input[name=direccion]")).await.unwrap();
+    let direccion = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("input[name=direccion]"))
+        .await
+        .unwrap();
     assert_eq!(direccion.prop("value").await.unwrap().as_deref(), Some("Av. Cabildo 2040, 3° B"));
     client.find(Locator::Css("select[name=metodo_pago] option[value=tarjeta]")).await.unwrap().click().await.unwrap();
     client.find(Locator::Id("confirmar")).await.unwrap().click().await.unwrap();
 
     // The confirmation shows the order and its ticket.
-    let ticket_id = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".ticket-id")).await.unwrap();
+    let ticket_id =
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".ticket-id")).await.unwrap();
     let ticket_id: i64 = ticket_id.text().await.unwrap().parse().unwrap();
     let numero = text_of(&client, ".numero").await;
     assert!(numero.starts_with("PED-"));

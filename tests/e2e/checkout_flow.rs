@@ -46,7 +46,14 @@ async fn a_checkout_becomes_one_ticket() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| (p["id"].as_i64().unwrap(), p["nombre"].as_str().unwrap().to_owned(), p["cantidad"].as_u64().unwrap(), p["precio"].as_f64().unwrap()))
+            .map(|p| {
+                (
+                    p["id"].as_i64().unwrap(),
+                    p["nombre"].as_str().unwrap().to_owned(),
+                    p["cantidad"].as_u64().unwrap(),
+                    p["precio"].as_f64().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(productos[0], (1, "Arroz 1kg".to_owned(), 2, 950.0));
         assert_eq!(productos[2], (2, "Aceite 900ml".to_owned(), 3, 1800.0));
@@ -72,6 +79,7 @@ async fn a_checkout_becomes_one_ticket() {
 async fn answer_price(ahorro_url: &str, id: i64) -> f64 {
     let html = reqwest::get(format!("{ahorro_url}/producto/{id}")).await.unwrap().text().await.unwrap();
     let start = html.find("class=\"price big\">$ ").unwrap() + "class=\"price big\">$ ".len();
-    let digits: String = html[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').filter(char::is_ascii_digit).collect();
+    let digits: String =
+        html[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').filter(char::is_ascii_digit).collect();
     digits.parse().unwrap()
 }

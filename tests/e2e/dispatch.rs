@@ -112,7 +112,8 @@ async fn the_way_to_entregado_shows_on_the_tracking_link() {
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn checkout_to_board_latency() {
     let (_t, _a, tickets, ahorro) = system(Backend::Sqlite).await;
-    let Connect::Accepted(mut board) = SocketClient::connect(port_of(&tickets.url), Some(json!({"api_key": API_KEY})), &[]).await
+    let Connect::Accepted(mut board) =
+        SocketClient::connect(port_of(&tickets.url), Some(json!({"api_key": API_KEY})), &[]).await
     else {
         panic!("the board connects")
     };

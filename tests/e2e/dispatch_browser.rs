@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use belgrano_e2e::browser::{login_tickets, text_of, Driver};
+use belgrano_e2e::browser::{Driver, login_tickets, text_of};
 use belgrano_e2e::*;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -37,7 +37,8 @@ async fn the_board_shows_a_new_ticket_without_reload_after_a_checkout_elsewhere(
     let (desk, _desk_profile) = driver.browser().await;
     login_tickets(&desk, &tickets.url, "admin@belgrano.local", "demo1234").await;
     desk.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("live-status")).await.unwrap();
-    let live = eventually(Duration::from_secs(10), || async { text_of(&desk, "#live-status").await == "En vivo" }).await;
+    let live =
+        eventually(Duration::from_secs(10), || async { text_of(&desk, "#live-status").await == "En vivo" }).await;
     assert!(live, "the board is connected: {}", text_of(&desk, "#live-status").await);
     mark(&desk).await;
 
@@ -103,13 +104,20 @@ async fn a_couriers_clicks_change_the_customers_tracking_page() {
         let next = courier.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&button)).await.unwrap();
         assert_eq!(next.text().await.unwrap(), label);
         next.click().await.unwrap();
-        let seen = eventually(Duration::from_secs(15), || async { text_of(&customer, "#estado").await == estado }).await;
+        let seen =
+            eventually(Duration::from_secs(15), || async { text_of(&customer, "#estado").await == estado }).await;
         assert!(seen, "the tracking page shows {estado}: {}", text_of(&customer, "#estado").await);
     }
-    let nota = courier.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&format!("article[data-id='{}'] input[name=nota]", ticket["id"]))).await.unwrap();
+    let nota = courier
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("article[data-id='{}'] input[name=nota]", ticket["id"])))
+        .await
+        .unwrap();
     nota.send_keys("Lo recibió el encargado").await.unwrap();
     courier.find(Locator::Css(&button)).await.unwrap().click().await.unwrap();
-    let delivered = eventually(Duration::from_secs(15), || async { text_of(&customer, "#estado").await == "Entregado" }).await;
+    let delivered =
+        eventually(Duration::from_secs(15), || async { text_of(&customer, "#estado").await == "Entregado" }).await;
     assert!(delivered, "the tracking page shows Entregado");
     assert!(still_marked(&customer).await, "live, without a reload");
     assert_eq!(text_of(&customer, "#repartidor").await, ticket["repartidor"].as_str().unwrap());

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use belgrano_e2e::*;
 use futures_util::future::join_all;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use socket_client::{Connect, SocketClient};
 
 const AHORRO_BIN: &str = env!("CARGO_BIN_EXE_ahorro_e2e");
@@ -147,7 +147,8 @@ async fn two_tickets_instances_share_one_live_board_and_one_fair_assignment() {
         post_ticket(&client, &a, numero).await;
     }
     let mut again = board(&b).await;
-    let missed = again.emit_with_ack("sincronizar", json!({"desde_seq": last_seq}), Duration::from_secs(5)).await.unwrap();
+    let missed =
+        again.emit_with_ack("sincronizar", json!({"desde_seq": last_seq}), Duration::from_secs(5)).await.unwrap();
     let caught: Vec<&str> = missed["eventos"]
         .as_array()
         .unwrap()
@@ -189,7 +190,8 @@ async fn two_ahorro_instances_deliver_every_order_exactly_once() {
 
     // Tickets comes back: every order arrives once.
     let tickets = Tickets::start(&tickets_db, tickets_port, &one.url).await;
-    let arrived = eventually(Duration::from_secs(60), || async { tickets.tickets_all().await.len() >= numeros.len() }).await;
+    let arrived =
+        eventually(Duration::from_secs(60), || async { tickets.tickets_all().await.len() >= numeros.len() }).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let stored = tickets.tickets_all().await;
     assert!(arrived, "only {} of {} orders arrived", stored.len(), numeros.len());
@@ -197,7 +199,9 @@ async fn two_ahorro_instances_deliver_every_order_exactly_once() {
 
     // And each was sent successfully once: the two instances never both
     // delivered the same row (Tickets' idempotency would hide that above).
-    let delivered = |url: String| async move { metric_sum(&url, "outbox_delivery_attempts_total", &[("service", "ahorro"), ("outcome", "delivered")]).await };
+    let delivered = |url: String| async move {
+        metric_sum(&url, "outbox_delivery_attempts_total", &[("service", "ahorro"), ("outcome", "delivered")]).await
+    };
     let (by_one, by_two) = (delivered(one.url.clone()).await, delivered(two.url.clone()).await);
     assert_eq!(by_one + by_two, numeros.len() as f64, "deliveries: {by_one} + {by_two}");
     eprintln!("two Ahorro instances: {} orders, delivered {by_one} + {by_two}, 0 lost, 0 doubled", numeros.len());

@@ -54,7 +54,8 @@ async fn sigterm_lets_ahorro_finish_its_checkout_and_its_delivery_in_flight() {
         let (status, first) = checkout(&ahorro.url, &checkout_body(1, &[(1, 1)])).await;
         assert_eq!(status, 200, "{first}");
         let link = tracking_link(&ahorro.url, &first);
-        let mut stream = client.get(format!("{link}/eventos")).header("Accept", "text/event-stream").send().await.unwrap();
+        let mut stream =
+            client.get(format!("{link}/eventos")).header("Accept", "text/event-stream").send().await.unwrap();
         assert_eq!(stream.status(), 200);
         let opening = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await.unwrap().unwrap().unwrap();
         assert!(String::from_utf8_lossy(&opening).contains("event: estado"), "the stream opens with the current state");
@@ -69,24 +70,37 @@ async fn sigterm_lets_ahorro_finish_its_checkout_and_its_delivery_in_flight() {
         ahorro.terminate();
 
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(refuses_connections(&format!("{}/healthz", ahorro.url)).await, "{backend:?}: new connections are refused once stopping");
+        assert!(
+            refuses_connections(&format!("{}/healthz", ahorro.url)).await,
+            "{backend:?}: new connections are refused once stopping"
+        );
         let (status, second) = in_flight.await.unwrap();
         assert_eq!(status, 200, "{backend:?}: the checkout in flight is answered: {second}");
-        assert!(stream_ends(&mut stream, Duration::from_secs(5)).await, "{backend:?}: the open tracking stream is closed");
+        assert!(
+            stream_ends(&mut stream, Duration::from_secs(5)).await,
+            "{backend:?}: the open tracking stream is closed"
+        );
         let exit = ahorro.exited_within(Duration::from_secs(15)).await.expect("Ahorro exits after SIGTERM");
         let stopped_in = signalled.elapsed();
         assert!(exit.success(), "{backend:?}: {exit}");
 
         // The delivery that was on its way was finished, not dropped: both
         // orders are at Tickets already, once each, with no restart.
-        let numeros: Vec<String> = [&first, &second].iter().map(|a| a["pedido"]["numero"].as_str().unwrap().to_owned()).collect();
+        let numeros: Vec<String> =
+            [&first, &second].iter().map(|a| a["pedido"]["numero"].as_str().unwrap().to_owned()).collect();
         assert_exactly_once(&tickets.tickets().await, &numeros);
         // And its outcome was recorded: a new instance with Tickets out of
         // reach has nothing left to send.
         drop(slow);
         let again = ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, "http://127.0.0.1:9", &[]).await;
-        assert_eq!(metric_sum(&again.url, "outbox_pending", &[("service", "ahorro")]).await, 0.0, "{backend:?}: nothing left in the outbox");
-        eprintln!("[{backend:?}] Ahorro SIGTERM: exit 0 in {stopped_in:?}, checkout in flight answered, delivery in flight delivered once");
+        assert_eq!(
+            metric_sum(&again.url, "outbox_pending", &[("service", "ahorro")]).await,
+            0.0,
+            "{backend:?}: nothing left in the outbox"
+        );
+        eprintln!(
+            "[{backend:?}] Ahorro SIGTERM: exit 0 in {stopped_in:?}, checkout in flight answered, delivery in flight delivered once"
+        );
         drop(again);
         tickets.stop().await;
     }
@@ -110,7 +124,10 @@ async fn sigterm_lets_tickets_finish_its_update_in_flight_and_closes_the_boards(
         assert_eq!(status, 200, "{answer}");
         let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
         let link = tracking_link(&ahorro.url, &answer);
-        let arrived = eventually(Duration::from_secs(10), || async { tickets_at(&tickets.url).await.iter().any(|t| t["numero"] == numero) }).await;
+        let arrived = eventually(Duration::from_secs(10), || async {
+            tickets_at(&tickets.url).await.iter().any(|t| t["numero"] == numero)
+        })
+        .await;
         assert!(arrived, "{backend:?}: the order reaches Tickets");
         let ticket = tickets_at(&tickets.url).await.into_iter().find(|t| t["numero"] == numero).unwrap();
         // Earlier updates (the courier's assignment) have gone back first.
@@ -127,7 +144,10 @@ async fn sigterm_lets_tickets_finish_its_update_in_flight_and_closes_the_boards(
         tickets.terminate();
 
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(refuses_connections(&format!("{}/health", tickets.url)).await, "{backend:?}: new connections are refused once stopping");
+        assert!(
+            refuses_connections(&format!("{}/health", tickets.url)).await,
+            "{backend:?}: new connections are refused once stopping"
+        );
         assert!(board.closed_within(Duration::from_secs(5)).await, "{backend:?}: the board's socket is closed");
         let exit = tickets.exited_within(Duration::from_secs(15)).await.expect("Tickets exits after SIGTERM");
         let stopped_in = signalled.elapsed();

@@ -56,7 +56,8 @@ impl Driver {
                          "--window-size=1280,900", format!("--user-data-dir={}", profile.path().display())]
             }),
         );
-        let client = ClientBuilder::rustls().unwrap().capabilities(caps).connect(&self.url).await.expect("a browser session");
+        let client =
+            ClientBuilder::rustls().unwrap().capabilities(caps).connect(&self.url).await.expect("a browser session");
         (client, profile)
     }
 }

@@ -12,7 +12,7 @@ use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
@@ -113,7 +113,8 @@ impl Tickets {
     /// Like [`Tickets::start`], with more environment variables
     /// (`REDIS_URL` for an instance of several).
     pub async fn start_with(db: &TestDb, port: u16, ahorro_url: &str, extra: &[(&str, &str)]) -> Self {
-        let mut settings = belgrano_tickets::Settings::from_lookup(lookup(tickets_vars(db, ahorro_url, port, extra))).unwrap();
+        let mut settings =
+            belgrano_tickets::Settings::from_lookup(lookup(tickets_vars(db, ahorro_url, port, extra))).unwrap();
         settings.host = "127.0.0.1".into();
         let app = belgrano_tickets::Application::build(settings).await.expect("Tickets starts");
         let port = app.port();
@@ -193,7 +194,8 @@ pub struct Ahorro {
 
 impl Ahorro {
     pub async fn start(db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Self {
-        let mut settings = belgrano_ahorro::Settings::from_lookup(lookup(ahorro_vars(db, ticketera_url, 0, extra))).unwrap();
+        let mut settings =
+            belgrano_ahorro::Settings::from_lookup(lookup(ahorro_vars(db, ticketera_url, 0, extra))).unwrap();
         settings.host = "127.0.0.1".into();
         settings.seed_demo_users = false;
         let app = belgrano_ahorro::Application::build(settings).await.expect("Ahorro starts");
@@ -241,9 +243,16 @@ impl ServiceProcess {
             command.env(k, v);
         }
         command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
-        command.stdout(Stdio::null()).stderr(if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() });
+        command.stdout(Stdio::null()).stderr(if std::env::var("TEST_LOG").is_ok() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
         // Owned by `Self` at once, so a failed start still kills the child.
-        let process = Self { url: format!("http://127.0.0.1:{port}"), child: command.spawn().expect("the service binary starts") };
+        let process = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            child: command.spawn().expect("the service binary starts"),
+        };
         let client = reqwest::Client::new();
         for _ in 0..200 {
             if client.get(format!("{}{health}", process.url)).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -294,7 +303,8 @@ impl Drop for ServiceProcess {
 /// The sum of the samples of Prometheus series `name` whose labels include
 /// every `key="value"` in `labels`, scraped from `GET {url}/metrics`.
 pub async fn metric_sum(url: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    let response = reqwest::Client::new().get(format!("{url}/metrics")).header("X-API-Key", API_KEY).send().await.unwrap();
+    let response =
+        reqwest::Client::new().get(format!("{url}/metrics")).header("X-API-Key", API_KEY).send().await.unwrap();
     assert_eq!(response.status(), 200, "GET {url}/metrics");
     let text = response.text().await.unwrap();
     text.lines()
@@ -412,7 +422,9 @@ impl SlowLink {
                     let receive = async move {
                         let mut buffer = vec![0u8; 64 * 1024];
                         while let Ok(n) = client_read.read(&mut buffer).await {
-                            if n == 0 || chunks.send((tokio::time::Instant::now() + delay, buffer[..n].to_vec())).is_err() {
+                            if n == 0
+                                || chunks.send((tokio::time::Instant::now() + delay, buffer[..n].to_vec())).is_err()
+                            {
                                 break;
                             }
                         }

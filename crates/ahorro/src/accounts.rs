@@ -1,9 +1,9 @@
 //! Customer and merchant accounts: validated registration data, Argon2id
 //! password hashes (computed off the async threads), the CUIT check digit.
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use belgrano_shared::{FieldError, TipoCliente};
 
 /// An account as the pages see it (never its hash).
@@ -103,7 +103,8 @@ pub fn new_password(password: &str, confirmacion: &str) -> Result<String, FieldE
 /// A CUIT: 11 digits (dashes allowed) whose last digit is the modulo-11
 /// check digit of the first ten. Returned as `XX-XXXXXXXX-X`.
 pub fn cuit(value: &str) -> Result<String, FieldError> {
-    let digits: Vec<u32> = value.chars().filter(|c| !matches!(c, '-' | ' ' | '.')).map(|c| c.to_digit(10).unwrap_or(99)).collect();
+    let digits: Vec<u32> =
+        value.chars().filter(|c| !matches!(c, '-' | ' ' | '.')).map(|c| c.to_digit(10).unwrap_or(99)).collect();
     if digits.len() != 11 || digits.iter().any(|d| *d > 9) {
         return Err(FieldError::new("cuit", "debe tener 11 dígitos (por ejemplo 20-12345678-6)"));
     }
@@ -135,7 +136,8 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .unwrap_or(false)

@@ -6,15 +6,15 @@
 
 use std::time::Duration;
 
-use belgrano_shared::ticket::{iso8601, NuevoTicket, Numero, Producto as TicketProducto};
+use belgrano_shared::ticket::{NuevoTicket, Numero, Producto as TicketProducto, iso8601};
 use belgrano_shared::{Estado, FieldError, MetodoPago, Prioridad, TipoCliente};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::accounts::{self, Usuario};
 use crate::outbox::Deliveries;
-use crate::store::{NewOrder, PlaceError, PlacedOrder, Pedido, Store, StoreError};
+use crate::store::{NewOrder, Pedido, PlaceError, PlacedOrder, Store, StoreError};
 
 /// Most distinct products in one order.
 pub const MAX_ITEMS: usize = 100;
@@ -31,7 +31,12 @@ pub struct ClienteInput {
 
 impl ClienteInput {
     pub fn from_usuario(u: &Usuario) -> Self {
-        Self { nombre: u.nombre.clone(), apellido: u.apellido.clone(), email: u.email.clone(), telefono: u.telefono.clone() }
+        Self {
+            nombre: u.nombre.clone(),
+            apellido: u.apellido.clone(),
+            email: u.email.clone(),
+            telefono: u.telefono.clone(),
+        }
     }
 }
 
@@ -76,7 +81,9 @@ impl Checkout {
         }
         let mut lines: Vec<(i64, i64)> = Vec::with_capacity(items.len());
         for (i, (id, cantidad)) in items.iter().enumerate() {
-            let id = int(id).filter(|id| *id > 0).ok_or_else(|| FieldError::new(format!("items[{i}].producto_id"), "debe ser un id de producto"))?;
+            let id = int(id)
+                .filter(|id| *id > 0)
+                .ok_or_else(|| FieldError::new(format!("items[{i}].producto_id"), "debe ser un id de producto"))?;
             let cantidad = int(cantidad)
                 .filter(|q| (1..=crate::cart::MAX_CANTIDAD).contains(q))
                 .ok_or_else(|| FieldError::new(format!("items[{i}].cantidad"), "debe ser un entero entre 1 y 999"))?;
@@ -105,7 +112,9 @@ impl Checkout {
 /// An integer from JSON (number or numeric string, as forms send).
 fn int(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)),
+        Value::Number(n) => {
+            n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
+        }
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -214,7 +223,10 @@ impl CheckoutService {
                     return Err(StoreError::Corrupt("could not draw a unique order number".into()).into());
                 }
                 Err(PlaceError::UnknownProduct { index }) => {
-                    return Err(CheckoutError::Invalid(FieldError::new(format!("items[{index}].producto_id"), "el producto no existe")));
+                    return Err(CheckoutError::Invalid(FieldError::new(
+                        format!("items[{index}].producto_id"),
+                        "el producto no existe",
+                    )));
                 }
                 Err(PlaceError::NotEnoughStock { index, disponible }) => {
                     let message = if disponible == 0 {
@@ -310,7 +322,12 @@ mod tests {
 
     #[test]
     fn names_the_field_at_fault() {
-        let c = || ClienteInput { nombre: "Ana".into(), apellido: "Paz".into(), email: "ana@example.com".into(), telefono: "".into() };
+        let c = || ClienteInput {
+            nombre: "Ana".into(),
+            apellido: "Paz".into(),
+            email: "ana@example.com".into(),
+            telefono: "".into(),
+        };
         let ok = [(json!(1), json!(2))];
         assert!(Checkout::parse(c(), "Calle 1", "efectivo", "", &ok, None).is_ok());
         let err = |r: Result<Checkout, FieldError>| r.unwrap_err().field;
@@ -319,7 +336,10 @@ mod tests {
         assert_eq!(err(Checkout::parse(c(), "C", "efectivo", "", &[], None)), "items");
         assert_eq!(err(Checkout::parse(c(), "C", "efectivo", "", &[(json!(1), json!(0))], None)), "items[0].cantidad");
         assert_eq!(err(Checkout::parse(c(), "C", "efectivo", "", &[(json!(1), json!(-2))], None)), "items[0].cantidad");
-        assert_eq!(err(Checkout::parse(c(), "C", "efectivo", "", &[(json!("x"), json!(1))], None)), "items[0].producto_id");
+        assert_eq!(
+            err(Checkout::parse(c(), "C", "efectivo", "", &[(json!("x"), json!(1))], None)),
+            "items[0].producto_id"
+        );
         let mut bad = c();
         bad.email = "nope".into();
         assert_eq!(err(Checkout::parse(bad, "C", "efectivo", "", &ok, None)), "cliente.email");

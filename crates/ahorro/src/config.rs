@@ -41,7 +41,9 @@ pub struct Settings {
 pub enum ConfigError {
     #[error("{name} no es válido: {reason}")]
     Invalid { name: &'static str, reason: String },
-    #[error("RENDER_ENVIRONMENT=production pero {name} {reason}. Configure un secreto propio (por ejemplo generado por Render).")]
+    #[error(
+        "RENDER_ENVIRONMENT=production pero {name} {reason}. Configure un secreto propio (por ejemplo generado por Render)."
+    )]
     Insecure { name: &'static str, reason: &'static str },
 }
 
@@ -58,20 +60,33 @@ impl Settings {
         let production = environment.is_production();
         let port = match get("PORT") {
             None => DEFAULT_PORT,
-            Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid { name: "PORT", reason: format!("'{raw}' no es un puerto") })?,
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| ConfigError::Invalid { name: "PORT", reason: format!("'{raw}' no es un puerto") })?,
         };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError::Invalid { name: "DATABASE_URL", reason: "se espera sqlite://..., postgres://... o postgresql://...".into() });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                reason: "se espera sqlite://..., postgres://... o postgresql://...".into(),
+            });
         }
         let ticketera_url = get("TICKETERA_URL").unwrap_or_else(|| DEFAULT_TICKETERA_URL.to_owned());
         if !(ticketera_url.starts_with("http://") || ticketera_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid { name: "TICKETERA_URL", reason: "se espera una URL http:// o https://".into() });
+            return Err(ConfigError::Invalid {
+                name: "TICKETERA_URL",
+                reason: "se espera una URL http:// o https://".into(),
+            });
         }
 
         let api_keys = ApiKeys::parse(&get("BELGRANO_AHORRO_API_KEY").unwrap_or_default());
         let api_keys = match (production, api_keys.is_empty(), api_keys.contains_legacy_default()) {
-            (true, true, _) => return Err(ConfigError::Insecure { name: "BELGRANO_AHORRO_API_KEY", reason: "no está definida" }),
+            (true, true, _) => {
+                return Err(ConfigError::Insecure { name: "BELGRANO_AHORRO_API_KEY", reason: "no está definida" });
+            }
             (true, _, true) => {
                 return Err(ConfigError::Insecure {
                     name: "BELGRANO_AHORRO_API_KEY",
@@ -83,9 +98,14 @@ impl Settings {
         };
 
         let secret_key = match get("SECRET_KEY") {
-            None if production => return Err(ConfigError::Insecure { name: "SECRET_KEY", reason: "no está definida" }),
+            None if production => {
+                return Err(ConfigError::Insecure { name: "SECRET_KEY", reason: "no está definida" });
+            }
             Some(s) if production && s == DEV_SECRET_KEY => {
-                return Err(ConfigError::Insecure { name: "SECRET_KEY", reason: "es el secreto público de desarrollo" });
+                return Err(ConfigError::Insecure {
+                    name: "SECRET_KEY",
+                    reason: "es el secreto público de desarrollo",
+                });
             }
             Some(s) if production && s.len() < MIN_SECRET_LEN => {
                 return Err(ConfigError::Insecure { name: "SECRET_KEY", reason: "tiene menos de 32 caracteres" });
@@ -96,22 +116,26 @@ impl Settings {
 
         let checkout_wait = match get("CHECKOUT_WAIT_MS") {
             None => DEFAULT_CHECKOUT_WAIT,
-            Some(raw) => raw
-                .parse::<u64>()
-                .ok()
-                .filter(|ms| *ms <= 30_000)
-                .map(Duration::from_millis)
-                .ok_or_else(|| ConfigError::Invalid { name: "CHECKOUT_WAIT_MS", reason: "se esperan milisegundos entre 0 y 30000".into() })?,
+            Some(raw) => {
+                raw.parse::<u64>().ok().filter(|ms| *ms <= 30_000).map(Duration::from_millis).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "CHECKOUT_WAIT_MS",
+                        reason: "se esperan milisegundos entre 0 y 30000".into(),
+                    }
+                })?
+            }
         };
 
         let outbox_lease = match get("OUTBOX_LEASE_SECS") {
             None => Duration::from_secs(30),
-            Some(raw) => raw
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (1..=3600).contains(s))
-                .map(Duration::from_secs)
-                .ok_or_else(|| ConfigError::Invalid { name: "OUTBOX_LEASE_SECS", reason: "se esperan segundos entre 1 y 3600".into() })?,
+            Some(raw) => {
+                raw.parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).map(Duration::from_secs).ok_or_else(
+                    || ConfigError::Invalid {
+                        name: "OUTBOX_LEASE_SECS",
+                        reason: "se esperan segundos entre 1 y 3600".into(),
+                    },
+                )?
+            }
         };
 
         Ok(Self {

@@ -3,9 +3,9 @@
 //! page. Internal failures are logged in full and answered with a generic
 //! message, never with SQL or exception text.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use belgrano_shared::FieldError;
 use serde_json::json;
 
@@ -108,9 +108,15 @@ impl IntoResponse for ApiError {
         let body = match &self {
             // Exactly the old contract's body.
             ApiError::Unauthorized => json!({"error": "API key inválida"}),
-            ApiError::Validation(e) => json!({"success": false, "error": self.to_string(), "campo": e.field, "detalle": e.message}),
-            ApiError::MalformedJson | ApiError::BadForm | ApiError::PayloadTooLarge => json!({"success": false, "error": self.to_string(), "campo": "body"}),
-            ApiError::UnsupportedMediaType => json!({"success": false, "error": self.to_string(), "campo": "Content-Type"}),
+            ApiError::Validation(e) => {
+                json!({"success": false, "error": self.to_string(), "campo": e.field, "detalle": e.message})
+            }
+            ApiError::MalformedJson | ApiError::BadForm | ApiError::PayloadTooLarge => {
+                json!({"success": false, "error": self.to_string(), "campo": "body"})
+            }
+            ApiError::UnsupportedMediaType => {
+                json!({"success": false, "error": self.to_string(), "campo": "Content-Type"})
+            }
             _ => json!({"success": false, "error": self.to_string()}),
         };
         (status, Json(body)).into_response()

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use belgrano_shared::retry::delay_after;
 use belgrano_shared::ticket::TicketCreado;
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::store::{OutboxItem, Store};
 use crate::tickets_client::{SendError, TicketsClient};

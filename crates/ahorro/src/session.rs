@@ -60,7 +60,11 @@ impl Token {
 
 /// Reads the session token from a `Cookie` header value.
 pub fn from_cookie_header(header: &str) -> Option<Token> {
-    header.split(';').filter_map(|kv| kv.trim().split_once('=')).find(|(k, _)| *k == COOKIE).and_then(|(_, v)| Token::parse(v))
+    header
+        .split(';')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .and_then(|(_, v)| Token::parse(v))
 }
 
 /// HMAC (RFC 2104) over SHA-256.

@@ -39,7 +39,9 @@ impl Application {
         // The recorder must exist before the worker counts its first attempt.
         belgrano_shared::observability::prometheus();
         if settings.uses_legacy_api_key() {
-            tracing::warn!("⚠️  BELGRANO_AHORRO_API_KEY no está configurada: se usa la clave pública del sistema anterior (sólo desarrollo).");
+            tracing::warn!(
+                "⚠️  BELGRANO_AHORRO_API_KEY no está configurada: se usa la clave pública del sistema anterior (sólo desarrollo)."
+            );
         }
         if settings.uses_dev_secret() {
             tracing::warn!("⚠️  SECRET_KEY no está configurada: se usa el secreto público de desarrollo.");
@@ -63,7 +65,8 @@ impl Application {
         let deliveries = Deliveries::default();
         let (stop_worker, worker_stopped) = watch::channel(false);
         let worker = tokio::spawn(
-            DeliveryWorker::new(store.clone(), tickets.clone(), deliveries.clone(), settings.outbox_lease).run(worker_stopped),
+            DeliveryWorker::new(store.clone(), tickets.clone(), deliveries.clone(), settings.outbox_lease)
+                .run(worker_stopped),
         );
         let novedades = Novedades::default();
         let state = AppState {
@@ -96,7 +99,12 @@ impl Application {
     /// lets the worker finish its deliveries in flight (unsent rows stay in
     /// the outbox) and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        tracing::info!(port = self.port, backend = self.store.backend(), "Belgrano Ahorro escuchando en el puerto {}", self.port);
+        tracing::info!(
+            port = self.port,
+            backend = self.store.backend(),
+            "Belgrano Ahorro escuchando en el puerto {}",
+            self.port
+        );
         // Open tracking streams never finish on their own: end them when
         // the stop begins, or the graceful stop would wait for them.
         let novedades = self.novedades.clone();

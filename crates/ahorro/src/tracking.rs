@@ -13,8 +13,8 @@
 //! database when told, and also every few seconds, so a change received
 //! by another instance reaches them too.
 
-use belgrano_shared::ticket::{iso8601, Numero};
 use belgrano_shared::Estado;
+use belgrano_shared::ticket::{Numero, iso8601};
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 

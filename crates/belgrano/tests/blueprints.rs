@@ -24,14 +24,45 @@ fn keys(v: &Value) -> BTreeSet<String> {
 /// Blueprint fields from Render's specification.
 const TOP_LEVEL: &[&str] = &["services", "databases", "envVarGroups", "previews"];
 const SERVICE_FIELDS: &[&str] = &[
-    "type", "name", "runtime", "plan", "region", "repo", "branch", "rootDir", "buildCommand", "startCommand",
-    "preDeployCommand", "healthCheckPath", "envVars", "numInstances", "scaling", "autoDeploy", "buildFilter",
-    "disk", "domains", "ipAllowList", "maxmemoryPolicy", "dockerfilePath", "dockerContext", "image",
+    "type",
+    "name",
+    "runtime",
+    "plan",
+    "region",
+    "repo",
+    "branch",
+    "rootDir",
+    "buildCommand",
+    "startCommand",
+    "preDeployCommand",
+    "healthCheckPath",
+    "envVars",
+    "numInstances",
+    "scaling",
+    "autoDeploy",
+    "buildFilter",
+    "disk",
+    "domains",
+    "ipAllowList",
+    "maxmemoryPolicy",
+    "dockerfilePath",
+    "dockerContext",
+    "image",
 ];
 const SERVICE_TYPES: &[&str] = &["web", "pserv", "worker", "cron", "keyvalue", "redis"];
 const RUNTIMES: &[&str] = &["docker", "elixir", "go", "node", "python", "ruby", "rust", "image"];
-const DATABASE_FIELDS: &[&str] =
-    &["name", "databaseName", "user", "plan", "region", "postgresMajorVersion", "ipAllowList", "highAvailability", "readReplicas", "diskSizeGB"];
+const DATABASE_FIELDS: &[&str] = &[
+    "name",
+    "databaseName",
+    "user",
+    "plan",
+    "region",
+    "postgresMajorVersion",
+    "ipAllowList",
+    "highAvailability",
+    "readReplicas",
+    "diskSizeGB",
+];
 const ENV_SOURCES: &[&str] = &["value", "generateValue", "sync", "fromDatabase", "fromService", "fromGroup"];
 /// Read by the code but needed only by some deployments: `REDIS_URL` joins
 /// several Tickets instances (render_tickets_scaled.yaml provides it).
@@ -54,7 +85,10 @@ fn variables_read_by(crate_dir: &str) -> BTreeSet<String> {
                 for call in ["lookup(\"", "get(\"", "var(\""] {
                     for (i, _) in text.match_indices(call) {
                         let rest = &text[i + call.len()..];
-                        let name: String = rest.chars().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_').collect();
+                        let name: String = rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                            .collect();
                         if name.len() >= 3 && rest[name.len()..].starts_with('"') {
                             found.insert(name);
                         }
@@ -118,7 +152,10 @@ fn check_structure(file: &Value, all_services: &[Value]) {
             if let Some(value) = var.get("value") {
                 assert!(value.is_string(), "{key}: Render wants values as strings");
                 if key.ends_with("_URL") {
-                    assert!(value.as_str().unwrap().starts_with("https://"), "{key} reaches a public URL with a scheme");
+                    assert!(
+                        value.as_str().unwrap().starts_with("https://"),
+                        "{key} reaches a public URL with a scheme"
+                    );
                 }
             }
             if let Some(generate) = var.get("generateValue") {
@@ -140,8 +177,14 @@ fn check_structure(file: &Value, all_services: &[Value]) {
                     assert_eq!(from["property"], "connectionString", "{key}: the Key Value's internal redis:// URL");
                     continue;
                 }
-                let wanted = from["envVarKey"].as_str().expect("envVarKey (a property would give a URL without scheme)");
-                let provided = other["envVars"].as_array().unwrap().iter().find(|v| v["key"] == wanted).expect("the key exists there");
+                let wanted =
+                    from["envVarKey"].as_str().expect("envVarKey (a property would give a URL without scheme)");
+                let provided = other["envVars"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|v| v["key"] == wanted)
+                    .expect("the key exists there");
                 assert_eq!(provided["generateValue"], Value::Bool(true), "the shared key is generated once, there");
             }
         }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 
 /// The workspace root (this crate lives in `crates/bench`).
 pub fn workspace_root() -> PathBuf {

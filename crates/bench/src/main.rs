@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use belgrano_bench::load::LoadConfig;
 use belgrano_bench::scenarios::{self, Plan};
 use belgrano_bench::{build, report};
@@ -74,9 +74,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
         build: true,
     };
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| -> anyhow::Result<String> {
-            args.next().with_context(|| format!("{name} needs a value"))
-        };
+        let mut value =
+            |name: &str| -> anyhow::Result<String> { args.next().with_context(|| format!("{name} needs a value")) };
         match arg.as_str() {
             "--connections" => options.config.connections = value(&arg)?.parse()?,
             "--duration" => options.config.duration = Duration::from_secs_f64(value(&arg)?.parse()?),
@@ -90,7 +89,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
                 std::process::exit(0);
             }
             other if !other.starts_with('-') && options.scenario.is_none() => {
-                options.scenario = Some(Scenario::parse(other).with_context(|| format!("unknown benchmark {other:?}\n\n{USAGE}"))?);
+                options.scenario =
+                    Some(Scenario::parse(other).with_context(|| format!("unknown benchmark {other:?}\n\n{USAGE}"))?);
             }
             other => bail!("unknown argument {other}\n\n{USAGE}"),
         }
@@ -107,11 +107,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
 fn main() -> anyhow::Result<()> {
     let options = parse_args(std::env::args().skip(1))?;
     let scenario = options.scenario.expect("checked in parse_args");
-    let bin_dir = if options.build {
-        build::release_binaries(scenario.packages())?
-    } else {
-        build::release_dir()
-    };
+    let bin_dir = if options.build { build::release_binaries(scenario.packages())? } else { build::release_dir() };
     let plan = Plan { config: options.config, rounds: options.rounds, bin_dir, info_logging: options.info_logging };
 
     // The load generator's own runtime, kept small on purpose: on a 2-core

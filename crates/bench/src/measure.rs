@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::load::{self, LoadConfig, LoadResult, Workload};
 use crate::report::{self, Row};
-use crate::server::{machine_busy_time, process_cpu_time, Server, ServerSpec};
+use crate::server::{Server, ServerSpec, machine_busy_time, process_cpu_time};
 
 #[derive(Debug)]
 pub struct Measurement {

@@ -22,12 +22,7 @@ impl std::fmt::Debug for ApiKeys {
 impl ApiKeys {
     /// Parses a comma-separated list; blanks are dropped.
     pub fn parse(raw: &str) -> Self {
-        let keys = raw
-            .split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let keys = raw.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect();
         Self { keys }
     }
 
@@ -49,9 +44,7 @@ impl ApiKeys {
     /// it matched).
     pub fn verify(&self, presented: &str) -> bool {
         let presented = presented.as_bytes();
-        self.keys
-            .iter()
-            .fold(false, |ok, key| ok | bool::from(key.as_bytes().ct_eq(presented)))
+        self.keys.iter().fold(false, |ok, key| ok | bool::from(key.as_bytes().ct_eq(presented)))
     }
 }
 

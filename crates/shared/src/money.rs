@@ -40,11 +40,7 @@ impl Centavos {
             grouped.push(ch);
         }
         let sign = if negative { "-" } else { "" };
-        if cents == 0 {
-            format!("{sign}$ {grouped}")
-        } else {
-            format!("{sign}$ {grouped},{cents:02}")
-        }
+        if cents == 0 { format!("{sign}$ {grouped}") } else { format!("{sign}$ {grouped},{cents:02}") }
     }
 }
 

@@ -210,8 +210,14 @@ mod tests {
 
     #[test]
     fn accepts_what_the_document_says() {
-        assert_eq!(errors_for("Creado", json!({"id": 1, "estado": "pendiente", "total": 3, "nota": null, "items": ["a"]})), Vec::<String>::new());
-        assert_eq!(errors_for("Creado", json!({"id": 1, "estado": "entregado", "total": 2.5, "nota": "x"})), Vec::<String>::new());
+        assert_eq!(
+            errors_for("Creado", json!({"id": 1, "estado": "pendiente", "total": 3, "nota": null, "items": ["a"]})),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            errors_for("Creado", json!({"id": 1, "estado": "entregado", "total": 2.5, "nota": "x"})),
+            Vec::<String>::new()
+        );
         spec().assert_response("post", "/x", 200u16, &json!({"id": 1, "estado": "pendiente"}));
         spec().assert_request("post", "/x", &json!({"id": 1, "estado": "pendiente"}));
     }
@@ -219,7 +225,9 @@ mod tests {
     #[test]
     fn rejects_what_the_document_does_not_say() {
         let errors = errors_for("Creado", json!({"id": "uno", "estado": "volando", "secreto": 1, "items": [1]}));
-        for expected in ["body.id: string is not", "not in enum", "undocumented field secreto", "body.items[0]: integer"] {
+        for expected in
+            ["body.id: string is not", "not in enum", "undocumented field secreto", "body.items[0]: integer"]
+        {
             assert!(errors.iter().any(|e| e.contains(expected)), "{expected} not in {errors:?}");
         }
         assert!(errors_for("Creado", json!({"id": 1})).iter().any(|e| e.contains("missing estado")));

@@ -95,14 +95,7 @@ impl Producto {
             },
             _ => (label, 1),
         };
-        Some(Self {
-            id: None,
-            nombre: nombre.to_owned(),
-            precio: None,
-            cantidad,
-            subtotal: None,
-            extra: Map::new(),
-        })
+        Some(Self { id: None, nombre: nombre.to_owned(), precio: None, cantidad, subtotal: None, extra: Map::new() })
     }
 }
 
@@ -134,9 +127,7 @@ impl NuevoTicket {
     /// Parses and validates a raw JSON body. Unknown top-level fields
     /// (`fecha_creacion`, `origen`, ...) are ignored.
     pub fn from_json(body: &Value) -> Result<Self, FieldError> {
-        let obj = body
-            .as_object()
-            .ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
+        let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
         let f = Fields(obj);
 
         let numero = Numero::parse(&f.required_str("numero")?).map_err(|e| FieldError::new("numero", e))?;
@@ -208,8 +199,9 @@ fn parse_productos(value: Option<&Value>) -> Result<Vec<Producto>, FieldError> {
         .map(|(i, item)| {
             let field = format!("productos[{i}]");
             match item {
-                Value::String(label) => Producto::from_label(label)
-                    .ok_or_else(|| FieldError::new(field, "no puede estar vacío")),
+                Value::String(label) => {
+                    Producto::from_label(label).ok_or_else(|| FieldError::new(field, "no puede estar vacío"))
+                }
                 Value::Object(map) => parse_producto_object(map, &field),
                 _ => Err(FieldError::new(field, "debe ser un objeto o un texto")),
             }
@@ -225,7 +217,9 @@ fn parse_producto_object(map: &Map<String, Value>, field: &str) -> Result<Produc
         return Err(err("id", "debe ser un número o un texto"));
     }
     let nombre = match extra.remove("nombre") {
-        Some(Value::String(s)) if !s.trim().is_empty() => bounded(&format!("{field}.nombre"), s.trim().to_owned(), 300)?,
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            bounded(&format!("{field}.nombre"), s.trim().to_owned(), 300)?
+        }
         Some(Value::String(_)) | None | Some(Value::Null) => return Err(err("nombre", "es obligatorio")),
         Some(_) => return Err(err("nombre", "debe ser un texto")),
     };
@@ -344,9 +338,7 @@ pub fn parse_fecha(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Some(at.with_timezone(&Utc));
     }
-    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|naive| naive.and_utc())
+    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|naive| naive.and_utc())
 }
 
 /// The answer to a successful intake: exactly the seed's step-5 fields, plus
@@ -482,8 +474,14 @@ mod tests {
             (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "prioridad": "urgente"}), "prioridad"),
             (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "metodo_pago": "bitcoin"}), "metodo_pago"),
             (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": "pan"}), "productos"),
-            (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": [{"nombre": "pan", "cantidad": 0}]}), "productos[0].cantidad"),
-            (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": [{"precio": 1}]}), "productos[0].nombre"),
+            (
+                json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": [{"nombre": "pan", "cantidad": 0}]}),
+                "productos[0].cantidad",
+            ),
+            (
+                json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": [{"precio": 1}]}),
+                "productos[0].nombre",
+            ),
             (json!([1, 2]), "body"),
         ];
         for (body, field) in cases {

@@ -64,7 +64,12 @@ pub fn columns(title: &str, items: &[(String, usize)], color: &str) -> String {
             label = escape(label),
         );
         if *value > 0 {
-            let _ = write!(svg, r#"<text x="{cx}" y="{vy}" font-size="10" text-anchor="middle">{value}</text>"#, cx = x + (column - 6) / 2, vy = y.saturating_sub(3));
+            let _ = write!(
+                svg,
+                r#"<text x="{cx}" y="{vy}" font-size="10" text-anchor="middle">{value}</text>"#,
+                cx = x + (column - 6) / 2,
+                vy = y.saturating_sub(3)
+            );
         }
     }
     svg.push_str("</svg>");

@@ -82,14 +82,13 @@ impl Settings {
         let environment = Environment::from_env_value(lookup("RENDER_ENVIRONMENT").as_deref());
         let port = match lookup("PORT").filter(|p| !p.trim().is_empty()) {
             None => DEFAULT_PORT,
-            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
-                name: "PORT",
-                reason: format!("'{raw}' no es un puerto"),
-            })?,
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::Invalid { name: "PORT", reason: format!("'{raw}' no es un puerto") })?,
         };
-        let database_url = lookup("DATABASE_URL")
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_url =
+            lookup("DATABASE_URL").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
@@ -119,7 +118,8 @@ impl Settings {
             .unwrap_or_else(|| "http://localhost:5000".to_owned());
 
         let admin = admin_account(lookup("ADMIN_EMAIL"), lookup("ADMIN_PASSWORD"))?;
-        let redis_url = lookup("REDIS_URL").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).map(redis_url).transpose()?;
+        let redis_url =
+            lookup("REDIS_URL").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).map(redis_url).transpose()?;
 
         Ok(Self {
             environment,
@@ -216,10 +216,12 @@ mod tests {
     fn production_refuses_missing_or_legacy_keys() {
         let err = settings(&[("RENDER_ENVIRONMENT", "production")]).unwrap_err();
         assert!(err.to_string().contains("no está definida"));
-        let err = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", LEGACY_DEFAULT_API_KEY)])
-            .unwrap_err();
+        let err =
+            settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", LEGACY_DEFAULT_API_KEY)])
+                .unwrap_err();
         assert!(err.to_string().contains("pública"));
-        let ok = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render")]).unwrap();
+        let ok = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render")])
+            .unwrap();
         assert!(!ok.seed_demo_data);
     }
 

@@ -15,16 +15,16 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use crate::auth::{cookie_value, new_token, set_cookie};
-use crate::http::page::PageError;
 use crate::http::AppState;
+use crate::http::page::PageError;
 
 pub const CSRF_COOKIE: &str = "belgrano_csrf";
 pub const CSRF_FIELD: &str = "csrf";
@@ -112,11 +112,7 @@ pub fn verify(headers: &HeaderMap, submitted: &str) -> Result<(), CsrfRejected> 
     } else {
         submitted
     };
-    if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) {
-        Ok(())
-    } else {
-        Err(CsrfRejected)
-    }
+    if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) { Ok(()) } else { Err(CsrfRejected) }
 }
 
 /// For `fetch` calls: the token in the `X-CSRF-Token` header.

@@ -2,9 +2,9 @@
 //! and a JSON body in Spanish; internal failures are logged in full and
 //! answered with a generic message, never with SQL or exception text.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use belgrano_shared::FieldError;
 use serde_json::json;
 
@@ -79,20 +79,31 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 json!({"exito": false, "error": format!("Dato inválido en '{}': {}", e.field, e.message), "campo": e.field, "detalle": e.message}),
             ),
-            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, json!({"exito": false, "error": self.to_string(), "campo": "body"})),
-            ApiError::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({"exito": false, "error": self.to_string(), "campo": "Content-Type"}))
+            ApiError::MalformedJson(_) => {
+                (StatusCode::BAD_REQUEST, json!({"exito": false, "error": self.to_string(), "campo": "body"}))
             }
-            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({"exito": false, "error": self.to_string(), "campo": "body"})),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({"exito": false, "error": self.to_string(), "campo": "Content-Type"}),
+            ),
+            ApiError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, json!({"exito": false, "error": self.to_string(), "campo": "body"}))
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, json!({"exito": false, "error": self.to_string()})),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, json!({"exito": false, "error": self.to_string()})),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, json!({"exito": false, "error": self.to_string(), "campo": "estado"})),
-            ApiError::IdempotencyConflict { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, json!({"exito": false, "error": self.to_string(), "campo": "numero"}))
+            ApiError::Conflict(_) => {
+                (StatusCode::CONFLICT, json!({"exito": false, "error": self.to_string(), "campo": "estado"}))
             }
+            ApiError::IdempotencyConflict { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"exito": false, "error": self.to_string(), "campo": "numero"}),
+            ),
             ApiError::Unavailable(source) => {
                 tracing::error!(error = ?source, "request failed: a dependency is unavailable");
-                (StatusCode::SERVICE_UNAVAILABLE, json!({"exito": false, "error": "Servicio no disponible momentáneamente; reintente."}))
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"exito": false, "error": "Servicio no disponible momentáneamente; reintente."}),
+                )
             }
             ApiError::Internal(source) => {
                 tracing::error!(error = ?source, "request failed");

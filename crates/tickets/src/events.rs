@@ -15,20 +15,20 @@
 use std::sync::Arc;
 
 use belgrano_shared::api_key::ApiKeys;
-use belgrano_shared::events::{NuevoTicketEvent, Sincronizacion, NUEVO_TICKET, SINCRONIZAR, TICKET_ELIMINADO};
+use belgrano_shared::events::{NUEVO_TICKET, NuevoTicketEvent, SINCRONIZAR, Sincronizacion, TICKET_ELIMINADO};
 use serde::Deserialize;
 use socketioxide::extract::AckSender;
 
 use crate::lifecycle::RecordedEvent;
-use crate::users::Role;
 use crate::store::Store;
+use crate::users::Role;
 use belgrano_shared::API_KEY_HEADER;
 use serde_json::Value;
+use socketioxide::SocketIo;
 use socketioxide::adapter::{Adapter, Emitter, LocalAdapter};
 use socketioxide::extract::{SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
-use socketioxide::SocketIo;
 use socketioxide_redis::{RedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 
 /// The adapter shared through Redis.
@@ -53,8 +53,12 @@ pub const CATCH_UP_LIMIT: i64 = 500;
 pub enum SocketIdentity {
     /// Another service (or a script) holding the API key: sees everything.
     Service,
-    Dispatcher { user_id: i64 },
-    Courier { user_id: i64 },
+    Dispatcher {
+        user_id: i64,
+    },
+    Courier {
+        user_id: i64,
+    },
 }
 
 impl SocketIdentity {
@@ -185,7 +189,11 @@ pub enum Fanout<'a> {
 
 /// Builds the Socket.IO layer for the router and the broadcaster for the
 /// domain.
-pub async fn socket_io(api_keys: Arc<ApiKeys>, store: Store, fanout: Fanout<'_>) -> anyhow::Result<(SocketLayer, Broadcaster)> {
+pub async fn socket_io(
+    api_keys: Arc<ApiKeys>,
+    store: Store,
+    fanout: Fanout<'_>,
+) -> anyhow::Result<(SocketLayer, Broadcaster)> {
     let auth = SocketAuth { api_keys, store };
     match fanout {
         Fanout::Local => {
@@ -218,9 +226,7 @@ async fn authenticate<A: Adapter>(
     TryData(data): TryData<Value>,
 ) -> Result<(), Unauthorized> {
     let headers = &socket.req_parts().headers;
-    let from_handshake = data
-        .ok()
-        .and_then(|v| v.get("api_key").and_then(Value::as_str).map(str::to_owned));
+    let from_handshake = data.ok().and_then(|v| v.get("api_key").and_then(Value::as_str).map(str::to_owned));
     let from_header = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let identity = match from_handshake.or(from_header) {
         Some(key) => auth.api_keys.verify(&key).then_some(SocketIdentity::Service),

@@ -47,11 +47,16 @@ impl IntakeRequest {
 /// What intake did with one request.
 #[derive(Debug, Clone)]
 pub enum IntakeOutcome {
-    Created { creado: TicketCreado, event: NuevoTicketEvent },
+    Created {
+        creado: TicketCreado,
+        event: NuevoTicketEvent,
+    },
     /// The same order was already stored: answered with the stored ticket.
     Repeated(TicketCreado),
     /// The numero exists with a different payload; nothing changed.
-    Conflict { numero: String },
+    Conflict {
+        numero: String,
+    },
 }
 
 /// A stored ticket as far as intake needs to know it.
@@ -261,10 +266,7 @@ impl Intake {
 
     pub async fn submit(&self, request: IntakeRequest) -> Result<IntakeOutcome, IntakeError> {
         let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(IntakeJob { request, reply })
-            .await
-            .map_err(|_| IntakeError::ShuttingDown)?;
+        self.jobs.send(IntakeJob { request, reply }).await.map_err(|_| IntakeError::ShuttingDown)?;
         answer.await.map_err(|_| IntakeError::ShuttingDown)?.map_err(IntakeError::from)
     }
 }
@@ -337,7 +339,9 @@ mod tests {
         let plan = BatchPlan::new(&requests, &HashMap::new(), &mut couriers, &LeastLoaded, now);
         assert_eq!(plan.new_tickets.len(), 2);
         let outcomes = plan.outcomes(&requests, &[10, 11], &[1, 2], now);
-        assert!(matches!(&outcomes[0], IntakeOutcome::Created { creado, .. } if creado.ticket_id == 10 && creado.idempotent.is_none()));
+        assert!(
+            matches!(&outcomes[0], IntakeOutcome::Created { creado, .. } if creado.ticket_id == 10 && creado.idempotent.is_none())
+        );
         assert!(matches!(&outcomes[1], IntakeOutcome::Repeated(c) if c.ticket_id == 10 && c.idempotent == Some(true)));
         assert!(matches!(&outcomes[2], IntakeOutcome::Conflict { numero } if numero == "A"));
         assert!(matches!(&outcomes[3], IntakeOutcome::Created { creado, .. } if creado.ticket_id == 11));

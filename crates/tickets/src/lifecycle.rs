@@ -12,9 +12,9 @@
 
 use std::sync::Arc;
 
-use belgrano_shared::events::{TicketEliminadoEvent, TicketEvent, TICKET_ACTUALIZADO, TICKET_ASIGNADO};
-use belgrano_shared::ticket::{Ticket, TicketActualizacion, EVENTO_ACTUALIZACION};
 use belgrano_shared::Estado;
+use belgrano_shared::events::{TICKET_ACTUALIZADO, TICKET_ASIGNADO, TicketEliminadoEvent, TicketEvent};
+use belgrano_shared::ticket::{EVENTO_ACTUALIZACION, Ticket, TicketActualizacion};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
@@ -127,7 +127,9 @@ pub fn plan_change(
     if let Some(choice) = change.repartidor {
         let previous = current.repartidor_id;
         let next = match choice {
-            CourierChoice::Assign(id) => Some(new_courier.filter(|(found, _)| *found == id).ok_or(ChangeError::UnknownCourier)?),
+            CourierChoice::Assign(id) => {
+                Some(new_courier.filter(|(found, _)| *found == id).ok_or(ChangeError::UnknownCourier)?)
+            }
             CourierChoice::Unassign => None,
         };
         if next.as_ref().map(|(id, _)| *id) != previous {
@@ -249,7 +251,12 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    pub fn new(store: Store, strategy: Arc<dyn AssignmentStrategy>, broadcaster: Broadcaster, notify_wake: Arc<Notify>) -> Self {
+    pub fn new(
+        store: Store,
+        strategy: Arc<dyn AssignmentStrategy>,
+        broadcaster: Broadcaster,
+        notify_wake: Arc<Notify>,
+    ) -> Self {
         Self { store, strategy, broadcaster, notify_wake }
     }
 
@@ -336,7 +343,8 @@ mod tests {
     #[test]
     fn steps_forward_one_at_a_time_with_timestamps() {
         let now = Utc::now();
-        let plan = plan_change(&ticket(Estado::EnPreparacion, Some(1)), &to(Estado::EnCamino), &DISPATCHER, None, now).unwrap();
+        let plan = plan_change(&ticket(Estado::EnPreparacion, Some(1)), &to(Estado::EnCamino), &DISPATCHER, None, now)
+            .unwrap();
         assert_eq!(plan.estado, Estado::EnCamino);
         assert_eq!(plan.fecha_en_camino, Some(now));
         assert_eq!(plan.events[0].kind, TICKET_ACTUALIZADO);
@@ -402,7 +410,14 @@ mod tests {
     fn reassignment_records_who_had_it() {
         let now = Utc::now();
         let reassign = TicketChange { repartidor: Some(CourierChoice::Assign(3)), ..Default::default() };
-        let plan = plan_change(&ticket(Estado::Pendiente, Some(1)), &reassign, &DISPATCHER, Some((3, "Repartidor3".into())), now).unwrap();
+        let plan = plan_change(
+            &ticket(Estado::Pendiente, Some(1)),
+            &reassign,
+            &DISPATCHER,
+            Some((3, "Repartidor3".into())),
+            now,
+        )
+        .unwrap();
         assert_eq!(plan.repartidor, Some((3, "Repartidor3".into())));
         assert_eq!(plan.fecha_asignacion, Some(now));
         assert_eq!(plan.events[0].kind, TICKET_ASIGNADO);

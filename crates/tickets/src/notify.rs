@@ -13,9 +13,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use belgrano_shared::retry::{delay_after, Outcome, REQUEST_TIMEOUT};
+use belgrano_shared::retry::{Outcome, REQUEST_TIMEOUT, delay_after};
 use belgrano_shared::{API_KEY_HEADER, REQUEST_ID_HEADER};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 
 use crate::store::{OutboxItem, Store};
 
@@ -94,7 +94,8 @@ impl NotifyWorker {
             Outcome::Retry => "retry",
             Outcome::Permanent => "failed",
         };
-        metrics::counter!("outbox_delivery_attempts_total", "service" => "tickets", "outcome" => outcome_label).increment(1);
+        metrics::counter!("outbox_delivery_attempts_total", "service" => "tickets", "outcome" => outcome_label)
+            .increment(1);
         let result = match outcome {
             Outcome::Delivered => {
                 tracing::info!(numero = %item.numero, version = item.version, "estado del ticket enviado a Ahorro");

@@ -63,7 +63,8 @@ pub fn build(tickets: &[ReportTicket], desde: NaiveDate, hasta: NaiveDate) -> Re
     let mut delivery_minutes = Vec::new();
     for t in tickets {
         *por_estado.entry(t.estado).or_default() += 1;
-        let counts = por_repartidor.entry(t.repartidor.clone().unwrap_or_else(|| "Sin asignar".to_owned())).or_default();
+        let counts =
+            por_repartidor.entry(t.repartidor.clone().unwrap_or_else(|| "Sin asignar".to_owned())).or_default();
         match t.estado {
             Estado::Entregado => counts.entregados += 1,
             Estado::Cancelado => counts.cancelados += 1,
@@ -108,11 +109,31 @@ mod tests {
     #[test]
     fn counts_by_state_courier_and_buenos_aires_day() {
         let tickets = vec![
-            ReportTicket { estado: Estado::Entregado, repartidor: Some("R1".into()), fecha_creacion: at(2026, 11, 27, 12), fecha_entrega: Some(at(2026, 11, 27, 13)) },
-            ReportTicket { estado: Estado::Entregado, repartidor: Some("R1".into()), fecha_creacion: at(2026, 11, 27, 14), fecha_entrega: Some(at(2026, 11, 27, 14) + Duration::minutes(30)) },
+            ReportTicket {
+                estado: Estado::Entregado,
+                repartidor: Some("R1".into()),
+                fecha_creacion: at(2026, 11, 27, 12),
+                fecha_entrega: Some(at(2026, 11, 27, 13)),
+            },
+            ReportTicket {
+                estado: Estado::Entregado,
+                repartidor: Some("R1".into()),
+                fecha_creacion: at(2026, 11, 27, 14),
+                fecha_entrega: Some(at(2026, 11, 27, 14) + Duration::minutes(30)),
+            },
             // 01:00 UTC on the 28th is still the 27th in Buenos Aires.
-            ReportTicket { estado: Estado::Pendiente, repartidor: None, fecha_creacion: at(2026, 11, 28, 1), fecha_entrega: None },
-            ReportTicket { estado: Estado::Cancelado, repartidor: Some("R2".into()), fecha_creacion: at(2026, 11, 28, 15), fecha_entrega: None },
+            ReportTicket {
+                estado: Estado::Pendiente,
+                repartidor: None,
+                fecha_creacion: at(2026, 11, 28, 1),
+                fecha_entrega: None,
+            },
+            ReportTicket {
+                estado: Estado::Cancelado,
+                repartidor: Some("R2".into()),
+                fecha_creacion: at(2026, 11, 28, 15),
+                fecha_entrega: None,
+            },
         ];
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         let report = build(&tickets, day(26), day(28));

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 
 use crate::assign::{AssignmentStrategy, LeastLoaded};
-use crate::events::Broadcaster;
-use crate::lifecycle::Lifecycle;
-use crate::notify::NotifyWorker;
 use crate::config::Settings;
 use crate::events;
+use crate::events::Broadcaster;
 use crate::http::{self, AppState};
 use crate::intake::Intake;
+use crate::lifecycle::Lifecycle;
+use crate::notify::NotifyWorker;
 use crate::store::{NewCourier, Store};
 
 pub struct Application {
@@ -59,9 +59,13 @@ impl Application {
             if created > 0 {
                 tracing::info!("created {created} demo couriers (Repartidor1..Repartidor{created})");
             }
-            crate::auth::bootstrap::demo_accounts(&store, &demo_couriers()).await.context("creating the demo accounts")?;
+            crate::auth::bootstrap::demo_accounts(&store, &demo_couriers())
+                .await
+                .context("creating the demo accounts")?;
         }
-        crate::auth::bootstrap::first_dispatcher(&store, &settings).await.context("creating the ADMIN_EMAIL dispatcher")?;
+        crate::auth::bootstrap::first_dispatcher(&store, &settings)
+            .await
+            .context("creating the ADMIN_EMAIL dispatcher")?;
 
         let api_keys = Arc::new(settings.api_keys.clone());
         let fanout = match &settings.redis_url {
@@ -112,7 +116,12 @@ impl Application {
     /// worker finish its delivery in flight (unfinished rows stay in the
     /// outbox), closes the sockets and the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        tracing::info!(port = self.port, backend = self.store.backend(), "Belgrano Tickets escuchando en el puerto {}", self.port);
+        tracing::info!(
+            port = self.port,
+            backend = self.store.backend(),
+            "Belgrano Tickets escuchando en el puerto {}",
+            self.port
+        );
         // The peer address reaches handlers (login rate limiting by address).
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;

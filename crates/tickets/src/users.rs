@@ -54,8 +54,14 @@ impl User {
 pub enum Actor {
     /// Another service or script holding the API key.
     Service,
-    Dispatcher { id: i64, nombre: String },
-    Courier { id: i64, nombre: String },
+    Dispatcher {
+        id: i64,
+        nombre: String,
+    },
+    Courier {
+        id: i64,
+        nombre: String,
+    },
 }
 
 impl Actor {

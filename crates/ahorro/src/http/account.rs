@@ -2,14 +2,14 @@
 //! session token; a guest's cart is merged into the account at login.
 
 use axum::extract::{Query, State};
-use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use belgrano_shared::Centavos;
 
-use super::extract::{form, CsrfForm, Visitor};
-use super::views::{Layout, Login, Logout, Perfil, Register};
 use super::AppState;
+use super::extract::{CsrfForm, Visitor, form};
+use super::views::{Layout, Login, Logout, Perfil, Register};
 use crate::accounts::{self, Comercio, NuevoUsuario};
 use crate::cart::CartOwner;
 use crate::error::{ApiError, PageError};
@@ -17,8 +17,18 @@ use crate::session::{self, Token};
 
 form!(LoginForm { email, password, next });
 form!(RegisterForm {
-    nombre, apellido, email, password, confirmar_password, telefono, direccion,
-    comerciante, nombre_negocio, cuit, tipo_negocio, terminos
+    nombre,
+    apellido,
+    email,
+    password,
+    confirmar_password,
+    telefono,
+    direccion,
+    comerciante,
+    nombre_negocio,
+    cuit,
+    tipo_negocio,
+    terminos
 });
 form!(ProfileForm { nombre, apellido, telefono, direccion });
 form!(PasswordForm { actual, password, confirmar_password });
@@ -31,15 +41,27 @@ pub struct NextParam {
 
 /// Only local paths, so a login link cannot send the user elsewhere.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_owned() } else { "/".to_owned() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
 }
 
-pub async fn login_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NextParam>) -> Result<Response, PageError> {
+pub async fn login_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(q): Query<NextParam>,
+) -> Result<Response, PageError> {
     let l = Layout::new(&state, &visitor, "Ingresar").await?;
     Ok(Login { l, email: String::new(), next: safe_next(&q.next), error: String::new() }.into_response())
 }
 
-pub async fn login(State(state): State<AppState>, visitor: Visitor, CsrfForm(f): CsrfForm<LoginForm>) -> Result<Response, PageError> {
+pub async fn login(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<LoginForm>,
+) -> Result<Response, PageError> {
     let email = f.email.trim().to_lowercase();
     if state.login_throttle.is_locked(&email) {
         tracing::warn!("login bloqueado por intentos fallidos repetidos");
@@ -67,7 +89,12 @@ pub async fn login(State(state): State<AppState>, visitor: Visitor, CsrfForm(f):
 }
 
 /// Issues a fresh token bound to the account, merges the guest cart.
-async fn start_session(state: &AppState, visitor: &Visitor, usuario_id: i64, next: &str) -> Result<Response, PageError> {
+async fn start_session(
+    state: &AppState,
+    visitor: &Visitor,
+    usuario_id: i64,
+    next: &str,
+) -> Result<Response, PageError> {
     if let Err(error) = state.store.purge_expired().await {
         tracing::warn!(%error, "could not purge expired sessions");
     }
@@ -100,7 +127,9 @@ pub async fn register_form(State(state): State<AppState>, visitor: Visitor) -> R
     Ok(Register { l, f: RegisterForm::default(), error: String::new() }.into_response())
 }
 
-fn validate_registration(f: &RegisterForm) -> Result<(String, accounts::Perfil, Option<Comercio>, String), belgrano_shared::FieldError> {
+fn validate_registration(
+    f: &RegisterForm,
+) -> Result<(String, accounts::Perfil, Option<Comercio>, String), belgrano_shared::FieldError> {
     let perfil = accounts::perfil(&f.nombre, &f.apellido, &f.telefono, &f.direccion)?;
     let email = accounts::email(&f.email)?;
     let password = accounts::new_password(&f.password, &f.confirmar_password)?;
@@ -142,7 +171,11 @@ pub fn message(e: &belgrano_shared::FieldError) -> String {
     format!("{campo}: {}.", e.message)
 }
 
-pub async fn register(State(state): State<AppState>, visitor: Visitor, CsrfForm(f): CsrfForm<RegisterForm>) -> Result<Response, PageError> {
+pub async fn register(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<RegisterForm>,
+) -> Result<Response, PageError> {
     let invalid = |error: String, f: RegisterForm, l: Layout| {
         let mut f = f;
         f.password.clear();
@@ -160,7 +193,11 @@ pub async fn register(State(state): State<AppState>, visitor: Visitor, CsrfForm(
             tracing::info!(usuario_id = id, comerciante = nuevo.comercio.is_some(), "cuenta creada");
             start_session(&state, &visitor, id, "/").await
         }
-        None => Ok(invalid("Ya existe una cuenta con ese email.".into(), f, Layout::new(&state, &visitor, "Crear cuenta").await?)),
+        None => Ok(invalid(
+            "Ya existe una cuenta con ese email.".into(),
+            f,
+            Layout::new(&state, &visitor, "Crear cuenta").await?,
+        )),
     }
 }
 
@@ -168,7 +205,11 @@ pub async fn logout_form(State(state): State<AppState>, visitor: Visitor) -> Res
     Ok(Logout { l: Layout::new(&state, &visitor, "Salir").await? }.into_response())
 }
 
-pub async fn logout(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<ProfileForm>) -> Result<Response, PageError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(_): CsrfForm<ProfileForm>,
+) -> Result<Response, PageError> {
     state.store.delete_session(&visitor.token.hash()).await?;
     let mut response = Redirect::to("/").into_response();
     if let Ok(cookie) = Token::generate().set_cookie(state.settings.secure_cookies()).parse() {
@@ -181,12 +222,24 @@ fn login_redirect(next: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
-async fn profile_page(state: &AppState, visitor: &Visitor, mensaje: String, error: String) -> Result<Response, PageError> {
+async fn profile_page(
+    state: &AppState,
+    visitor: &Visitor,
+    mensaje: String,
+    error: String,
+) -> Result<Response, PageError> {
     let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
     let (pedidos, gastado) = state.store.order_stats(u.id).await?;
     let gastado = Centavos(gastado);
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let page = Perfil { l: Layout::new(state, visitor, "Mi perfil").await?, u, pedidos, gastado: gastado.format_ars(), mensaje, error };
+    let page = Perfil {
+        l: Layout::new(state, visitor, "Mi perfil").await?,
+        u,
+        pedidos,
+        gastado: gastado.format_ars(),
+        mensaje,
+        error,
+    };
     Ok((status, page).into_response())
 }
 
@@ -194,7 +247,11 @@ pub async fn profile(State(state): State<AppState>, visitor: Visitor) -> Result<
     profile_page(&state, &visitor, String::new(), String::new()).await
 }
 
-pub async fn update_profile(State(state): State<AppState>, visitor: Visitor, CsrfForm(f): CsrfForm<ProfileForm>) -> Result<Response, PageError> {
+pub async fn update_profile(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<ProfileForm>,
+) -> Result<Response, PageError> {
     let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
     match accounts::perfil(&f.nombre, &f.apellido, &f.telefono, &f.direccion) {
         Ok(perfil) => {
@@ -206,7 +263,11 @@ pub async fn update_profile(State(state): State<AppState>, visitor: Visitor, Csr
     }
 }
 
-pub async fn change_password(State(state): State<AppState>, visitor: Visitor, CsrfForm(f): CsrfForm<PasswordForm>) -> Result<Response, PageError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<PasswordForm>,
+) -> Result<Response, PageError> {
     let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
     let (_, hash) = state.store.credentials(&u.email).await?.ok_or(ApiError::LoginRequired)?;
     if !accounts::verify_password(f.actual.clone(), hash).await {

@@ -2,12 +2,12 @@
 //! them and put one back in the queue. Protected by the service API key
 //! (`X-API-Key`), like the other service endpoints.
 
-use axum::extract::{Path, State};
 use axum::Json;
-use serde_json::{json, Value};
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
 
-use super::extract::ServiceAuth;
 use super::AppState;
+use super::extract::ServiceAuth;
 use crate::error::ApiError;
 
 pub async fn failed(State(state): State<AppState>, _auth: ServiceAuth) -> Result<Json<Value>, ApiError> {
@@ -15,7 +15,11 @@ pub async fn failed(State(state): State<AppState>, _auth: ServiceAuth) -> Result
     Ok(Json(json!({"count": fallidos.len(), "fallidos": fallidos})))
 }
 
-pub async fn retry(State(state): State<AppState>, _auth: ServiceAuth, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn retry(
+    State(state): State<AppState>,
+    _auth: ServiceAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("envío no encontrado"))?;
     if !state.store.retry_failed(id).await? {
         return Err(ApiError::NotFound("no hay un envío fallido con ese id"));

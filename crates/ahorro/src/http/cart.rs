@@ -1,15 +1,15 @@
 //! The cart pages. Each post works as a plain form (redirect back) and,
 //! with `Accept: application/json`, for the add-to-cart script.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
 use serde_json::json;
 
-use super::extract::{form, wants_json, CsrfForm, Visitor};
-use super::views::{Carrito, Layout};
 use super::AppState;
+use super::extract::{CsrfForm, Visitor, form, wants_json};
+use super::views::{Carrito, Layout};
 use crate::cart::PricedCart;
 use crate::error::PageError;
 
@@ -33,15 +33,31 @@ fn back_to(volver: &str) -> &str {
     if volver.starts_with('/') && !volver.starts_with("//") && !volver.contains('\\') { volver } else { "/carrito" }
 }
 
-pub async fn add(State(state): State<AppState>, visitor: Visitor, headers: HeaderMap, CsrfForm(f): CsrfForm<CartForm>) -> Result<Response, PageError> {
+pub async fn add(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<CartForm>,
+) -> Result<Response, PageError> {
     change(state, visitor, headers, f, false).await
 }
 
-pub async fn update(State(state): State<AppState>, visitor: Visitor, headers: HeaderMap, CsrfForm(f): CsrfForm<CartForm>) -> Result<Response, PageError> {
+pub async fn update(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<CartForm>,
+) -> Result<Response, PageError> {
     change(state, visitor, headers, f, true).await
 }
 
-async fn change(state: AppState, visitor: Visitor, headers: HeaderMap, f: CartForm, set: bool) -> Result<Response, PageError> {
+async fn change(
+    state: AppState,
+    visitor: Visitor,
+    headers: HeaderMap,
+    f: CartForm,
+    set: bool,
+) -> Result<Response, PageError> {
     let json = wants_json(&headers);
     let owner = visitor.cart_owner().key();
     let mut cart = state.store.cart(&owner).await?;
@@ -61,15 +77,23 @@ async fn change(state: AppState, visitor: Visitor, headers: HeaderMap, f: CartFo
     match outcome {
         Ok((p, now)) => {
             state.store.save_cart(&owner, &cart).await?;
-            let mensaje = if now == 0 { format!("Quitaste {}", p.nombre) } else { format!("{} × {} en tu carrito", now, p.nombre) };
+            let mensaje = if now == 0 {
+                format!("Quitaste {}", p.nombre)
+            } else {
+                format!("{} × {} en tu carrito", now, p.nombre)
+            };
             if json {
-                return Ok(Json(json!({"ok": true, "unidades": cart.unidades(), "cantidad": now, "mensaje": mensaje})).into_response());
+                return Ok(Json(json!({"ok": true, "unidades": cart.unidades(), "cantidad": now, "mensaje": mensaje}))
+                    .into_response());
             }
             Ok(Redirect::to(if set { "/carrito" } else { back_to(&f.volver) }).into_response())
         }
         Err(error) => {
             if json {
-                return Ok((axum::http::StatusCode::BAD_REQUEST, Json(json!({"ok": false, "unidades": cart.unidades(), "mensaje": error})))
+                return Ok((
+                    axum::http::StatusCode::BAD_REQUEST,
+                    Json(json!({"ok": false, "unidades": cart.unidades(), "mensaje": error})),
+                )
                     .into_response());
             }
             let mut page = render(&state, &visitor, error).await?;
@@ -79,7 +103,11 @@ async fn change(state: AppState, visitor: Visitor, headers: HeaderMap, f: CartFo
     }
 }
 
-pub async fn empty(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<CartForm>) -> Result<Response, PageError> {
+pub async fn empty(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(_): CsrfForm<CartForm>,
+) -> Result<Response, PageError> {
     state.store.save_cart(&visitor.cart_owner().key(), &Default::default()).await?;
     Ok(Redirect::to("/carrito").into_response())
 }

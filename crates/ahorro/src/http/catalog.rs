@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
+use super::AppState;
 use super::extract::Visitor;
 use super::views::{Home, Layout, Listado, ProductoPage};
-use super::AppState;
 use crate::catalog::ProductQuery;
 use crate::error::{ApiError, PageError};
 
@@ -27,8 +27,13 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-pub async fn home(State(state): State<AppState>, visitor: Visitor, Query(params): Query<HashMap<String, String>>) -> Result<Response, PageError> {
-    let busqueda = params.get("busqueda").map(|b| b.trim().chars().take(100).collect::<String>()).filter(|b| !b.is_empty());
+pub async fn home(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let busqueda =
+        params.get("busqueda").map(|b| b.trim().chars().take(100).collect::<String>()).filter(|b| !b.is_empty());
     if let Some(busqueda) = busqueda {
         let q = ProductQuery { busqueda: Some(busqueda.clone()), page: page_param(&params), ..Default::default() };
         let pagina = state.store.productos(&q).await?;
@@ -61,7 +66,13 @@ pub async fn negocio(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let negocio = state.store.negocios().await?.into_iter().find(|n| n.id == id).ok_or(ApiError::NotFound("Ese negocio no existe"))?;
+    let negocio = state
+        .store
+        .negocios()
+        .await?
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or(ApiError::NotFound("Ese negocio no existe"))?;
     let q = ProductQuery { negocio: Some(id.clone()), page: page_param(&params), ..Default::default() };
     Ok(Listado {
         l: Layout::new(&state, &visitor, negocio.nombre.clone()).await?,
@@ -80,7 +91,13 @@ pub async fn categoria(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let categoria = state.store.categorias().await?.into_iter().find(|c| c.id == id).ok_or(ApiError::NotFound("Esa categoría no existe"))?;
+    let categoria = state
+        .store
+        .categorias()
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or(ApiError::NotFound("Esa categoría no existe"))?;
     let q = ProductQuery { categoria: Some(id.clone()), page: page_param(&params), ..Default::default() };
     Ok(Listado {
         l: Layout::new(&state, &visitor, categoria.nombre.clone()).await?,
@@ -93,14 +110,27 @@ pub async fn categoria(
     .into_response())
 }
 
-pub async fn producto(State(state): State<AppState>, visitor: Visitor, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn producto(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let not_found = ApiError::NotFound("Ese producto no existe");
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("Ese producto no existe"))?;
     let p = state.store.producto(id).await?.filter(|p| p.activo).ok_or(not_found)?;
-    let negocio = state.store.negocios().await?.into_iter().find(|n| n.id == p.negocio_id).map(|n| n.nombre).unwrap_or_default();
-    let categoria = state.store.categorias().await?.into_iter().find(|c| c.id == p.categoria_id).map(|c| c.nombre).unwrap_or_default();
+    let negocio =
+        state.store.negocios().await?.into_iter().find(|n| n.id == p.negocio_id).map(|n| n.nombre).unwrap_or_default();
+    let categoria = state
+        .store
+        .categorias()
+        .await?
+        .into_iter()
+        .find(|c| c.id == p.categoria_id)
+        .map(|c| c.nombre)
+        .unwrap_or_default();
     let en_carrito = state.store.cart(&visitor.cart_owner().key()).await?.cantidad_de(p.id);
-    Ok(ProductoPage { l: Layout::new(&state, &visitor, p.nombre.clone()).await?, p, negocio, categoria, en_carrito }.into_response())
+    Ok(ProductoPage { l: Layout::new(&state, &visitor, p.nombre.clone()).await?, p, negocio, categoria, en_carrito }
+        .into_response())
 }
 
 pub async fn not_found() -> Response {

@@ -1,17 +1,17 @@
 //! Checkout: the form (prefilled from the profile, guests welcome) and
 //! `POST /api/checkout`, answering the seed's step-7 shape.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
 use belgrano_shared::FieldError;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::account::message;
-use super::extract::{form, CsrfForm, JsonBody, Visitor};
-use super::views::{CheckoutPage, Layout, METODOS};
 use super::AppState;
+use super::account::message;
+use super::extract::{CsrfForm, JsonBody, Visitor, form};
+use super::views::{CheckoutPage, Layout, METODOS};
 use crate::cart::{Cart, PricedCart};
 use crate::checkout::{Checkout, CheckoutError, CheckoutResponse, ClienteInput};
 use crate::error::{ApiError, PageError};
@@ -27,7 +27,13 @@ async fn render(state: &AppState, visitor: &Visitor, f: CheckoutForm, error: Str
     let cart = state.store.cart(&visitor.cart_owner().key()).await?;
     let carrito = priced_cart(state, &cart).await?;
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let page = CheckoutPage { l: Layout::new(state, visitor, "Finalizar compra").await?, f, carrito, metodos: METODOS.to_vec(), error };
+    let page = CheckoutPage {
+        l: Layout::new(state, visitor, "Finalizar compra").await?,
+        f,
+        carrito,
+        metodos: METODOS.to_vec(),
+        error,
+    };
     Ok((status, page).into_response())
 }
 
@@ -53,11 +59,21 @@ fn cart_items(cart: &Cart) -> Vec<(Value, Value)> {
     cart.items.iter().map(|i| (json!(i.producto_id), json!(i.cantidad))).collect()
 }
 
-pub async fn submit(State(state): State<AppState>, visitor: Visitor, CsrfForm(f): CsrfForm<CheckoutForm>) -> Result<Response, PageError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<CheckoutForm>,
+) -> Result<Response, PageError> {
     let owner = visitor.cart_owner().key();
     let cart = state.store.cart(&owner).await?;
-    let cliente = ClienteInput { nombre: f.nombre.clone(), apellido: f.apellido.clone(), email: f.email.clone(), telefono: f.telefono.clone() };
-    let parsed = Checkout::parse(cliente, &f.direccion, &f.metodo_pago, &f.notas, &cart_items(&cart), visitor.usuario.as_ref());
+    let cliente = ClienteInput {
+        nombre: f.nombre.clone(),
+        apellido: f.apellido.clone(),
+        email: f.email.clone(),
+        telefono: f.telefono.clone(),
+    };
+    let parsed =
+        Checkout::parse(cliente, &f.direccion, &f.metodo_pago, &f.notas, &cart_items(&cart), visitor.usuario.as_ref());
     let mut checkout = match parsed {
         Ok(c) => c,
         Err(e) => return render(&state, &visitor, f, message(&e)).await,
@@ -77,7 +93,12 @@ pub async fn submit(State(state): State<AppState>, visitor: Visitor, CsrfForm(f)
 
 /// `POST /api/checkout`: `cliente` and `items` may come from the session
 /// and its cart. Money in the body is ignored.
-pub async fn api(State(state): State<AppState>, visitor: Visitor, headers: axum::http::HeaderMap, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+pub async fn api(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
     let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
     let text = |v: Option<&Value>, field: &str| -> Result<String, FieldError> {
         match v {

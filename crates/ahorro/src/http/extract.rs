@@ -2,11 +2,11 @@
 //! forms, service authentication and JSON bodies in this service's error
 //! format.
 
+use axum::Form;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::Form;
+use axum::http::request::Parts;
 use belgrano_shared::API_KEY_HEADER;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -128,5 +128,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
 /// Whether the client prefers JSON (the add-to-cart script does).
 pub fn wants_json(headers: &axum::http::HeaderMap) -> bool {
-    headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
 }

@@ -1,10 +1,10 @@
 //! Health checks: `/test` (the seed's Ahorro check), `/healthz` (alive),
 //! `/health` (database, and whether Tickets is reachable with its latency).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde_json::json;
 
 use super::AppState;
@@ -18,7 +18,8 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let (db, (tickets_ok, latency), backlog) = tokio::join!(state.store.ping(), state.tickets.probe(), state.store.outbox_backlog());
+    let (db, (tickets_ok, latency), backlog) =
+        tokio::join!(state.store.ping(), state.tickets.probe(), state.store.outbox_backlog());
     let db_ok = db.is_ok();
     let (pendientes, fallidos) = backlog.unwrap_or((-1, -1));
     let body = json!({

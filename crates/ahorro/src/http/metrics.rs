@@ -7,15 +7,16 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use belgrano_shared::Estado;
 
-use super::extract::ServiceAuth;
 use super::AppState;
+use super::extract::ServiceAuth;
 use crate::error::ApiError;
 
 pub async fn render(State(state): State<AppState>, _auth: ServiceAuth) -> Result<impl IntoResponse, ApiError> {
     let handle = belgrano_shared::observability::prometheus();
     let (outbox, pedidos) = tokio::try_join!(state.store.outbox_stats(), state.store.pedidos_por_estado())?;
     metrics::gauge!("outbox_pending", "service" => "ahorro").set(outbox.pendientes as f64);
-    metrics::gauge!("outbox_oldest_pending_seconds", "service" => "ahorro").set(outbox.oldest_pending_secs.unwrap_or(0.0));
+    metrics::gauge!("outbox_oldest_pending_seconds", "service" => "ahorro")
+        .set(outbox.oldest_pending_secs.unwrap_or(0.0));
     metrics::gauge!("outbox_failed", "service" => "ahorro").set(outbox.fallidos as f64);
     // Every state, so one that emptied reads 0 instead of its last count.
     for estado in Estado::ALL {

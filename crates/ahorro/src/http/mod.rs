@@ -18,13 +18,13 @@ mod views;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -133,10 +133,12 @@ async fn session_cookie(State(state): State<AppState>, mut request: Request, nex
     request.extensions_mut().insert(SessionToken(token.clone(), is_new));
     let mut response = next.run(request).await;
     let handler_set_cookie = response.headers().contains_key(SET_COOKIE);
-    if is_new && !handler_set_cookie
-        && let Ok(value) = HeaderValue::from_str(&token.set_cookie(state.settings.secure_cookies())) {
-            response.headers_mut().append(SET_COOKIE, value);
-        }
+    if is_new
+        && !handler_set_cookie
+        && let Ok(value) = HeaderValue::from_str(&token.set_cookie(state.settings.secure_cookies()))
+    {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
     // Pages are personal (cart, account): never cache them in shared caches.
     if !response.headers().contains_key(CACHE_CONTROL) {
         response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));

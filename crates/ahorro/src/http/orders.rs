@@ -4,9 +4,9 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::extract::{form, CsrfForm, Visitor};
-use super::views::{Layout, MisPedidos, PedidoPage};
 use super::AppState;
+use super::extract::{CsrfForm, Visitor, form};
+use super::views::{Layout, MisPedidos, PedidoPage};
 use crate::cart::Cart;
 use crate::error::{ApiError, PageError};
 use crate::store::Pedido;
@@ -26,7 +26,11 @@ async fn own_pedido(state: &AppState, visitor: &Visitor, numero: &str) -> Result
     pedido.filter(|p| owns(visitor, p)).ok_or(ApiError::NotFound("No encontramos ese pedido"))
 }
 
-pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(numero): Path<String>) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(numero): Path<String>,
+) -> Result<Response, PageError> {
     let mut p = own_pedido(&state, &visitor, &numero).await?;
     p.seguimiento = crate::tracking::path(state.secret(), &p.numero);
     Ok(PedidoPage { l: Layout::new(&state, &visitor, format!("Pedido {numero}")).await?, p }.into_response())
@@ -43,7 +47,12 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor) -> Result<Res
 
 /// Puts the order's products back in the cart (at today's prices and
 /// within today's stock).
-pub async fn repeat(State(state): State<AppState>, visitor: Visitor, Path(numero): Path<String>, CsrfForm(_): CsrfForm<RepeatForm>) -> Result<Response, PageError> {
+pub async fn repeat(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(numero): Path<String>,
+    CsrfForm(_): CsrfForm<RepeatForm>,
+) -> Result<Response, PageError> {
     let pedido = own_pedido(&state, &visitor, &numero).await?;
     let owner = visitor.cart_owner().key();
     let mut cart: Cart = state.store.cart(&owner).await?;

@@ -8,20 +8,20 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::header::{HOST, CACHE_CONTROL};
 use axum::http::HeaderMap;
+use axum::http::header::{CACHE_CONTROL, HOST};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use belgrano_shared::Centavos;
 use futures_util::Stream;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::extract::{wants_json, Visitor};
-use super::views::{Layout, SeguimientoPage};
 use super::AppState;
+use super::extract::{Visitor, wants_json};
+use super::views::{Layout, SeguimientoPage};
 use crate::error::ApiError;
 use crate::store::Seguimiento;
 use crate::tracking::{self, EstadoPedido};
@@ -57,7 +57,12 @@ pub fn absolute_url(state: &AppState, headers: &HeaderMap, numero: &str) -> Stri
     format!("{scheme}://{host}{path}")
 }
 
-pub async fn page(State(state): State<AppState>, visitor: Visitor, headers: HeaderMap, Path(token): Path<String>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
     let json = wants_json(&headers);
     let answer = |e: ApiError| if json { e.into_response() } else { e.page() };
     let Some(numero) = tracking::verify(state.secret(), &token) else { return answer(NOT_FOUND) };
@@ -83,7 +88,8 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, headers: Head
         Err(e) => return answer(e),
     };
     let eventos = format!("/seguimiento/{token}/eventos");
-    let mut response = SeguimientoPage { l: layout, p: pedido, pasos: estado.pasos(), s: estado, eventos }.into_response();
+    let mut response =
+        SeguimientoPage { l: layout, p: pedido, pasos: estado.pasos(), s: estado, eventos }.into_response();
     // The URL is the key: keep it out of Referer headers and search engines.
     response.headers_mut().insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
     response.headers_mut().insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex"));

@@ -4,8 +4,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use belgrano_shared::Centavos;
 
-use super::extract::Visitor;
 use super::AppState;
+use super::extract::Visitor;
 use crate::accounts::Usuario;
 use crate::cart::PricedCart;
 use crate::catalog::{Categoria, Negocio, Oferta, ProductPage, Producto, Sucursal};
@@ -146,8 +146,12 @@ pub struct MisPedidos {
 }
 
 /// The payment methods as offered in the form.
-pub const METODOS: [(&str, &str); 4] =
-    [("efectivo", "Efectivo"), ("tarjeta", "Tarjeta"), ("transferencia", "Transferencia"), ("mercadopago", "Mercado Pago")];
+pub const METODOS: [(&str, &str); 4] = [
+    ("efectivo", "Efectivo"),
+    ("tarjeta", "Tarjeta"),
+    ("transferencia", "Transferencia"),
+    ("mercadopago", "Mercado Pago"),
+];
 
 impl Pedido {
     pub fn total_ars(&self) -> String {

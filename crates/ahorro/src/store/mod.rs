@@ -22,7 +22,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use crate::accounts::{NuevoUsuario, Perfil, Usuario};
 use crate::cart::Cart;
-use crate::catalog::{Categoria, Negocio, Oferta, ProductPage, ProductQuery, Producto, Seed, Sucursal, PAGE_SIZE};
+use crate::catalog::{Categoria, Negocio, Oferta, PAGE_SIZE, ProductPage, ProductQuery, Producto, Seed, Sucursal};
 use ts::Ts;
 
 pub use belgrano_shared::store_error::StoreError;
@@ -357,9 +357,16 @@ impl Store {
                 return Ok(false);
             }
             for n in &seed.negocios {
-                sqlx::query("INSERT INTO negocios (id, num_id, nombre, descripcion, color) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&n.id).bind(n.num_id).bind(&n.nombre).bind(&n.descripcion).bind(&n.color)
-                    .execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO negocios (id, num_id, nombre, descripcion, color) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&n.id)
+                .bind(n.num_id)
+                .bind(&n.nombre)
+                .bind(&n.descripcion)
+                .bind(&n.color)
+                .execute(&mut *tx)
+                .await?;
             }
             for s in &seed.sucursales {
                 sqlx::query("INSERT INTO sucursales (id, num_id, negocio_id, nombre, direccion, telefono, horarios) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -367,9 +374,16 @@ impl Store {
                     .execute(&mut *tx).await?;
             }
             for c in &seed.categorias {
-                sqlx::query("INSERT INTO categorias (id, num_id, nombre, descripcion, icono) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&c.id).bind(c.num_id).bind(&c.nombre).bind(&c.descripcion).bind(&c.icono)
-                    .execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO categorias (id, num_id, nombre, descripcion, icono) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&c.id)
+                .bind(c.num_id)
+                .bind(&c.nombre)
+                .bind(&c.descripcion)
+                .bind(&c.icono)
+                .execute(&mut *tx)
+                .await?;
             }
             for p in &seed.productos {
                 sqlx::query("INSERT INTO productos (id, nombre, nombre_busqueda, precio, precio_original, negocio_id, categoria_id, stock, destacado, activo, sucursales) \
@@ -504,14 +518,16 @@ impl Store {
         // Ids are integers: inlining them is safe and keeps one statement.
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let sql = format!("SELECT {PRODUCTO_COLS} FROM productos WHERE id IN ({list})");
-        let rows: Vec<ProductoRow> = on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+        let rows: Vec<ProductoRow> =
+            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     // -------------------------------------------------------- accounts
 
     pub async fn count_usuarios(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = on_pool!(read self, |pool| sqlx::query_as("SELECT COUNT(*) FROM usuarios").fetch_one(pool).await?);
+        let (n,): (i64,) =
+            on_pool!(read self, |pool| sqlx::query_as("SELECT COUNT(*) FROM usuarios").fetch_one(pool).await?);
         Ok(n)
     }
 
@@ -564,7 +580,11 @@ impl Store {
     pub async fn update_perfil(&self, id: i64, p: &Perfil) -> Result<(), StoreError> {
         on_pool!(self, |pool| {
             sqlx::query("UPDATE usuarios SET nombre = $1, apellido = $2, telefono = $3, direccion = $4 WHERE id = $5")
-                .bind(&p.nombre).bind(&p.apellido).bind(&p.telefono).bind(&p.direccion).bind(id)
+                .bind(&p.nombre)
+                .bind(&p.apellido)
+                .bind(&p.telefono)
+                .bind(&p.direccion)
+                .bind(id)
                 .execute(pool)
                 .await?
                 .rows_affected()
@@ -573,15 +593,26 @@ impl Store {
     }
 
     pub async fn update_password(&self, id: i64, hash: &str) -> Result<(), StoreError> {
-        on_pool!(self, |pool| sqlx::query("UPDATE usuarios SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(pool).await?
-                .rows_affected());
+        on_pool!(self, |pool| sqlx::query("UPDATE usuarios SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
-    pub async fn create_session(&self, token_hash: &str, usuario_id: i64, expira: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        usuario_id: i64,
+        expira: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         on_pool!(self, |pool| {
             sqlx::query("INSERT INTO sesiones (id, usuario_id, expira) VALUES ($1, $2, $3)")
-                .bind(token_hash).bind(usuario_id).bind(Ts(expira))
+                .bind(token_hash)
+                .bind(usuario_id)
+                .bind(Ts(expira))
                 .execute(pool)
                 .await?
                 .rows_affected()
@@ -605,23 +636,28 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        on_pool!(self, |pool| sqlx::query("DELETE FROM sesiones WHERE id = $1").bind(token_hash).execute(pool).await?
-                .rows_affected());
+        on_pool!(self, |pool| sqlx::query("DELETE FROM sesiones WHERE id = $1")
+            .bind(token_hash)
+            .execute(pool)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
     // ----------------------------------------------------------- carts
 
     pub async fn cart(&self, owner: &str) -> Result<Cart, StoreError> {
-        let row: Option<(String,)> =
-            on_pool!(read self, |pool| sqlx::query_as("SELECT items FROM carritos WHERE owner = $1").bind(owner).fetch_optional(pool).await?);
+        let row: Option<(String,)> = on_pool!(read self, |pool| sqlx::query_as("SELECT items FROM carritos WHERE owner = $1").bind(owner).fetch_optional(pool).await?);
         Ok(row.map(|(items,)| serde_json::from_str(&items).unwrap_or_default()).unwrap_or_default())
     }
 
     /// Stores a cart; an empty cart is deleted.
     pub async fn save_cart(&self, owner: &str, cart: &Cart) -> Result<(), StoreError> {
         if cart.is_empty() {
-            on_pool!(self, |pool| sqlx::query("DELETE FROM carritos WHERE owner = $1").bind(owner).execute(pool).await?
+            on_pool!(self, |pool| sqlx::query("DELETE FROM carritos WHERE owner = $1")
+                .bind(owner)
+                .execute(pool)
+                .await?
                 .rows_affected());
             return Ok(());
         }
@@ -669,16 +705,26 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
                 let Some((nombre, negocio_id, precio)) = reserved.into_iter().next() else {
-                    let found: Option<(i64, bool)> = sqlx::query_as("SELECT stock, activo FROM productos WHERE id = $1")
-                        .bind(producto_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let found: Option<(i64, bool)> =
+                        sqlx::query_as("SELECT stock, activo FROM productos WHERE id = $1")
+                            .bind(producto_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                     return Err(match found {
                         Some((stock, true)) => PlaceError::NotEnoughStock { index: *index, disponible: stock },
                         _ => PlaceError::UnknownProduct { index: *index },
                     });
                 };
-                lines.push((*index, ReservedLine { producto_id: *producto_id, nombre, negocio_id, cantidad: *cantidad, precio: Centavos(precio) }));
+                lines.push((
+                    *index,
+                    ReservedLine {
+                        producto_id: *producto_id,
+                        nombre,
+                        negocio_id,
+                        cantidad: *cantidad,
+                        precio: Centavos(precio),
+                    },
+                ));
             }
             // Back to the customer's order for the ticket and the receipt.
             lines.sort_by_key(|(i, _)| *i);
@@ -704,7 +750,8 @@ impl Store {
             .bind(order.sesion.as_deref())
             .fetch_all(&mut *tx)
             .await?;
-            let pedido_id = ids.first().map(|(id,)| *id).ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))?;
+            let pedido_id =
+                ids.first().map(|(id,)| *id).ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))?;
             for line in &lines {
                 sqlx::query(
                     "INSERT INTO pedido_items (pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -736,8 +783,7 @@ impl Store {
 
     pub async fn pedido(&self, numero: &str) -> Result<Option<Pedido>, StoreError> {
         let sql = format!("{PEDIDO_SELECT} WHERE p.numero = $1");
-        let row: Option<Pedido> =
-            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?);
+        let row: Option<Pedido> = on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?);
         let Some(mut pedido) = row else { return Ok(None) };
         pedido.items = self.pedido_items(pedido.id).await?;
         Ok(Some(pedido))
@@ -746,8 +792,7 @@ impl Store {
     /// An account's orders, newest first, with their lines.
     pub async fn pedidos_de(&self, usuario_id: i64, limit: i64) -> Result<Vec<Pedido>, StoreError> {
         let sql = format!("{PEDIDO_SELECT} WHERE p.usuario_id = $1 ORDER BY p.id DESC LIMIT $2");
-        let mut rows: Vec<Pedido> =
-            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(usuario_id).bind(limit).fetch_all(pool).await?);
+        let mut rows: Vec<Pedido> = on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(usuario_id).bind(limit).fetch_all(pool).await?);
         if rows.is_empty() {
             return Ok(rows);
         }
@@ -782,7 +827,11 @@ impl Store {
         let stale = Ts(now.0 - chrono::Duration::days(30));
         on_pool!(self, |pool| {
             sqlx::query("DELETE FROM sesiones WHERE expira < $1").bind(now).execute(pool).await?;
-            sqlx::query("DELETE FROM carritos WHERE owner LIKE 's:%' AND fecha_actualizacion < $1").bind(stale).execute(pool).await?.rows_affected()
+            sqlx::query("DELETE FROM carritos WHERE owner LIKE 's:%' AND fecha_actualizacion < $1")
+                .bind(stale)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(())
     }
@@ -798,7 +847,12 @@ impl Store {
 
     /// A delivery Tickets accepted: the order learns its ticket (step 6)
     /// and the outbox row is closed, in one transaction.
-    pub async fn record_delivery(&self, outbox_id: i64, pedido_id: i64, creado: &TicketCreado) -> Result<(), StoreError> {
+    pub async fn record_delivery(
+        &self,
+        outbox_id: i64,
+        pedido_id: i64,
+        creado: &TicketCreado,
+    ) -> Result<(), StoreError> {
         let now = Ts::now();
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -837,8 +891,10 @@ impl Store {
         repartidor: Option<&str>,
         version: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let exists: Option<(i64,)> =
-            on_pool!(self, |pool| sqlx::query_as("SELECT id FROM pedidos WHERE numero = $1").bind(numero).fetch_optional(pool).await?);
+        let exists: Option<(i64,)> = on_pool!(self, |pool| sqlx::query_as("SELECT id FROM pedidos WHERE numero = $1")
+            .bind(numero)
+            .fetch_optional(pool)
+            .await?);
         if exists.is_none() {
             return Ok(false);
         }
@@ -856,7 +912,7 @@ impl Store {
             .bind(numero)
             .execute(pool)
             .await?
-                .rows_affected()
+            .rows_affected()
         });
         Ok(true)
     }
@@ -968,12 +1024,14 @@ impl Store {
     /// Puts a parked row back in the queue. False if it is not parked.
     pub async fn retry_failed(&self, id: i64) -> Result<bool, StoreError> {
         let done = on_pool!(self, |pool| {
-            sqlx::query("UPDATE outbox SET estado = 'pendiente', proximo_intento = $1 WHERE id = $2 AND estado = 'fallido'")
-                .bind(Ts::now())
-                .bind(id)
-                .execute(pool)
-                .await?
-                .rows_affected()
+            sqlx::query(
+                "UPDATE outbox SET estado = 'pendiente', proximo_intento = $1 WHERE id = $2 AND estado = 'fallido'",
+            )
+            .bind(Ts::now())
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
         });
         Ok(done == 1)
     }
@@ -992,7 +1050,8 @@ impl Store {
         for (estado, count, oldest) in rows {
             if estado == "pendiente" {
                 stats.pendientes = count;
-                stats.oldest_pending_secs = oldest.map(|t| ((Utc::now() - t.0).num_milliseconds() as f64 / 1000.0).max(0.0));
+                stats.oldest_pending_secs =
+                    oldest.map(|t| ((Utc::now() - t.0).num_milliseconds() as f64 / 1000.0).max(0.0));
             } else {
                 stats.fallidos = count;
             }

@@ -27,7 +27,9 @@ const SEGUIMIENTO_COLS: &str = "numero, fecha, ticket_id, ticket_estado, reparti
 impl Store {
     pub async fn seguimiento(&self, numero: &str) -> Result<Option<Seguimiento>, StoreError> {
         let sql = format!("SELECT {SEGUIMIENTO_COLS} FROM pedidos WHERE numero = $1");
-        Ok(on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?))
+        Ok(
+            on_pool!(read self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(numero).fetch_optional(pool).await?),
+        )
     }
 
     /// An account's latest orders' progress, newest first.
@@ -61,7 +63,7 @@ impl Store {
             .bind(version)
             .execute(pool)
             .await?
-                .rows_affected()
+            .rows_affected()
         });
         Ok(())
     }

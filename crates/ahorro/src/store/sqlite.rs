@@ -14,8 +14,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::StoreError;
 
@@ -37,13 +37,15 @@ pub(super) async fn connect(url: &str) -> Result<Pools, StoreError> {
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
     if let Some(parent) = options.get_filename().parent()
-        && !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(std::sync::Arc::new(sqlx::Error::Io(e))))?;
-        }
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(std::sync::Arc::new(sqlx::Error::Io(e))))?;
+    }
     // The writer first: it creates the file the readers open.
     let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
     // `query_only` rather than a read-only open: a write sent here by
     // mistake fails loudly, and WAL files are handled as for any connection.
-    let readers = SqlitePoolOptions::new().max_connections(READERS).connect_with(options.pragma("query_only", "ON")).await?;
+    let readers =
+        SqlitePoolOptions::new().max_connections(READERS).connect_with(options.pragma("query_only", "ON")).await?;
     Ok(Pools { writer, readers })
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use belgrano_shared::ticket::Numero;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{header_exists, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -69,7 +69,10 @@ async fn answers_the_seed_shape_with_server_prices(backend: Backend) {
     assert_eq!(sent["estado"], "pendiente");
     assert_eq!(sent["prioridad"], "normal");
     assert_eq!(sent["tipo_cliente"], "cliente");
-    assert_eq!(sent["productos"][0], json!({"id": 1, "nombre": "Arroz 1kg", "precio": 950.0, "cantidad": 2, "subtotal": 1900.0, "negocio": "belgrano_ahorro"}));
+    assert_eq!(
+        sent["productos"][0],
+        json!({"id": 1, "nombre": "Arroz 1kg", "precio": 950.0, "cantidad": 2, "subtotal": 1900.0, "negocio": "belgrano_ahorro"})
+    );
     assert_eq!(sent["productos"][1]["nombre"], "Aceite 900ml");
     app.stop().await;
 }
@@ -97,7 +100,12 @@ async fn bad_input_names_the_field_and_moves_nothing(backend: Backend) {
         (with(&|b| b["metodo_pago"] = json!("bitcoin")), "metodo_pago"),
         (with(&|b| b["cliente"]["email"] = json!("no-es-email")), "cliente.email"),
         (with(&|b| b["cliente"]["nombre"] = json!(" ")), "cliente.nombre"),
-        (with(&|b| { b.as_object_mut().unwrap().remove("cliente"); }), "cliente"),
+        (
+            with(&|b| {
+                b.as_object_mut().unwrap().remove("cliente");
+            }),
+            "cliente",
+        ),
         (json!([1, 2]), "body"),
     ];
     for (body, campo) in cases {
@@ -107,7 +115,14 @@ async fn bad_input_names_the_field_and_moves_nothing(backend: Backend) {
         assert_eq!(answer["success"], false);
     }
     // Malformed JSON and a wrong content type.
-    let response = app.client.post(format!("{}/api/checkout", app.address)).header("content-type", "application/json").body("{nope").send().await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/checkout", app.address))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["campo"], "body");
@@ -144,7 +159,10 @@ async fn concurrent_checkouts_never_oversell_and_get_unique_numbers(backend: Bac
     assert!(eventually(std::time::Duration::from_secs(10), || async { posted(&tickets).await.len() >= 45 }).await);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let received = posted(&tickets).await;
-    let sent: HashSet<String> = received.iter().map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["numero"].as_str().unwrap().to_owned()).collect();
+    let sent: HashSet<String> = received
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["numero"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(received.len(), 45);
     assert_eq!(sent.len(), 45);
     app.stop().await;

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -67,7 +67,12 @@ async fn a_slow_tickets_does_not_hold_checkout_and_still_gets_the_order() {
 
 async fn retried_until_accepted(status: u16) {
     let tickets = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/api/tickets")).respond_with(ResponseTemplate::new(status)).up_to_n_times(2).mount(&tickets).await;
+    Mock::given(method("POST"))
+        .and(path("/api/tickets"))
+        .respond_with(ResponseTemplate::new(status))
+        .up_to_n_times(2)
+        .mount(&tickets)
+        .await;
     Mock::given(method("POST")).and(path("/api/tickets")).respond_with(echo_ticket(9)).mount(&tickets).await;
     let db = TestDb::new(Backend::Sqlite).await;
     let app = TestApp::start(settings(&db, &tickets.uri(), &[("CHECKOUT_WAIT_MS", "100")])).await;
@@ -172,12 +177,20 @@ async fn tickets_status_updates_reach_the_order() {
     assert!(page.body.contains("Repartidor4"));
 
     // The old plain body works too; unknown orders and states are refused.
-    let (status, _) = app.post_json("/api/tickets", &json!({"numero": numero, "estado": "entregado", "repartidor": "Repartidor4"}), Some(API_KEY)).await;
+    let (status, _) = app
+        .post_json(
+            "/api/tickets",
+            &json!({"numero": numero, "estado": "entregado", "repartidor": "Repartidor4"}),
+            Some(API_KEY),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(browser.get(&format!("/pedido/{numero}")).await.body.contains("Entregado"));
-    let (status, _) = app.post_json("/api/tickets", &json!({"numero": "PED-NO-EXISTE", "estado": "entregado"}), Some(API_KEY)).await;
+    let (status, _) =
+        app.post_json("/api/tickets", &json!({"numero": "PED-NO-EXISTE", "estado": "entregado"}), Some(API_KEY)).await;
     assert_eq!(status, 404);
-    let (status, answer) = app.post_json("/api/tickets", &json!({"numero": numero, "estado": "volando"}), Some(API_KEY)).await;
+    let (status, answer) =
+        app.post_json("/api/tickets", &json!({"numero": numero, "estado": "volando"}), Some(API_KEY)).await;
     assert_eq!((status.as_u16(), answer["campo"].as_str()), (400, Some("estado")));
     app.stop().await;
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use belgrano_ahorro::{Application, Settings};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub const API_KEY: &str = "test-api-key";
@@ -121,7 +121,8 @@ impl TestApp {
     }
 
     pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.client.get(format!("{}{path}", self.address)).header("X-API-Key", API_KEY).send().await.unwrap();
+        let response =
+            self.client.get(format!("{}{path}", self.address)).header("X-API-Key", API_KEY).send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -179,9 +180,10 @@ impl Browser {
         for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
             let value = value.to_str().unwrap();
             if let Some(pair) = value.split(';').next()
-                && pair.starts_with("ahorro_sesion=") {
-                    self.cookie = Some(pair.to_owned());
-                }
+                && pair.starts_with("ahorro_sesion=")
+            {
+                self.cookie = Some(pair.to_owned());
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -23,7 +23,8 @@ static SCRAPES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// `GET /metrics` with the key: the Prometheus text.
 pub async fn scrape(app: &TestApp) -> String {
     let _turn = SCRAPES.lock().await;
-    let response = app.client.get(format!("{}/metrics", app.address)).header("X-API-Key", API_KEY).send().await.unwrap();
+    let response =
+        app.client.get(format!("{}/metrics", app.address)).header("X-API-Key", API_KEY).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(content_type.starts_with("text/plain"), "{content_type}");
@@ -108,7 +109,11 @@ async fn refused_deliveries_show_as_retries_failures_and_a_backlog(backend: Back
         .up_to_n_times(1)
         .mount(&tickets)
         .await;
-    Mock::given(method("POST")).and(path("/api/tickets")).respond_with(ResponseTemplate::new(503)).mount(&tickets).await;
+    Mock::given(method("POST"))
+        .and(path("/api/tickets"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&tickets)
+        .await;
     let db = TestDb::new(backend).await;
     let app = TestApp::start(settings(&db, &tickets.uri(), &[])).await;
 

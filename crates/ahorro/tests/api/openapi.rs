@@ -5,7 +5,7 @@
 use belgrano_ahorro::http::OPENAPI;
 use belgrano_shared::openapi::Spec;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -33,9 +33,10 @@ fn routes() -> Vec<(String, String)> {
             let handlers = &rest[..end];
             for verb in ["get", "post", "put", "patch", "delete"] {
                 // `get(`, not `forget(`.
-                let found = handlers
-                    .match_indices(&format!("{verb}("))
-                    .any(|(at, _)| at == 0 || !(handlers.as_bytes()[at - 1].is_ascii_alphanumeric() || handlers.as_bytes()[at - 1] == b'_'));
+                let found = handlers.match_indices(&format!("{verb}(")).any(|(at, _)| {
+                    at == 0
+                        || !(handlers.as_bytes()[at - 1].is_ascii_alphanumeric() || handlers.as_bytes()[at - 1] == b'_')
+                });
                 if found {
                     routes.push((verb.to_owned(), path.to_owned()));
                 }
@@ -112,10 +113,12 @@ async fn real_responses_match_the_openapi_document(backend: Backend) {
     let (status, refused) = app.checkout(&checkout_body(&[(1, 0)])).await;
     assert_eq!((status.as_u16(), refused["campo"].as_str()), (400, Some("items[0].cantidad")), "{refused}");
     spec.assert_response("post", "/api/checkout", status, &refused);
-    let (status, malformed) = send(app.client.post(url("/api/checkout")).header("content-type", "application/json").body("{")).await;
+    let (status, malformed) =
+        send(app.client.post(url("/api/checkout")).header("content-type", "application/json").body("{")).await;
     assert_eq!((status.as_u16(), malformed["campo"].as_str()), (400, Some("body")));
     spec.assert_response("post", "/api/checkout", status, &malformed);
-    let (status, not_json) = send(app.client.post(url("/api/checkout")).header("content-type", "text/plain").body("{}")).await;
+    let (status, not_json) =
+        send(app.client.post(url("/api/checkout")).header("content-type", "text/plain").body("{}")).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     spec.assert_response("post", "/api/checkout", status, &not_json);
 
@@ -155,10 +158,12 @@ async fn real_responses_match_the_openapi_document(backend: Backend) {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         spec.assert_response("post", "/api/tickets", status, &refused);
     }
-    let (status, bad) = app.post_json("/api/tickets", &json!({"numero": numero, "estado": "volando"}), Some(API_KEY)).await;
+    let (status, bad) =
+        app.post_json("/api/tickets", &json!({"numero": numero, "estado": "volando"}), Some(API_KEY)).await;
     assert_eq!((status.as_u16(), bad["campo"].as_str()), (400, Some("estado")));
     spec.assert_response("post", "/api/tickets", status, &bad);
-    let (status, unknown) = app.post_json("/api/tickets", &json!({"numero": "PED-NO-EXISTE", "estado": "entregado"}), Some(API_KEY)).await;
+    let (status, unknown) =
+        app.post_json("/api/tickets", &json!({"numero": "PED-NO-EXISTE", "estado": "entregado"}), Some(API_KEY)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     spec.assert_response("post", "/api/tickets", status, &unknown);
 

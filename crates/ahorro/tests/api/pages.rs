@@ -49,7 +49,11 @@ async fn catalogue_pages(backend: Backend) {
     let negocio = b.get("/negocio/maxi_descuento").await;
     assert!(negocio.body.contains("Maxi Descuento") && negocio.body.contains("Sucursal Principal"));
     let producto = b.get("/producto/2").await;
-    assert!(producto.body.contains("Aceite 900ml") && producto.body.contains("$ 1.800") && producto.body.contains("45 disponibles"));
+    assert!(
+        producto.body.contains("Aceite 900ml")
+            && producto.body.contains("$ 1.800")
+            && producto.body.contains("45 disponibles")
+    );
     assert!(producto.body.contains("<svg"), "placeholder image");
 
     for missing in ["/negocio/nada", "/categoria/nada", "/producto/99999", "/producto/abc", "/no-existe"] {
@@ -74,7 +78,8 @@ async fn cart_with_csrf_and_stock_limits(backend: Backend) {
     // Without a CSRF value nothing changes.
     let refused = b.post("/carrito/agregar", &[("producto_id", "1"), ("cantidad", "2")]).await;
     assert_eq!(refused.status, 403);
-    let refused = b.post("/carrito/agregar", &[("csrf", &"0".repeat(64)), ("producto_id", "1"), ("cantidad", "2")]).await;
+    let refused =
+        b.post("/carrito/agregar", &[("csrf", &"0".repeat(64)), ("producto_id", "1"), ("cantidad", "2")]).await;
     assert_eq!(refused.status, 403);
     assert!(b.get("/carrito").await.body.contains("Tu carrito está vacío"));
 
@@ -138,19 +143,47 @@ async fn accounts_checkout_and_orders(backend: Backend) {
     let cart = ana.get("/carrito").await;
     assert!(cart.body.contains("Arroz 1kg"), "guest cart kept");
     let form = ana.get("/checkout").await;
-    assert!(form.body.contains("value=\"Juramento 2000\"") && form.body.contains("value=\"ana@example.com\""), "prefilled");
-    let missing = ana.post_csrf("/checkout", &[("nombre", "Ana"), ("apellido", "Gómez"), ("email", "ana@example.com"), ("direccion", ""), ("metodo_pago", "efectivo")]).await;
+    assert!(
+        form.body.contains("value=\"Juramento 2000\"") && form.body.contains("value=\"ana@example.com\""),
+        "prefilled"
+    );
+    let missing = ana
+        .post_csrf(
+            "/checkout",
+            &[
+                ("nombre", "Ana"),
+                ("apellido", "Gómez"),
+                ("email", "ana@example.com"),
+                ("direccion", ""),
+                ("metodo_pago", "efectivo"),
+            ],
+        )
+        .await;
     assert_eq!(missing.status, 400);
     assert!(missing.body.contains("La dirección"));
     let done = ana
-        .post_csrf("/checkout", &[("nombre", "Ana"), ("apellido", "Gómez"), ("email", "ana@example.com"), ("telefono", "1"), ("direccion", "Juramento 2000"), ("metodo_pago", "transferencia"), ("notas", "")])
+        .post_csrf(
+            "/checkout",
+            &[
+                ("nombre", "Ana"),
+                ("apellido", "Gómez"),
+                ("email", "ana@example.com"),
+                ("telefono", "1"),
+                ("direccion", "Juramento 2000"),
+                ("metodo_pago", "transferencia"),
+                ("notas", ""),
+            ],
+        )
         .await;
     assert_eq!(done.status, 303, "{}", done.body);
     let location = done.location.unwrap();
     assert!(location.starts_with("/pedido/PED-"));
     let numero = location.trim_start_matches("/pedido/").to_owned();
     let confirmation = ana.get(&location).await;
-    assert!(confirmation.body.contains(&numero) && confirmation.body.contains("Ticket #<span class=\"ticket-id\">41</span>"));
+    assert!(
+        confirmation.body.contains(&numero)
+            && confirmation.body.contains("Ticket #<span class=\"ticket-id\">41</span>")
+    );
     assert!(confirmation.body.contains("$ 1.900") && confirmation.body.contains("Repartidor1"));
     assert!(ana.get("/carrito").await.body.contains("Tu carrito está vacío"));
     let mine = ana.get("/mis_pedidos").await;
@@ -176,15 +209,27 @@ async fn accounts_checkout_and_orders(backend: Backend) {
     ana.post_csrf("/carrito/agregar", &[("producto_id", "2"), ("cantidad", "1")]).await;
     let wrong = ana.post_csrf("/login", &[("email", "ana@example.com"), ("password", "incorrecta")]).await;
     assert_eq!(wrong.status, 401);
-    let ok = ana.post_csrf("/login", &[("email", "ana@example.com"), ("password", "secreto123"), ("next", "/carrito")]).await;
+    let ok = ana
+        .post_csrf("/login", &[("email", "ana@example.com"), ("password", "secreto123"), ("next", "/carrito")])
+        .await;
     assert_eq!(ok.location.as_deref(), Some("/carrito"));
     let merged = ana.get("/carrito").await;
     assert!(merged.body.contains("Arroz 1kg") && merged.body.contains("Aceite 900ml"), "carts merged");
 
     // Profile edits and password change.
-    let edited = ana.post_csrf("/perfil", &[("nombre", "Ana María"), ("apellido", "Gómez"), ("telefono", "2"), ("direccion", "Cabildo 1")]).await;
+    let edited = ana
+        .post_csrf(
+            "/perfil",
+            &[("nombre", "Ana María"), ("apellido", "Gómez"), ("telefono", "2"), ("direccion", "Cabildo 1")],
+        )
+        .await;
     assert!(edited.body.contains("Datos guardados") && edited.body.contains("Ana María"));
-    let changed = ana.post_csrf("/perfil/password", &[("actual", "secreto123"), ("password", "nuevo-secreto"), ("confirmar_password", "nuevo-secreto")]).await;
+    let changed = ana
+        .post_csrf(
+            "/perfil/password",
+            &[("actual", "secreto123"), ("password", "nuevo-secreto"), ("confirmar_password", "nuevo-secreto")],
+        )
+        .await;
     assert!(changed.body.contains("Contraseña cambiada"));
     let mut fresh = app.browser();
     let login = fresh.post_csrf("/login", &[("email", "ana@example.com"), ("password", "nuevo-secreto")]).await;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::checkout::accepting_tickets;
 use crate::helpers::*;
@@ -96,7 +96,10 @@ async fn the_link_follows_the_ticket(backend: Backend) {
     assert_eq!(response.headers().get("referrer-policy").map(|v| v.to_str().unwrap()), Some("no-referrer"));
     let (status, page) = get(&client, &url, false).await;
     assert_eq!(status, 200);
-    assert!(page.contains(&numero) && page.contains("data-estado=\"pendiente\"") && page.contains("Arroz 1kg"), "{page}");
+    assert!(
+        page.contains(&numero) && page.contains("data-estado=\"pendiente\"") && page.contains("Arroz 1kg"),
+        "{page}"
+    );
     assert!(page.contains("/seguimiento.js") && page.contains("http-equiv=\"refresh\""));
     for private in ["juan@example.com", "011-5555-1234", "Av. Cabildo", "Timbre 3B"] {
         assert!(!page.contains(private), "{private} shown");
@@ -133,7 +136,9 @@ async fn the_link_follows_the_ticket(backend: Backend) {
     // A tampered link shows nothing, as a page or as JSON, nor streams.
     let path = url.trim_start_matches(&app.address).to_owned();
     let other_numero = path.replacen(&numero[numero.len() - 1..], if numero.ends_with('A') { "B" } else { "A" }, 1);
-    for bad in [tampered(&url), format!("{}{other_numero}", app.address), format!("{}/seguimiento/{numero}", app.address)] {
+    for bad in
+        [tampered(&url), format!("{}{other_numero}", app.address), format!("{}/seguimiento/{numero}", app.address)]
+    {
         assert_ne!(bad, url);
         for accept_json in [false, true] {
             let (status, body) = get(&client, &bad, accept_json).await;
@@ -156,7 +161,8 @@ async fn the_stream_delivers_updates(backend: Backend) {
 
     let client = reqwest::Client::new();
     let mut eventos = Eventos::open(client.get(format!("{url}/eventos"))).await;
-    let first = eventos.wait_for("\"estado\":\"pendiente\"", Duration::from_secs(5)).await.expect("the current state at once");
+    let first =
+        eventos.wait_for("\"estado\":\"pendiente\"", Duration::from_secs(5)).await.expect("the current state at once");
     assert_eq!(first["numero"], numero.as_str());
 
     let started = std::time::Instant::now();

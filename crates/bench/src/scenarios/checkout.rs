@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::{header, Method, Request, StatusCode};
-use serde_json::{json, Value};
+use hyper::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
 
-use super::{describe, median_rows, Plan};
+use super::{Plan, describe, median_rows};
 use crate::client::{self, Body};
 use crate::load::{LoadResult, Workload};
-use crate::measure::{measure_with, nothing_to_prepare, Measurement};
+use crate::measure::{Measurement, measure_with, nothing_to_prepare};
 use crate::report::Row;
 use crate::server::{Server, ServerSpec};
 
@@ -69,7 +69,10 @@ pub struct HomePage;
 
 impl Workload for HomePage {
     fn request(&self, addr: SocketAddr, _conn: usize, _seq: u64) -> Request<Body> {
-        client::request(Method::GET, addr, "/").header(header::ACCEPT, "text/html").body(Body::default()).expect("valid request")
+        client::request(Method::GET, addr, "/")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::default())
+            .expect("valid request")
     }
 }
 
@@ -121,7 +124,8 @@ async fn unlimited_stock(server: &Server) -> anyhow::Result<()> {
 async fn verify_delivered(ahorro: SocketAddr, tickets: SocketAddr, load: &LoadResult) -> Result<String, String> {
     let started = Instant::now();
     loop {
-        let (status, body) = client::get(tickets, "/api/tickets?limit=1", &[("x-api-key", API_KEY)]).await.map_err(|e| e.to_string())?;
+        let (status, body) =
+            client::get(tickets, "/api/tickets?limit=1", &[("x-api-key", API_KEY)]).await.map_err(|e| e.to_string())?;
         if status != StatusCode::OK {
             return Err(format!("GET /api/tickets answered {status}"));
         }
@@ -187,7 +191,14 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Vec<Row>> {
         checkouts.push(m);
 
         // The home page does not call Tickets; it still needs an address.
-        let m = measure_with(&ahorro_spec(plan, tickets_addr), plan.config, Arc::new(HomePage), nothing_to_prepare, verify_home).await?;
+        let m = measure_with(
+            &ahorro_spec(plan, tickets_addr),
+            plan.config,
+            Arc::new(HomePage),
+            nothing_to_prepare,
+            verify_home,
+        )
+        .await?;
         describe(HOME_TARGET, &m);
         home.push(m);
     }

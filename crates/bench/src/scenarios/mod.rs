@@ -48,7 +48,8 @@ pub fn describe(target: &str, m: &Measurement) {
         Ok(what) => eprintln!("    verified: {what}"),
         Err(what) => eprintln!("    VERIFICATION FAILED: {what}"),
     }
-    let files: Vec<String> = m.files.iter().map(|(name, size)| format!("{name} {:.1} MB", *size as f64 / 1e6)).collect();
+    let files: Vec<String> =
+        m.files.iter().map(|(name, size)| format!("{name} {:.1} MB", *size as f64 / 1e6)).collect();
     eprintln!("    files when the load ended: {}", files.join(", "));
     if r.errors_total > 0 || m.verification.is_err() {
         eprintln!("    server log tail:\n{}", m.log_tail);

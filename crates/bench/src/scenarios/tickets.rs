@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::{header, Method, Request, StatusCode};
-use serde_json::{json, Value};
+use hyper::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
 
-use super::{describe, median_rows, Plan};
+use super::{Plan, describe, median_rows};
 use crate::client::{self, Body};
 use crate::load::{LoadResult, Workload};
-use crate::measure::{measure, Measurement};
+use crate::measure::{Measurement, measure};
 use crate::report::Row;
 use crate::server::ServerSpec;
 
@@ -79,8 +79,8 @@ impl NewTickets {
 impl Workload for NewTickets {
     fn request(&self, addr: SocketAddr, conn: usize, seq: u64) -> Request<Body> {
         let body = [self.body_head.as_str(), &self.numero(conn, seq), &self.body_tail].concat();
-        let mut builder = client::request(Method::POST, addr, "/api/tickets")
-            .header(header::CONTENT_TYPE, "application/json");
+        let mut builder =
+            client::request(Method::POST, addr, "/api/tickets").header(header::CONTENT_TYPE, "application/json");
         if let Some(key) = &self.api_key {
             builder = builder.header("x-api-key", key.as_str());
         }
@@ -108,9 +108,8 @@ impl Workload for NewTickets {
 /// load saw created (ids count from 1 in a fresh database), so no request
 /// can have been answered 200 without its ticket being stored.
 async fn verify_tickets(addr: SocketAddr, load: &LoadResult) -> Result<String, String> {
-    let (status, body) = client::get(addr, "/api/tickets?limit=1", &[("x-api-key", API_KEY)])
-        .await
-        .map_err(|e| e.to_string())?;
+    let (status, body) =
+        client::get(addr, "/api/tickets?limit=1", &[("x-api-key", API_KEY)]).await.map_err(|e| e.to_string())?;
     if status != StatusCode::OK {
         return Err(format!("GET /api/tickets answered {status}"));
     }

@@ -20,7 +20,9 @@ pub async fn first_dispatcher(store: &Store, settings: &Settings) -> anyhow::Res
     let hash = password::hash(admin.password.expose()).await?;
     match store.upsert_dispatcher(&admin.email, "Administrador", &hash).await? {
         Upserted::Created => tracing::info!(email = %admin.email, "despachante creado desde ADMIN_EMAIL"),
-        Upserted::Updated => tracing::info!(email = %admin.email, "despachante de ADMIN_EMAIL actualizado (contraseña de ADMIN_PASSWORD)"),
+        Upserted::Updated => {
+            tracing::info!(email = %admin.email, "despachante de ADMIN_EMAIL actualizado (contraseña de ADMIN_PASSWORD)")
+        }
     }
     Ok(())
 }

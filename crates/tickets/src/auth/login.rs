@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 
-use super::{new_token, password, SESSION_HOURS};
+use super::{SESSION_HOURS, new_token, password};
 use crate::store::{Store, StoreError};
 use crate::users::User;
 
@@ -15,7 +15,10 @@ pub const WINDOW_MINUTES: i64 = 15;
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// A new session: put `token` in the cookie.
-    LoggedIn { user: User, token: String },
+    LoggedIn {
+        user: User,
+        token: String,
+    },
     WrongCredentials,
     /// Right password, but the account was deactivated.
     Inactive,

@@ -20,11 +20,11 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::http::page::PageError;
 use crate::http::AppState;
+use crate::http::page::PageError;
 use crate::store::StoreError;
 use crate::users::{Role, User};
 
@@ -60,8 +60,10 @@ pub fn session_token_from_headers(headers: &HeaderMap) -> Option<String> {
 /// `Set-Cookie` for a cookie only the server reads.
 pub fn set_cookie(name: &str, value: &str, same_site: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{secure}"))
-        .expect("cookie values are hex")
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("cookie values are hex")
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
@@ -122,7 +124,9 @@ async fn lookup(parts: &mut Parts, state: &AppState) -> Result<Option<User>, Sto
 #[derive(Debug)]
 pub enum AuthRejection {
     /// Anonymous: log in first, then come back to `next`.
-    Login { next: Option<String> },
+    Login {
+        next: Option<String>,
+    },
     /// Logged in without the needed role.
     Forbidden(&'static str),
     Unavailable(StoreError),
@@ -145,7 +149,8 @@ async fn logged_in(parts: &mut Parts, state: &AppState) -> Result<User, AuthReje
     let user = lookup(parts, state).await.map_err(AuthRejection::Unavailable)?;
     user.ok_or_else(|| AuthRejection::Login {
         // Only a page can be returned to; a form post cannot be replayed.
-        next: (parts.method == Method::GET).then(|| parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned()),
+        next: (parts.method == Method::GET)
+            .then(|| parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned()),
     })
 }
 

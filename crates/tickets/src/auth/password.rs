@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) for `password`.
 pub async fn hash(password: &str) -> anyhow::Result<String> {

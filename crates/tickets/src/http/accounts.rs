@@ -3,18 +3,18 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 use super::page::PageError;
-use super::{assets, couriers, AppState};
+use super::{AppState, assets, couriers};
 use crate::auth::input::NewPassword;
-use crate::auth::login::{login, LoginOutcome};
-use crate::auth::{self, home_of, password, safe_next, ClientAddress, CurrentUser, MaybeUser};
+use crate::auth::login::{LoginOutcome, login};
+use crate::auth::{self, ClientAddress, CurrentUser, MaybeUser, home_of, password, safe_next};
 use crate::csrf::{self, CsrfForm, CsrfToken};
 use crate::users::User;
 
@@ -70,7 +70,13 @@ async fn login_submit(
 ) -> Result<Response, PageError> {
     let next = safe_next(&form.next);
     let again = |status: StatusCode, mensaje: &'static str| {
-        let page = LoginPage { csrf: csrf.clone(), usuario: None, email: form.email.trim().to_owned(), next: next.clone(), mensaje: Some(mensaje) };
+        let page = LoginPage {
+            csrf: csrf.clone(),
+            usuario: None,
+            email: form.email.trim().to_owned(),
+            next: next.clone(),
+            mensaje: Some(mensaje),
+        };
         (status, page).into_response()
     };
     if form.email.trim().is_empty() || form.password.is_empty() {
@@ -104,7 +110,11 @@ async fn login_submit(
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, CsrfForm(Empty {}): CsrfForm<Empty>) -> Result<Response, PageError> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm(Empty {}): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
     if let Some(token) = auth::session_token_from_headers(&headers) {
         state.store.delete_session(&token).await?;
     }
@@ -151,7 +161,8 @@ async fn password_submit(
         Err(why) => return Ok((StatusCode::BAD_REQUEST, page(Some(why), None)).into_response()),
     };
     if form.nueva != form.confirmacion {
-        return Ok((StatusCode::BAD_REQUEST, page(Some("La confirmación no coincide con la contraseña nueva."), None)).into_response());
+        return Ok((StatusCode::BAD_REQUEST, page(Some("La confirmación no coincide con la contraseña nueva."), None))
+            .into_response());
     }
     let stored = state.store.password_hash_of(user.id).await?;
     if !password::verify(&form.actual, stored).await {

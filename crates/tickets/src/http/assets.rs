@@ -4,7 +4,7 @@
 //! plain URLs are kept an hour and revalidated by ETag.
 
 use axum::extract::{Path, RawQuery};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 

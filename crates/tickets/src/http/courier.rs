@@ -7,10 +7,10 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::page::PageError;
-use super::panel::{estado_change, refusal, EstadoForm, Refusal};
-use super::views::TicketView;
 use super::AppState;
+use super::page::PageError;
+use super::panel::{EstadoForm, Refusal, estado_change, refusal};
+use super::views::TicketView;
 use crate::auth::CourierUser;
 use crate::csrf::{CsrfForm, CsrfToken};
 use crate::users::{Actor, User};

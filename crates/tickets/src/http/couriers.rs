@@ -4,17 +4,17 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
-use super::page::PageError;
 use super::AppState;
-use crate::auth::input::{parse_nombre, parse_telefono, Email, NewPassword};
-use crate::auth::{password, CourierUser, DispatcherUser};
+use super::page::PageError;
+use crate::auth::input::{Email, NewPassword, parse_nombre, parse_telefono};
+use crate::auth::{CourierUser, DispatcherUser, password};
 use crate::csrf::{CsrfForm, CsrfToken};
 use crate::store::accounts::{AccountData, AccountError, CourierSummary};
 use crate::users::{Actor, Role, User};
@@ -115,7 +115,14 @@ async fn list(
     Query(aviso): Query<Aviso>,
 ) -> Result<ListPage, PageError> {
     let repartidores = state.store.couriers().await?;
-    Ok(ListPage { csrf, usuario: Some(me), repartidores, form: CourierForm::default(), mensaje: None, aviso: aviso.text() })
+    Ok(ListPage {
+        csrf,
+        usuario: Some(me),
+        repartidores,
+        form: CourierForm::default(),
+        mensaje: None,
+        aviso: aviso.text(),
+    })
 }
 
 async fn create(

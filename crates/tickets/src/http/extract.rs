@@ -2,8 +2,8 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use belgrano_shared::API_KEY_HEADER;
 use serde_json::Value;
 
@@ -18,11 +18,7 @@ impl FromRequestParts<AppState> for ServiceAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let presented = parts.headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if state.api_keys.verify(presented) {
-            Ok(ServiceAuth)
-        } else {
-            Err(ApiError::Unauthorized)
-        }
+        if state.api_keys.verify(presented) { Ok(ServiceAuth) } else { Err(ApiError::Unauthorized) }
     }
 }
 

@@ -1,11 +1,11 @@
 //! `POST /api/tickets` and its legacy alias `POST /api/tickets/recibir`.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use belgrano_shared::ticket::{NuevoTicket, TicketCreado};
 
-use super::extract::{JsonBody, RequestId, ServiceAuth};
 use super::AppState;
+use super::extract::{JsonBody, RequestId, ServiceAuth};
 use crate::error::ApiError;
 use crate::intake::{IntakeOutcome, IntakeRequest};
 

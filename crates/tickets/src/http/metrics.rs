@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
-use super::extract::ServiceAuth;
 use super::AppState;
+use super::extract::ServiceAuth;
 use crate::error::ApiError;
 
 pub async fn render(State(state): State<AppState>, _auth: ServiceAuth) -> Result<impl IntoResponse, ApiError> {

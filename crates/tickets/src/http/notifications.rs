@@ -1,12 +1,12 @@
 //! Status updates Ahorro refused for good (a 4xx): listed for a person and
 //! retried by hand, never dropped silently.
 
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
 use serde::Serialize;
 
-use super::extract::DeskAuth;
 use super::AppState;
+use super::extract::DeskAuth;
 use crate::error::ApiError;
 
 #[derive(Serialize)]

@@ -10,8 +10,8 @@ use askama_web::WebTemplate;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::store::accounts::AccountError;
 use crate::store::StoreError;
+use crate::store::accounts::AccountError;
 use crate::users::User;
 
 /// A page that could not be shown. People see a Spanish page, never the

@@ -12,13 +12,13 @@ use belgrano_shared::Estado;
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::page::PageError;
-use super::views::{estados, local_time, TicketView};
 use super::AppState;
+use super::page::PageError;
+use super::views::{TicketView, estados, local_time};
 use crate::auth::DispatcherUser;
 use crate::charts;
 use crate::csrf::{CsrfForm, CsrfToken};
-use crate::lifecycle::{card, ChangeError, CourierChoice, TicketChange};
+use crate::lifecycle::{ChangeError, CourierChoice, TicketChange, card};
 use crate::reports;
 use crate::store::{CourierOption, TicketFilter};
 use crate::users::{Actor, User};
@@ -46,15 +46,13 @@ pub async fn board(
     // Read the seq first: anything that happens while the page loads is
     // caught up by the board's first "sincronizar".
     let ultimo_seq = state.store.last_seq().await?;
-    let filter = TicketFilter {
-        desde: Some(Utc::now() - Duration::days(31)),
-        limit: BOARD_LIMIT,
-        ..Default::default()
-    };
+    let filter =
+        TicketFilter { desde: Some(Utc::now() - Duration::days(31)), limit: BOARD_LIMIT, ..Default::default() };
     let mut tickets = state.store.tickets(&filter).await?;
     // Open tickets older than a month still belong on the board.
     for estado in Estado::OPEN {
-        let older = TicketFilter { estado: Some(*estado), hasta: filter.desde, limit: BOARD_LIMIT, ..Default::default() };
+        let older =
+            TicketFilter { estado: Some(*estado), hasta: filter.desde, limit: BOARD_LIMIT, ..Default::default() };
         tickets.extend(state.store.tickets(&older).await?);
     }
     let repartidores = state.store.courier_options().await?;
@@ -195,7 +193,8 @@ pub async fn slip(
     DispatcherUser(_): DispatcherUser,
     Path(id): Path<String>,
 ) -> Result<SlipPage, PageError> {
-    let ticket = state.store.ticket(ticket_id(&id)?).await?.ok_or_else(|| PageError::NotFound("El ticket no existe.".into()))?;
+    let ticket =
+        state.store.ticket(ticket_id(&id)?).await?.ok_or_else(|| PageError::NotFound("El ticket no existe.".into()))?;
     Ok(SlipPage { t: TicketView::from(&ticket) })
 }
 
@@ -358,7 +357,10 @@ pub async fn reports_page(
         _ => mensaje = Some("Las fechas deben tener el formato AAAA-MM-DD; se muestran los últimos 7 días.".to_owned()),
     }
     if desde > hasta || (hasta - desde).num_days() > 366 {
-        mensaje = Some("El período debe ir de una fecha a otra posterior, de hasta un año; se muestran los últimos 7 días.".to_owned());
+        mensaje = Some(
+            "El período debe ir de una fecha a otra posterior, de hasta un año; se muestran los últimos 7 días."
+                .to_owned(),
+        );
         (desde, hasta) = (today - Duration::days(6), today);
     }
     let (from, to) = reports::utc_bounds(desde, hasta);
@@ -366,7 +368,8 @@ pub async fn reports_page(
     let por_estado: Vec<(String, usize)> = report.por_estado.iter().map(|(e, n)| (e.label().to_owned(), *n)).collect();
     let por_repartidor_totals: Vec<(String, usize)> =
         report.por_repartidor.iter().map(|(name, c)| (name.clone(), c.total())).collect();
-    let por_dia: Vec<(String, usize)> = report.por_dia.iter().map(|(d, n)| (d.format("%d/%m").to_string(), *n)).collect();
+    let por_dia: Vec<(String, usize)> =
+        report.por_dia.iter().map(|(d, n)| (d.format("%d/%m").to_string(), *n)).collect();
     Ok(ReportsPage {
         csrf,
         usuario: Some(user),

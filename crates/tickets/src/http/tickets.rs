@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
 use axum::Json;
-use belgrano_shared::ticket::{parse_fecha, Ticket};
+use axum::extract::{Path, Query, State};
+use belgrano_shared::ticket::{Ticket, parse_fecha};
 use belgrano_shared::{Estado, FieldError};
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
-use super::extract::{DeskAuth, JsonBody};
-use crate::lifecycle::{CourierChoice, TicketChange};
 use super::AppState;
+use super::extract::{DeskAuth, JsonBody};
 use crate::error::ApiError;
+use crate::lifecycle::{CourierChoice, TicketChange};
 use crate::store::{CourierFilter, TicketFilter};
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -84,7 +84,9 @@ fn parse_filter(params: &HashMap<String, String>) -> Result<TicketFilter, FieldE
                     .and_then(|d| if end_of_day { d.succ_opt() } else { Some(d) })
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
                     .map(|naive| Utc.from_utc_datetime(&naive))
-                    .ok_or_else(|| FieldError::new(k, "debe ser una fecha ISO 8601 (2024-12-01 o 2024-12-01T12:00:00Z)"))
+                    .ok_or_else(|| {
+                        FieldError::new(k, "debe ser una fecha ISO 8601 (2024-12-01 o 2024-12-01T12:00:00Z)")
+                    })
             })
             .transpose()
     };
@@ -178,7 +180,9 @@ fn parse_change(body: &serde_json::Value) -> Result<TicketChange, FieldError> {
         None => None,
         Some(serde_json::Value::Null) => Some(CourierChoice::Unassign),
         Some(v) => Some(CourierChoice::Assign(
-            v.as_i64().filter(|id| *id > 0).ok_or_else(|| FieldError::new("repartidor_id", "debe ser un id de repartidor o null"))?,
+            v.as_i64()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| FieldError::new("repartidor_id", "debe ser un id de repartidor o null"))?,
         )),
     };
     if estado.is_none() && repartidor.is_none() {

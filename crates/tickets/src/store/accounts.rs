@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::ts::Ts;
-use super::write::{on_pool, WritePool};
+use super::write::{WritePool, on_pool};
 use super::{Store, StoreError};
 use crate::users::{Role, User};
 
@@ -176,10 +176,14 @@ impl Store {
     /// The account an email names (any state) and its password hash.
     pub async fn login_account(&self, email: &str) -> Result<Option<(User, Option<String>)>, StoreError> {
         let row: Option<LoginRow> = on_pool!(self, |pool| {
-            sqlx::query_as(concat!("SELECT ", user_columns!(), ", u.password_hash FROM users u WHERE lower(u.email) = lower($1)"))
-                .bind(email)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                ", u.password_hash FROM users u WHERE lower(u.email) = lower($1)"
+            ))
+            .bind(email)
+            .fetch_optional(pool)
+            .await?
         });
         row.map(|r| Ok((r.user.into_user()?, r.password_hash))).transpose()
     }
@@ -193,13 +197,22 @@ impl Store {
 
     pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
         on_pool!(self, |pool| {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(pool).await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(user_id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
 
     /// Failed logins since `since`: (for this email, from this address).
-    pub async fn login_failures_since(&self, email: &str, address: &str, since: DateTime<Utc>) -> Result<(i64, i64), StoreError> {
+    pub async fn login_failures_since(
+        &self,
+        email: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, i64), StoreError> {
         let counts: (i64, i64) = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND failed_at > $3),
@@ -216,10 +229,18 @@ impl Store {
 
     /// Records a failed login and forgets failures older than `forget_before`
     /// (they no longer count).
-    pub async fn record_login_failure(&self, email: &str, address: &str, forget_before: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn record_login_failure(
+        &self,
+        email: &str,
+        address: &str,
+        forget_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1").bind(Ts(forget_before)).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+                .bind(Ts(forget_before))
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("INSERT INTO login_failures (email, address, failed_at) VALUES ($1, $2, $3)")
                 .bind(email)
                 .bind(address)
@@ -273,7 +294,12 @@ impl Store {
     }
 
     /// Creates a dispatcher unless the email exists. True if created.
-    pub async fn create_dispatcher_if_missing(&self, email: &str, nombre: &str, hash: &str) -> Result<bool, StoreError> {
+    pub async fn create_dispatcher_if_missing(
+        &self,
+        email: &str,
+        nombre: &str,
+        hash: &str,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE lower(email) = lower($1)")
@@ -283,13 +309,15 @@ impl Store {
             if exists.is_some() {
                 return Ok(false);
             }
-            sqlx::query("INSERT INTO users (email, nombre, role, password_hash, created_at) VALUES ($1, $2, 'admin', $3, $4)")
-                .bind(email)
-                .bind(nombre)
-                .bind(hash)
-                .bind(Ts::now())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO users (email, nombre, role, password_hash, created_at) VALUES ($1, $2, 'admin', $3, $4)",
+            )
+            .bind(email)
+            .bind(nombre)
+            .bind(hash)
+            .bind(Ts::now())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -371,24 +399,26 @@ impl Store {
     pub async fn update_courier(&self, id: i64, data: &AccountData) -> Result<(), AccountError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE lower(email) = lower($1) AND id <> $2")
-                .bind(&data.email)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
+            let taken: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM users WHERE lower(email) = lower($1) AND id <> $2")
+                    .bind(&data.email)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(StoreError::from)?;
             if taken.is_some() {
                 return Err(AccountError::EmailTaken);
             }
-            let changed = sqlx::query("UPDATE users SET email = $1, nombre = $2, telefono = $3 WHERE id = $4 AND role = 'flota'")
-                .bind(&data.email)
-                .bind(&data.nombre)
-                .bind(&data.telefono)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_unique)?
-                .rows_affected();
+            let changed =
+                sqlx::query("UPDATE users SET email = $1, nombre = $2, telefono = $3 WHERE id = $4 AND role = 'flota'")
+                    .bind(&data.email)
+                    .bind(&data.nombre)
+                    .bind(&data.telefono)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_unique)?
+                    .rows_affected();
             if changed == 0 {
                 return Err(AccountError::NotFound);
             }
@@ -414,7 +444,11 @@ impl Store {
                 return Err(AccountError::NotFound);
             }
             if !activo {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(StoreError::from)?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from)?;
             }
             tx.commit().await.map_err(StoreError::from)?;
             Ok(())

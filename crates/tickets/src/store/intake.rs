@@ -9,7 +9,7 @@ use super::ts::Ts;
 use super::write::WritePool;
 use super::{CourierLoadRow, Store, StoreError, StoredTicketRow};
 use crate::assign::{AssignmentStrategy, CourierLoad};
-use crate::intake::{new_ticket_event, BatchPlan, IntakeOutcome, IntakeRequest};
+use crate::intake::{BatchPlan, IntakeOutcome, IntakeRequest, new_ticket_event};
 
 /// Rows per multi-row INSERT: few statements, far below parameter limits.
 const INSERT_CHUNK: usize = 64;

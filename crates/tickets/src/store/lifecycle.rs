@@ -5,15 +5,17 @@
 //! instantiated for each backend (the SQL is portable: `$n` placeholders,
 //! [`Ts`] timestamps, `CAST(... AS TEXT)` for JSON).
 
-use belgrano_shared::events::{EventoPerdido, TicketEliminadoEvent, TICKET_ASIGNADO, TICKET_ELIMINADO};
-use belgrano_shared::ticket::Ticket;
 use belgrano_shared::Estado;
+use belgrano_shared::events::{EventoPerdido, TICKET_ASIGNADO, TICKET_ELIMINADO, TicketEliminadoEvent};
+use belgrano_shared::ticket::Ticket;
 
 use super::ts::Ts;
-use super::write::{on_pool, WritePool};
+use super::write::{WritePool, on_pool};
 use super::{Store, StoreError, TicketRow};
 use crate::assign::{AssignmentStrategy, CourierLoad};
-use crate::lifecycle::{card, plan_change, status_update, ChangeError, Changed, CourierChoice, RecordedEvent, TicketChange};
+use crate::lifecycle::{
+    ChangeError, Changed, CourierChoice, RecordedEvent, TicketChange, card, plan_change, status_update,
+};
 use crate::users::Actor;
 
 /// Calls the backend's instantiation of a `lifecycle_ops!` function.
@@ -71,7 +73,12 @@ impl Store {
 
     /// Events after `after_seq`, in order (at most `limit`). For a courier,
     /// only events about their tickets (now or before a reassignment).
-    pub async fn events_after(&self, after_seq: i64, courier: Option<i64>, limit: i64) -> Result<Vec<EventoPerdido>, StoreError> {
+    pub async fn events_after(
+        &self,
+        after_seq: i64,
+        courier: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<EventoPerdido>, StoreError> {
         let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT seq, kind, CAST(payload AS TEXT) FROM events
@@ -118,7 +125,11 @@ impl Store {
     /// Claims up to `limit` due status updates for `lease` (a crashed
     /// worker's claims expire). On PostgreSQL, `SKIP LOCKED` keeps several
     /// instances from claiming the same rows.
-    pub async fn claim_due_updates(&self, limit: i64, lease: std::time::Duration) -> Result<Vec<OutboxItem>, StoreError> {
+    pub async fn claim_due_updates(
+        &self,
+        limit: i64,
+        lease: std::time::Duration,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
         let now = Ts::now();
         let until = Ts(now.0 + chrono::Duration::from_std(lease).unwrap_or_default());
         let mut items: Vec<OutboxItem> = match self {
@@ -173,7 +184,12 @@ impl Store {
     }
 
     /// A retryable failure: try again at `retry_at`.
-    pub async fn mark_update_retry(&self, id: i64, error: &str, retry_at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+    pub async fn mark_update_retry(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
         on_pool!(self, |pool| {
             sqlx::query("UPDATE notify_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_until = NULL WHERE id = $3")
                 .bind(error)
@@ -214,12 +230,14 @@ impl Store {
     /// Puts a failed update back in the queue (a person's manual retry).
     pub async fn retry_failed_update(&self, id: i64) -> Result<bool, StoreError> {
         let result = on_pool!(self, |pool| {
-            sqlx::query("UPDATE notify_outbox SET status = 'pending', next_attempt_at = $1 WHERE id = $2 AND status = 'failed'")
-                .bind(Ts::now())
-                .bind(id)
-                .execute(pool)
-                .await?
-                .rows_affected()
+            sqlx::query(
+                "UPDATE notify_outbox SET status = 'pending', next_attempt_at = $1 WHERE id = $2 AND status = 'failed'",
+            )
+            .bind(Ts::now())
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
         });
         Ok(result == 1)
     }
@@ -543,9 +561,11 @@ impl Store {
     /// Active couriers, for assignment menus.
     pub async fn courier_options(&self) -> Result<Vec<CourierOption>, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as("SELECT id, nombre, disponible FROM users WHERE role = 'flota' AND activo = TRUE ORDER BY nombre")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT id, nombre, disponible FROM users WHERE role = 'flota' AND activo = TRUE ORDER BY nombre",
+            )
+            .fetch_all(pool)
+            .await?
         }))
     }
 

@@ -20,16 +20,16 @@ pub use lifecycle::{CourierOption, HistoryEntry, OutboxItem};
 
 use std::collections::HashMap;
 
+use belgrano_shared::Centavos;
 use belgrano_shared::estado::{Estado, MetodoPago, Prioridad, TipoCliente};
 use belgrano_shared::ticket::{Producto, Ticket};
-use belgrano_shared::Centavos;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::assign::CourierLoad;
-use ts::Ts;
-use write::{on_pool, WritePool};
 use crate::intake::StoredTicket;
+use ts::Ts;
+use write::{WritePool, on_pool};
 
 pub use belgrano_shared::store_error::StoreError;
 
@@ -119,9 +119,8 @@ impl Store {
     pub async fn seed_couriers_if_none(&self, couriers: &[NewCourier]) -> Result<usize, StoreError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'flota'")
-                .fetch_one(&mut *tx)
-                .await?;
+            let (existing,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'flota'").fetch_one(&mut *tx).await?;
             if existing > 0 {
                 return Ok(0);
             }
@@ -302,9 +301,7 @@ impl StoredTicketRow {
 }
 
 fn stored_by_numero(rows: Vec<StoredTicketRow>) -> Result<HashMap<String, StoredTicket>, StoreError> {
-    rows.into_iter()
-        .map(|r| r.into_stored().map(|s| (s.numero.clone(), s)))
-        .collect()
+    rows.into_iter().map(|r| r.into_stored().map(|s| (s.numero.clone(), s))).collect()
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{settings, Browser, TestApp, TestDb};
+use crate::helpers::{Browser, TestApp, TestDb, settings};
 use crate::on_both_backends;
 
 const DEMO_PASSWORD: &str = "demo1234";
@@ -52,10 +52,12 @@ on_both_backends!(login_success_failure_and_redirects, |db: TestDb| async move {
     // A local `next` is followed; another host never.
     let mut next = Browser::new(&app);
     next.get("/login?next=/repartidores").await;
-    let page = next.post("/login", &[("email", DEMO_ADMIN), ("password", DEMO_PASSWORD), ("next", "/repartidores")]).await;
+    let page =
+        next.post("/login", &[("email", DEMO_ADMIN), ("password", DEMO_PASSWORD), ("next", "/repartidores")]).await;
     assert_eq!(page.location(), Some("/repartidores"));
     let mut evil = Browser::new(&app);
-    let page = evil.post("/login", &[("email", DEMO_ADMIN), ("password", DEMO_PASSWORD), ("next", "//evil.example/x")]).await;
+    let page =
+        evil.post("/login", &[("email", DEMO_ADMIN), ("password", DEMO_PASSWORD), ("next", "//evil.example/x")]).await;
     assert_eq!(page.location(), Some("/panel"));
     app.stop().await;
 });
@@ -100,14 +102,19 @@ on_both_backends!(pages_need_the_right_role, |db: TestDb| async move {
     let page = courier.get("/repartidores").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("sólo para despacho"), "{}", page.body);
-    assert_eq!(courier.post("/repartidores", &[("nombre", "X"), ("email", "x@x.com"), ("password", "12345678")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        courier.post("/repartidores", &[("nombre", "X"), ("email", "x@x.com"), ("password", "12345678")]).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(courier.get("/cuenta/password").await.status, StatusCode::OK);
     // A dispatcher cannot use the courier's switch.
     let mut dispatcher = Browser::new(&app);
     dispatcher.login(DEMO_ADMIN, DEMO_PASSWORD).await;
     assert_eq!(dispatcher.post("/repartidor/disponibilidad", &[]).await.status, StatusCode::FORBIDDEN);
     let nav = dispatcher.get("/repartidores").await.body;
-    for link in ["href=\"/panel\"", "href=\"/repartidores\"", "href=\"/reportes\"", "action=\"/logout\"", "name=\"csrf-token\""] {
+    for link in
+        ["href=\"/panel\"", "href=\"/repartidores\"", "href=\"/reportes\"", "action=\"/logout\"", "name=\"csrf-token\""]
+    {
         assert!(nav.contains(link), "{link}");
     }
     app.stop().await;
@@ -123,17 +130,22 @@ on_both_backends!(forms_without_the_csrf_token_are_refused_and_change_nothing, |
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("no se guardó nada"), "{}", page.body);
     let other = "0".repeat(64);
-    let page = browser.post_raw("/login", &[("csrf", &other), ("email", DEMO_ADMIN), ("password", DEMO_PASSWORD)]).await;
+    let page =
+        browser.post_raw("/login", &[("csrf", &other), ("email", DEMO_ADMIN), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(browser.session().is_none());
     let mut cookieless = Browser::new(&app);
-    let page = cookieless.post_raw("/login", &[("csrf", &token), ("email", DEMO_ADMIN), ("password", DEMO_PASSWORD)]).await;
+    let page =
+        cookieless.post_raw("/login", &[("csrf", &token), ("email", DEMO_ADMIN), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 
     browser.login(DEMO_ADMIN, DEMO_PASSWORD).await;
     assert!(browser.session().is_some());
     let page = browser
-        .post_raw("/repartidores", &[("csrf", &other), ("nombre", "Intrusa"), ("email", "intrusa@belgrano.local"), ("password", "12345678")])
+        .post_raw(
+            "/repartidores",
+            &[("csrf", &other), ("nombre", "Intrusa"), ("email", "intrusa@belgrano.local"), ("password", "12345678")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(!browser.get("/repartidores").await.body.contains("intrusa@belgrano.local"), "nothing was created");
@@ -147,7 +159,12 @@ on_both_backends!(forms_without_the_csrf_token_are_refused_and_change_nothing, |
     let csrf = courier.cookies["belgrano_csrf"].clone();
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let cookies = format!("belgrano_sesion={}; belgrano_csrf={csrf}", courier.session().unwrap());
-    let without = client.post(format!("{}/repartidor/disponibilidad", app.address)).header("cookie", &cookies).send().await.unwrap();
+    let without = client
+        .post(format!("{}/repartidor/disponibilidad", app.address))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(without.status(), StatusCode::FORBIDDEN);
     let with = client
         .post(format!("{}/repartidor/disponibilidad", app.address))
@@ -164,7 +181,9 @@ on_both_backends!(forms_without_the_csrf_token_are_refused_and_change_nothing, |
 });
 
 on_both_backends!(ten_failures_for_one_account_lock_it_for_every_address, |db: TestDb| async move {
-    let app = TestApp::start(production(&db, &[("ADMIN_EMAIL", "jefa@belgrano.com"), ("ADMIN_PASSWORD", "clave-de-jefa")])).await;
+    let app =
+        TestApp::start(production(&db, &[("ADMIN_EMAIL", "jefa@belgrano.com"), ("ADMIN_PASSWORD", "clave-de-jefa")]))
+            .await;
     let mut browser = Browser::new(&app);
     for n in 0..10 {
         browser.forwarded_for = Some(format!("203.0.113.{n}"));
@@ -180,7 +199,9 @@ on_both_backends!(ten_failures_for_one_account_lock_it_for_every_address, |db: T
 });
 
 on_both_backends!(ten_failures_from_one_address_lock_it_for_every_account, |db: TestDb| async move {
-    let app = TestApp::start(production(&db, &[("ADMIN_EMAIL", "jefa@belgrano.com"), ("ADMIN_PASSWORD", "clave-de-jefa")])).await;
+    let app =
+        TestApp::start(production(&db, &[("ADMIN_EMAIL", "jefa@belgrano.com"), ("ADMIN_PASSWORD", "clave-de-jefa")]))
+            .await;
     let mut attacker = Browser::new(&app);
     // Render's proxy appends the real address; what the client sent comes first.
     attacker.forwarded_for = Some("1.2.3.4, 192.0.2.66".into());
@@ -244,10 +265,12 @@ fn production_refuses_half_of_the_admin_variables() {
         move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     };
     let base = [("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "clave-propia")];
-    let only_email: &'static [(&str, &str)] = Box::leak(Box::new([base[0], base[1], ("ADMIN_EMAIL", "jefa@belgrano.com")]));
+    let only_email: &'static [(&str, &str)] =
+        Box::leak(Box::new([base[0], base[1], ("ADMIN_EMAIL", "jefa@belgrano.com")]));
     let err = belgrano_tickets::Settings::from_lookup(lookup(only_email)).unwrap_err().to_string();
     assert!(err.contains("ADMIN_PASSWORD no está definida") && err.contains("Defina las dos"), "{err}");
-    let only_password: &'static [(&str, &str)] = Box::leak(Box::new([base[0], base[1], ("ADMIN_PASSWORD", "clave-larga")]));
+    let only_password: &'static [(&str, &str)] =
+        Box::leak(Box::new([base[0], base[1], ("ADMIN_PASSWORD", "clave-larga")]));
     let err = belgrano_tickets::Settings::from_lookup(lookup(only_password)).unwrap_err().to_string();
     assert!(err.contains("ADMIN_EMAIL no está definida"), "{err}");
 }
@@ -263,23 +286,42 @@ on_both_backends!(dispatchers_create_and_edit_couriers, |db: TestDb| async move 
     }
 
     // Bad input re-shows the form with a Spanish message and creates nothing.
-    let page = browser.post("/repartidores", &[("nombre", "Lucía"), ("email", "lucia@belgrano.local"), ("password", "corta")]).await;
+    let page = browser
+        .post("/repartidores", &[("nombre", "Lucía"), ("email", "lucia@belgrano.local"), ("password", "corta")])
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("al menos 8 caracteres"), "{}", page.body);
     assert!(page.body.contains("value=\"lucia@belgrano.local\""), "the form keeps what was typed");
-    let page = browser.post("/repartidores", &[("nombre", "Lucía"), ("email", "no-es-email"), ("password", "larga-clave")]).await;
+    let page = browser
+        .post("/repartidores", &[("nombre", "Lucía"), ("email", "no-es-email"), ("password", "larga-clave")])
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    let page = browser.post("/repartidores", &[("nombre", "Otra"), ("email", "REPARTIDOR1@belgrano.local"), ("password", "larga-clave")]).await;
+    let page = browser
+        .post(
+            "/repartidores",
+            &[("nombre", "Otra"), ("email", "REPARTIDOR1@belgrano.local"), ("password", "larga-clave")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("Ya existe una cuenta con ese email."));
     assert!(!browser.get("/repartidores").await.body.contains("lucia@belgrano.local"));
 
     let page = browser
-        .post("/repartidores", &[("nombre", "Lucía"), ("email", "Lucia@Belgrano.local"), ("telefono", "11-4444-0000"), ("password", "clave-de-lucia")])
+        .post(
+            "/repartidores",
+            &[
+                ("nombre", "Lucía"),
+                ("email", "Lucia@Belgrano.local"),
+                ("telefono", "11-4444-0000"),
+                ("password", "clave-de-lucia"),
+            ],
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let list = browser.get("/repartidores?aviso=creado").await.body;
-    assert!(list.contains("Repartidor creado.") && list.contains("lucia@belgrano.local") && list.contains("11-4444-0000"));
+    assert!(
+        list.contains("Repartidor creado.") && list.contains("lucia@belgrano.local") && list.contains("11-4444-0000")
+    );
     let mut lucia = Browser::new(&app);
     assert_eq!(lucia.login("lucia@belgrano.local", "clave-de-lucia").await.location(), Some("/repartidor"));
 
@@ -289,12 +331,23 @@ on_both_backends!(dispatchers_create_and_edit_couriers, |db: TestDb| async move 
     assert_eq!(edit.status, StatusCode::OK);
     assert!(edit.body.contains("value=\"Lucía\""));
     let page = browser
-        .post(&format!("/repartidores/{id}"), &[("nombre", "Lucía Gómez"), ("email", "lucia@belgrano.local"), ("telefono", ""), ("password", "nueva-clave-1")])
+        .post(
+            &format!("/repartidores/{id}"),
+            &[
+                ("nombre", "Lucía Gómez"),
+                ("email", "lucia@belgrano.local"),
+                ("telefono", ""),
+                ("password", "nueva-clave-1"),
+            ],
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let list = browser.get("/repartidores").await.body;
     assert!(list.contains("Lucía Gómez") && !list.contains("11-4444-0000"));
-    assert_eq!(Browser::new(&app).login("lucia@belgrano.local", "clave-de-lucia").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        Browser::new(&app).login("lucia@belgrano.local", "clave-de-lucia").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(Browser::new(&app).login("lucia@belgrano.local", "nueva-clave-1").await.status, StatusCode::SEE_OTHER);
     let page = browser
         .post(&format!("/repartidores/{id}"), &[("nombre", "Lucía"), ("email", "repartidor2@belgrano.local")])
@@ -304,7 +357,10 @@ on_both_backends!(dispatchers_create_and_edit_couriers, |db: TestDb| async move 
     assert_eq!(browser.get("/repartidores/abc").await.status, StatusCode::NOT_FOUND);
 
     // Availability: set by the dispatcher, switched by the courier.
-    assert_eq!(browser.post(&format!("/repartidores/{id}/disponible"), &[("disponible", "no")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.post(&format!("/repartidores/{id}/disponible"), &[("disponible", "no")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert!(row(&browser.get("/repartidores").await.body, "lucia@belgrano.local").contains("Habilitar"));
     let mut lucia = Browser::new(&app);
     lucia.login("lucia@belgrano.local", "nueva-clave-1").await;
@@ -361,22 +417,48 @@ on_both_backends!(people_change_their_own_password, |db: TestDb| async move {
     let mut laptop = Browser::new(&app);
     laptop.login("repartidor4@belgrano.local", DEMO_PASSWORD).await;
 
-    let page = phone.post("/cuenta/password", &[("actual", "equivocada"), ("nueva", "otra-clave-1"), ("confirmacion", "otra-clave-1")]).await;
+    let page = phone
+        .post(
+            "/cuenta/password",
+            &[("actual", "equivocada"), ("nueva", "otra-clave-1"), ("confirmacion", "otra-clave-1")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("La contraseña actual no es correcta."));
-    let page = phone.post("/cuenta/password", &[("actual", DEMO_PASSWORD), ("nueva", "otra-clave-1"), ("confirmacion", "otra-clave-2")]).await;
+    let page = phone
+        .post(
+            "/cuenta/password",
+            &[("actual", DEMO_PASSWORD), ("nueva", "otra-clave-1"), ("confirmacion", "otra-clave-2")],
+        )
+        .await;
     assert!(page.body.contains("La confirmación no coincide"));
-    let page = phone.post("/cuenta/password", &[("actual", DEMO_PASSWORD), ("nueva", "corta"), ("confirmacion", "corta")]).await;
+    let page = phone
+        .post("/cuenta/password", &[("actual", DEMO_PASSWORD), ("nueva", "corta"), ("confirmacion", "corta")])
+        .await;
     assert!(page.body.contains("al menos 8 caracteres"));
-    assert_eq!(Browser::new(&app).login("repartidor4@belgrano.local", DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        Browser::new(&app).login("repartidor4@belgrano.local", DEMO_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 
-    let page = phone.post("/cuenta/password", &[("actual", DEMO_PASSWORD), ("nueva", "otra-clave-1"), ("confirmacion", "otra-clave-1")]).await;
+    let page = phone
+        .post(
+            "/cuenta/password",
+            &[("actual", DEMO_PASSWORD), ("nueva", "otra-clave-1"), ("confirmacion", "otra-clave-1")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Contraseña actualizada"));
     assert_eq!(phone.get("/cuenta/password").await.status, StatusCode::OK, "this session stays");
     assert_eq!(laptop.get("/cuenta/password").await.status, StatusCode::SEE_OTHER, "other sessions end");
-    assert_eq!(Browser::new(&app).login("repartidor4@belgrano.local", DEMO_PASSWORD).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(Browser::new(&app).login("repartidor4@belgrano.local", "otra-clave-1").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        Browser::new(&app).login("repartidor4@belgrano.local", DEMO_PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        Browser::new(&app).login("repartidor4@belgrano.local", "otra-clave-1").await.status,
+        StatusCode::SEE_OTHER
+    );
     app.stop().await;
 });
 

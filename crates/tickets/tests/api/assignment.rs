@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{order, settings, TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, order, settings};
 use crate::on_both_backends;
 
 on_both_backends!(a_hundred_tickets_from_ten_clients_spread_evenly, |db: TestDb| async move {

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{order, Browser, TestApp, TestDb};
+use crate::helpers::{Browser, TestApp, TestDb, order};
 use crate::on_both_backends;
 use crate::socket_client::{Connect, SocketClient};
 
@@ -77,7 +77,11 @@ on_both_backends!(ticket_pages_move_reassign_cancel_and_delete, |db: TestDb| asy
     let mut dispatcher = logged_in(&app, ADMIN).await;
     let detail = dispatcher.get(&format!("/panel/tickets/{id}")).await;
     assert_eq!(detail.status, StatusCode::OK);
-    assert!(detail.body.contains("Av. Cabildo 1234, Belgrano") && detail.body.contains("Arroz 1kg") && detail.body.contains("Timbre 3B"));
+    assert!(
+        detail.body.contains("Av. Cabildo 1234, Belgrano")
+            && detail.body.contains("Arroz 1kg")
+            && detail.body.contains("Timbre 3B")
+    );
     assert!(detail.body.contains("Pedido recibido; asignado a Repartidor"), "history is shown");
 
     // Without the CSRF token nothing changes.
@@ -99,7 +103,8 @@ on_both_backends!(ticket_pages_move_reassign_cancel_and_delete, |db: TestDb| asy
     assert!(history.contains("Asignado a Repartidor3"), "the reassignment is in the history");
     assert!(history.contains("(despacho)"), "made by a dispatcher");
 
-    let no_reason = dispatcher.post(&format!("/panel/tickets/{id}/estado"), &[("estado", "cancelado"), ("motivo", " ")]).await;
+    let no_reason =
+        dispatcher.post(&format!("/panel/tickets/{id}/estado"), &[("estado", "cancelado"), ("motivo", " ")]).await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
     let slip = dispatcher.get(&format!("/panel/tickets/{id}/imprimir")).await;
     assert!(slip.status == StatusCode::OK && slip.body.contains("Comprobante de entrega PED-PAGE-1"));
@@ -127,18 +132,34 @@ on_both_backends!(a_courier_sees_and_moves_only_their_own_tickets, |db: TestDb| 
     assert!(page.body.contains("google.com/maps/search"), "a map link");
 
     // By page.
-    let theirs = courier.post(&format!("/repartidor/tickets/{}/estado", other["id"]), &[("estado", "en-preparacion")]).await;
+    let theirs =
+        courier.post(&format!("/repartidor/tickets/{}/estado", other["id"]), &[("estado", "en-preparacion")]).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
-    let step = courier.post(&format!("/repartidor/tickets/{}/estado", mine["id"]), &[("estado", "en-preparacion")]).await;
+    let step =
+        courier.post(&format!("/repartidor/tickets/{}/estado", mine["id"]), &[("estado", "en-preparacion")]).await;
     assert_eq!(step.status, StatusCode::SEE_OTHER);
 
     // By API, with the session cookie (and the CSRF header for changes).
-    let cookie = format!("belgrano_sesion={}; belgrano_csrf={}", courier.session().unwrap(), courier.csrf_token().await);
+    let cookie =
+        format!("belgrano_sesion={}; belgrano_csrf={}", courier.session().unwrap(), courier.csrf_token().await);
     let csrf = courier.csrf_token().await;
     let client = reqwest::Client::new();
-    let list: Value = client.get(format!("{}/api/tickets", app.address)).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let list: Value = client
+        .get(format!("{}/api/tickets", app.address))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(list["tickets"].as_array().unwrap().iter().all(|t| t["repartidor_id"] == me));
-    let hidden = client.get(format!("{}/api/tickets/{}", app.address, other["id"])).header("cookie", &cookie).send().await.unwrap();
+    let hidden = client
+        .get(format!("{}/api/tickets/{}", app.address, other["id"]))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
     let patch_other = client
         .patch(format!("{}/api/tickets/{}", app.address, other["id"]))
@@ -177,10 +198,14 @@ on_both_backends!(a_courier_sees_and_moves_only_their_own_tickets, |db: TestDb| 
     assert_eq!(on_the_way.status(), StatusCode::OK);
 
     // "No se pudo entregar" needs a reason.
-    let no_reason = courier.post(&format!("/repartidor/tickets/{}/estado", mine["id"]), &[("estado", "cancelado")]).await;
+    let no_reason =
+        courier.post(&format!("/repartidor/tickets/{}/estado", mine["id"]), &[("estado", "cancelado")]).await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
     let failed = courier
-        .post(&format!("/repartidor/tickets/{}/estado", mine["id"]), &[("estado", "cancelado"), ("motivo", "No había nadie")])
+        .post(
+            &format!("/repartidor/tickets/{}/estado", mine["id"]),
+            &[("estado", "cancelado"), ("motivo", "No había nadie")],
+        )
         .await;
     assert_eq!(failed.status, StatusCode::SEE_OTHER);
     let (_, t) = app.get(&format!("/api/tickets/{}", mine["id"])).await;
@@ -195,10 +220,12 @@ on_both_backends!(sessions_open_the_live_feed_and_couriers_hear_only_their_own, 
     let dispatcher = logged_in(&app, ADMIN).await;
     let courier = logged_in(&app, "repartidor3@belgrano.local").await;
     let cookie = |b: &Browser| format!("belgrano_sesion={}", b.session().unwrap());
-    let Connect::Accepted(mut desk) = SocketClient::connect(app.port, None, &[("cookie", &cookie(&dispatcher))]).await else {
+    let Connect::Accepted(mut desk) = SocketClient::connect(app.port, None, &[("cookie", &cookie(&dispatcher))]).await
+    else {
         panic!("a dispatcher's session connects")
     };
-    let Connect::Accepted(mut phone) = SocketClient::connect(app.port, None, &[("cookie", &cookie(&courier))]).await else {
+    let Connect::Accepted(mut phone) = SocketClient::connect(app.port, None, &[("cookie", &cookie(&courier))]).await
+    else {
         panic!("a courier's session connects")
     };
     assert!(matches!(
@@ -208,10 +235,17 @@ on_both_backends!(sessions_open_the_live_feed_and_couriers_hear_only_their_own, 
 
     let (mine, other) = tickets_for(&app, courier_id_of(3), "PED-FEED").await;
     let heard_by_desk: Vec<Value> = desk.drain(Duration::from_millis(700)).await.into_iter().map(|(_, e)| e).collect();
-    let heard_by_phone: Vec<Value> = phone.drain(Duration::from_millis(700)).await.into_iter().map(|(_, e)| e).collect();
-    assert!(heard_by_desk.iter().any(|e| e["ticket_id"] == mine["id"]) && heard_by_desk.iter().any(|e| e["ticket_id"] == other["id"]));
+    let heard_by_phone: Vec<Value> =
+        phone.drain(Duration::from_millis(700)).await.into_iter().map(|(_, e)| e).collect();
+    assert!(
+        heard_by_desk.iter().any(|e| e["ticket_id"] == mine["id"])
+            && heard_by_desk.iter().any(|e| e["ticket_id"] == other["id"])
+    );
     assert!(heard_by_phone.iter().any(|e| e["ticket_id"] == mine["id"]), "the courier hears their ticket");
-    assert!(heard_by_phone.iter().all(|e| e["repartidor_id"] == courier_id_of(3)), "and nobody else's: {heard_by_phone:?}");
+    assert!(
+        heard_by_phone.iter().all(|e| e["repartidor_id"] == courier_id_of(3)),
+        "and nobody else's: {heard_by_phone:?}"
+    );
 
     // Reassigned away: the courier hears it (to drop it); then hears no more.
     app.patch_ticket(&mine["id"], &json!({"repartidor_id": 1})).await;
@@ -225,7 +259,10 @@ on_both_backends!(sessions_open_the_live_feed_and_couriers_hear_only_their_own, 
     let answer = phone.emit_with_ack("sincronizar", json!({"desde_seq": 0}), Duration::from_secs(3)).await.unwrap();
     let events = answer["eventos"].as_array().unwrap();
     assert!(!events.is_empty());
-    assert!(events.iter().all(|e| e["datos"]["repartidor_id"] == courier_id_of(3) || e["datos"]["anterior_repartidor_id"] == courier_id_of(3)));
+    assert!(
+        events.iter().all(|e| e["datos"]["repartidor_id"] == courier_id_of(3)
+            || e["datos"]["anterior_repartidor_id"] == courier_id_of(3))
+    );
     app.stop().await;
 });
 

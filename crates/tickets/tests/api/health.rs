@@ -39,13 +39,8 @@ async fn health_answers_503_when_the_database_is_gone() {
 async fn request_ids_are_echoed_or_generated() {
     let db = TestDb::new(crate::helpers::Backend::Sqlite).await.unwrap();
     let app = TestApp::with_couriers(&db).await;
-    let echoed = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .header("X-Request-ID", "req-abc-123")
-        .send()
-        .await
-        .unwrap();
+    let echoed =
+        app.client.get(format!("{}/healthz", app.address)).header("X-Request-ID", "req-abc-123").send().await.unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "req-abc-123");
     let generated = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
     assert!(generated.headers()["x-request-id"].len() >= 32);

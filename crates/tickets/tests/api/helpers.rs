@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use belgrano_tickets::{Application, Settings};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub const API_KEY: &str = "test-api-key";
@@ -36,10 +36,7 @@ impl TestDb {
                 let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
                 let name = format!("tickets_test_{}", uuid::Uuid::new_v4().simple());
                 let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
                 admin.close().await;
                 let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
                 Some(Self { url: format!("{base}/{name}"), _dir: None })
@@ -116,13 +113,8 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .header("X-API-Key", API_KEY)
-            .send()
-            .await
-            .unwrap();
+        let response =
+            self.client.get(format!("{}{path}", self.address)).header("X-API-Key", API_KEY).send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -263,7 +255,11 @@ impl Browser {
             request = request.header("x-forwarded-for", address);
         }
         let response = request.send().await.unwrap();
-        let page = Page { status: response.status(), headers: response.headers().clone(), body: response.text().await.unwrap() };
+        let page = Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        };
         for cookie in page.set_cookies() {
             let first = cookie.split(';').next().unwrap_or_default();
             let (name, value) = first.split_once('=').unwrap();

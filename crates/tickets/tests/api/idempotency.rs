@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{order, TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, order};
 use crate::on_both_backends;
 
 on_both_backends!(an_identical_repeat_returns_the_same_ticket, |db: TestDb| async move {

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{order, TestApp, TestDb, API_KEY};
+use crate::helpers::{API_KEY, TestApp, TestDb, order};
 use crate::on_both_backends;
 
 const STEP_5_FIELDS: [&str; 8] =

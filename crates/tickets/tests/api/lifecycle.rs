@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDb, API_KEY};
+use crate::helpers::{API_KEY, TestApp, TestDb};
 use crate::on_both_backends;
 use crate::socket_client::{Connect, SocketClient};
 
@@ -71,7 +71,8 @@ on_both_backends!(invalid_transitions_answer_409_and_change_nothing, |db: TestDb
 
 on_both_backends!(reassigning_and_deleting_are_recorded_and_broadcast, |db: TestDb| async move {
     let app = TestApp::with_couriers(&db).await;
-    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await else {
+    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await
+    else {
         panic!("board connects")
     };
     let id = app.create("PED-MOVE-1").await;

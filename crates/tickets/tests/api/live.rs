@@ -3,7 +3,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{order, TestApp, TestDb, API_KEY};
+use crate::helpers::{API_KEY, TestApp, TestDb, order};
 use crate::on_both_backends;
 use crate::socket_client::{Connect, SocketClient};
 
@@ -79,7 +79,8 @@ async fn catch_up(client: &mut SocketClient, after: i64) -> serde_json::Value {
 
 on_both_backends!(a_board_that_reconnects_catches_up_on_what_it_missed, |db: TestDb| async move {
     let app = TestApp::with_couriers(&db).await;
-    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await else {
+    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await
+    else {
         panic!("board connects")
     };
     app.post_ticket(&order("PED-SEEN-1")).await;
@@ -95,16 +96,15 @@ on_both_backends!(a_board_that_reconnects_catches_up_on_what_it_missed, |db: Tes
     }
     app.patch_ticket(&missed[0], &json!({"estado": "en-preparacion"})).await;
 
-    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await else {
+    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await
+    else {
         panic!("board reconnects")
     };
     let answer = catch_up(&mut board, last_seen).await;
     assert_eq!(answer["completo"], true);
     let events = answer["eventos"].as_array().unwrap();
-    let kinds: Vec<(&str, &str)> = events
-        .iter()
-        .map(|e| (e["evento"].as_str().unwrap(), e["datos"]["numero"].as_str().unwrap()))
-        .collect();
+    let kinds: Vec<(&str, &str)> =
+        events.iter().map(|e| (e["evento"].as_str().unwrap(), e["datos"]["numero"].as_str().unwrap())).collect();
     assert_eq!(
         kinds,
         [

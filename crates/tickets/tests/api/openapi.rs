@@ -6,14 +6,15 @@
 
 use belgrano_shared::openapi::Spec;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{order, TestApp, TestDb, API_KEY};
+use crate::helpers::{API_KEY, TestApp, TestDb, order};
 use crate::on_both_backends;
 
 on_both_backends!(real_responses_match_the_openapi_document, |db: TestDb| async move {
     let app = TestApp::with_couriers(&db).await;
-    let served: Value = app.client.get(format!("{}/api/openapi.json", app.address)).send().await.unwrap().json().await.unwrap();
+    let served: Value =
+        app.client.get(format!("{}/api/openapi.json", app.address)).send().await.unwrap().json().await.unwrap();
     assert_eq!(served["openapi"], "3.1.0");
     let spec = Spec::new(served);
 
@@ -28,7 +29,8 @@ on_both_backends!(real_responses_match_the_openapi_document, |db: TestDb| async 
     spec.assert_response("post", "/api/tickets", status, &conflict);
     let (status, bad) = app.post_ticket(&json!({"numero": "X"})).await;
     spec.assert_response("post", "/api/tickets", status, &bad);
-    let unauthorized = app.client.post(format!("{}/api/tickets", app.address)).json(&order("PED-OAS-2")).send().await.unwrap();
+    let unauthorized =
+        app.client.post(format!("{}/api/tickets", app.address)).json(&order("PED-OAS-2")).send().await.unwrap();
     let status = unauthorized.status();
     spec.assert_response("post", "/api/tickets", status, &unauthorized.json().await.unwrap());
 
@@ -51,7 +53,13 @@ on_both_backends!(real_responses_match_the_openapi_document, |db: TestDb| async 
     let health = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
     let status = health.status();
     spec.assert_response("get", "/health", status, &health.json().await.unwrap());
-    let deleted = app.client.delete(format!("{}/api/tickets/{id}", app.address)).header("X-API-Key", API_KEY).send().await.unwrap();
+    let deleted = app
+        .client
+        .delete(format!("{}/api/tickets/{id}", app.address))
+        .header("X-API-Key", API_KEY)
+        .send()
+        .await
+        .unwrap();
     let status = deleted.status();
     spec.assert_response("delete", "/api/tickets/{id}", status, &deleted.json().await.unwrap());
     app.stop().await;
@@ -67,8 +75,13 @@ fn the_checker_rejects_what_the_document_does_not_say() {
     assert!(errors.iter().any(|e| e.contains("missing numero")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("ticket_id")), "{errors:?}");
     errors.clear();
-    spec.check(&schema, &json!({"exito": true, "ticket_id": 1, "numero": "A", "estado": "volando", "repartidor_asignado": null,
-        "fecha_creacion": "x", "cliente_nombre": "A", "total": 1, "secreto": 1}), "body", &mut errors);
+    spec.check(
+        &schema,
+        &json!({"exito": true, "ticket_id": 1, "numero": "A", "estado": "volando", "repartidor_asignado": null,
+        "fecha_creacion": "x", "cliente_nombre": "A", "total": 1, "secreto": 1}),
+        "body",
+        &mut errors,
+    );
     assert!(errors.iter().any(|e| e.contains("not in enum")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("undocumented field secreto")), "{errors:?}");
 }

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{order, TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, order};
 use crate::on_both_backends;
 
 fn numeros(page: &Value) -> Vec<String> {
@@ -24,9 +24,25 @@ on_both_backends!(lists_newest_first_with_filters_and_paging, |db: TestDb| async
     assert_eq!(numeros(&page), ["PED-LIST-5", "PED-LIST-4", "PED-LIST-3", "PED-LIST-2", "PED-LIST-1"]);
     let first = &page["tickets"][0];
     for field in [
-        "id", "numero", "cliente_nombre", "cliente_direccion", "cliente_telefono", "cliente_email", "productos",
-        "total", "metodo_pago", "estado", "prioridad", "indicaciones", "tipo_cliente", "repartidor",
-        "repartidor_id", "fecha_creacion", "fecha_asignacion", "fecha_entrega", "notas_repartidor",
+        "id",
+        "numero",
+        "cliente_nombre",
+        "cliente_direccion",
+        "cliente_telefono",
+        "cliente_email",
+        "productos",
+        "total",
+        "metodo_pago",
+        "estado",
+        "prioridad",
+        "indicaciones",
+        "tipo_cliente",
+        "repartidor",
+        "repartidor_id",
+        "fecha_creacion",
+        "fecha_asignacion",
+        "fecha_entrega",
+        "notas_repartidor",
     ] {
         assert!(first.get(field).is_some(), "missing {field}");
     }
@@ -53,12 +69,21 @@ on_both_backends!(lists_newest_first_with_filters_and_paging, |db: TestDb| async
     let page = app.get("/api/tickets?limit=2").await.1;
     assert_eq!(numeros(&page), ["PED-LIST-5", "PED-LIST-4"]);
     let cursor = page["next_cursor"].as_i64().unwrap();
-    assert_eq!(numeros(&app.get(&format!("/api/tickets?limit=2&cursor={cursor}")).await.1), ["PED-LIST-3", "PED-LIST-2"]);
+    assert_eq!(
+        numeros(&app.get(&format!("/api/tickets?limit=2&cursor={cursor}")).await.1),
+        ["PED-LIST-3", "PED-LIST-2"]
+    );
     assert_eq!(numeros(&app.get("/api/tickets?limit=2&offset=4").await.1), ["PED-LIST-1"]);
     assert_eq!(app.get("/api/tickets?limit=10").await.1["next_cursor"], Value::Null);
 
     // Bad filters name the parameter.
-    for (query, field) in [("limit=0", "limit"), ("limit=1001", "limit"), ("estado=perdido", "estado"), ("desde=ayer", "desde"), ("offset=-1", "offset")] {
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("estado=perdido", "estado"),
+        ("desde=ayer", "desde"),
+        ("offset=-1", "offset"),
+    ] {
         let (status, body) = app.get(&format!("/api/tickets?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(body["campo"], field);

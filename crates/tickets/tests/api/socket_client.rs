@@ -7,8 +7,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub struct SocketClient {
@@ -28,10 +28,9 @@ impl SocketClient {
         let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
         let mut request = url.into_client_request().unwrap();
         for (name, value) in headers {
-            request.headers_mut().insert(
-                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                value.parse().unwrap(),
-            );
+            request
+                .headers_mut()
+                .insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
         }
         let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("websocket handshake");
         let mut client = SocketClient { ws };
