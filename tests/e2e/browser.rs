@@ -13,8 +13,8 @@ use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_buys_in_a_real_browser() {
-    let tickets_db = TestDb::new(Backend::Sqlite, "tickets").await;
-    let ahorro_db = TestDb::new(Backend::Sqlite, "ahorro").await;
+    let tickets_db = TestDb::new(Backend::Sqlite).await;
+    let ahorro_db = TestDb::new(Backend::Sqlite).await;
     let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
     let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[]).await;
 

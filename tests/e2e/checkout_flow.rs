@@ -6,8 +6,8 @@ use belgrano_e2e::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checkout_becomes_one_ticket() {
     for backend in Backend::available() {
-        let tickets_db = TestDb::new(backend, "tickets").await;
-        let ahorro_db = TestDb::new(backend, "ahorro").await;
+        let tickets_db = TestDb::new(backend).await;
+        let ahorro_db = TestDb::new(backend).await;
         // Each knows the other's address: Tickets posts status updates back.
         let ahorro_port = free_port().to_string();
         let tickets = Tickets::start(&tickets_db, 0, &format!("http://127.0.0.1:{ahorro_port}")).await;

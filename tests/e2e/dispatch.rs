@@ -3,21 +3,16 @@
 //! ticket's way to `entregado` shows on the customer's tracking link;
 //! anonymous sockets hear nothing.
 
-// The Socket.IO test client Tickets' own tests use.
-#[path = "../../crates/tickets/tests/api/socket_client.rs"]
-#[allow(dead_code)]
-mod socket_client;
-
 use std::time::Duration;
 
 use belgrano_e2e::*;
+use belgrano_testkit::socket_client::{Connect, SocketClient};
 use serde_json::json;
-use socket_client::{Connect, SocketClient};
 
 /// Both services wired to each other: Tickets posts status to this Ahorro.
 async fn system(backend: Backend) -> (TestDb, TestDb, Tickets, Ahorro) {
-    let tickets_db = TestDb::new(backend, "tickets").await;
-    let ahorro_db = TestDb::new(backend, "ahorro").await;
+    let tickets_db = TestDb::new(backend).await;
+    let ahorro_db = TestDb::new(backend).await;
     let ahorro_port = free_port().to_string();
     let tickets = Tickets::start(&tickets_db, 0, &format!("http://127.0.0.1:{ahorro_port}")).await;
     let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[("PORT", ahorro_port.as_str())]).await;

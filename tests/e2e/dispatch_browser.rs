@@ -11,8 +11,8 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 async fn system() -> (TestDb, TestDb, Tickets, Ahorro) {
-    let tickets_db = TestDb::new(Backend::Sqlite, "tickets").await;
-    let ahorro_db = TestDb::new(Backend::Sqlite, "ahorro").await;
+    let tickets_db = TestDb::new(Backend::Sqlite).await;
+    let ahorro_db = TestDb::new(Backend::Sqlite).await;
     let ahorro_port = free_port().to_string();
     let tickets = Tickets::start(&tickets_db, 0, &format!("http://127.0.0.1:{ahorro_port}")).await;
     let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &[("PORT", ahorro_port.as_str())]).await;

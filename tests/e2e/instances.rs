@@ -5,18 +5,13 @@
 //! These need this machine's PostgreSQL and Redis (`TEST_DATABASE_URL`,
 //! `TEST_REDIS_URL`; `.ci/run` sets both).
 
-// The Socket.IO test client Tickets' own tests use.
-#[path = "../../crates/tickets/tests/api/socket_client.rs"]
-#[allow(dead_code)]
-mod socket_client;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
 use belgrano_e2e::*;
+use belgrano_testkit::socket_client::{Connect, SocketClient};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use socket_client::{Connect, SocketClient};
 
 const AHORRO_BIN: &str = env!("CARGO_BIN_EXE_ahorro_e2e");
 
@@ -78,7 +73,7 @@ async fn heard(board: &mut SocketClient, expected: usize) -> HashMap<String, usi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tickets_instances_share_one_live_board_and_one_fair_assignment() {
     let Some(redis) = multi_instance_env() else { return };
-    let db = TestDb::new(Backend::Postgres, "tickets").await;
+    let db = TestDb::new(Backend::Postgres).await;
     // Nobody listens there: status updates wait in the outbox, unharmed.
     let ahorro_url = format!("http://127.0.0.1:{}", free_port());
     let extra = [("REDIS_URL", redis.as_str())];
@@ -165,8 +160,8 @@ async fn two_tickets_instances_share_one_live_board_and_one_fair_assignment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_ahorro_instances_deliver_every_order_exactly_once() {
     let Some(_) = multi_instance_env() else { return };
-    let ahorro_db = TestDb::new(Backend::Postgres, "ahorro").await;
-    let tickets_db = TestDb::new(Backend::Postgres, "tickets").await;
+    let ahorro_db = TestDb::new(Backend::Postgres).await;
+    let tickets_db = TestDb::new(Backend::Postgres).await;
     let tickets_port = free_port();
     let tickets_url = format!("http://127.0.0.1:{tickets_port}");
     // Two processes on one database, started together; Tickets is down.

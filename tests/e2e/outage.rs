@@ -31,8 +31,8 @@ async fn all_arrive(tickets_url: &str, numeros: &[String], within: Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_taken_while_tickets_is_down_arrive_once_it_is_back() {
     for backend in Backend::available() {
-        let tickets_db = TestDb::new(backend, "tickets").await;
-        let ahorro_db = TestDb::new(backend, "ahorro").await;
+        let tickets_db = TestDb::new(backend).await;
+        let ahorro_db = TestDb::new(backend).await;
         let tickets_port = free_port();
         let tickets_url = format!("http://127.0.0.1:{tickets_port}");
         let ahorro = Ahorro::start(&ahorro_db, &tickets_url, &[]).await;
@@ -57,8 +57,8 @@ async fn orders_taken_while_tickets_is_down_arrive_once_it_is_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_9_of_ahorro_loses_nothing() {
     for backend in Backend::available() {
-        let tickets_db = TestDb::new(backend, "tickets").await;
-        let ahorro_db = TestDb::new(backend, "ahorro").await;
+        let tickets_db = TestDb::new(backend).await;
+        let ahorro_db = TestDb::new(backend).await;
         let tickets_port = free_port();
         let tickets_url = format!("http://127.0.0.1:{tickets_port}");
         let env = [("OUTBOX_LEASE_SECS", "2"), ("CHECKOUT_WAIT_MS", "0")];

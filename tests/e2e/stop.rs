@@ -4,16 +4,11 @@
 //! exits 0. A slow link in front of the other service keeps a delivery in
 //! flight when the signal comes.
 
-// The Socket.IO test client Tickets' own tests use.
-#[path = "../../crates/tickets/tests/api/socket_client.rs"]
-#[allow(dead_code)]
-mod socket_client;
-
 use std::time::{Duration, Instant};
 
 use belgrano_e2e::*;
+use belgrano_testkit::socket_client::{Connect, SocketClient};
 use serde_json::json;
-use socket_client::{Connect, SocketClient};
 
 const AHORRO_BIN: &str = env!("CARGO_BIN_EXE_ahorro_e2e");
 const TICKETS_BIN: &str = env!("CARGO_BIN_EXE_tickets_e2e");
@@ -43,8 +38,8 @@ async fn stream_ends(stream: &mut reqwest::Response, within: Duration) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_ahorro_finish_its_checkout_and_its_delivery_in_flight() {
     for backend in Backend::available() {
-        let tickets_db = TestDb::new(backend, "tickets").await;
-        let ahorro_db = TestDb::new(backend, "ahorro").await;
+        let tickets_db = TestDb::new(backend).await;
+        let ahorro_db = TestDb::new(backend).await;
         let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
         let slow = SlowLink::start(&tickets.url, SLOW).await;
         let mut ahorro = ServiceProcess::spawn_ahorro(AHORRO_BIN, &ahorro_db, &slow.url, &[]).await;
@@ -109,8 +104,8 @@ async fn sigterm_lets_ahorro_finish_its_checkout_and_its_delivery_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_tickets_finish_its_update_in_flight_and_closes_the_boards() {
     for backend in Backend::available() {
-        let tickets_db = TestDb::new(backend, "tickets").await;
-        let ahorro_db = TestDb::new(backend, "ahorro").await;
+        let tickets_db = TestDb::new(backend).await;
+        let ahorro_db = TestDb::new(backend).await;
         let tickets_port = free_port();
         let ahorro = Ahorro::start(&ahorro_db, &format!("http://127.0.0.1:{tickets_port}"), &[]).await;
         let slow = SlowLink::start(&ahorro.url, SLOW).await;

@@ -18,49 +18,7 @@ use tokio::sync::oneshot;
 
 pub const API_KEY: &str = "e2e-api-key";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set.
-    pub fn available() -> Vec<Backend> {
-        let mut all = vec![Backend::Sqlite];
-        if std::env::var("TEST_DATABASE_URL").is_ok() {
-            all.push(Backend::Postgres);
-        }
-        all
-    }
-}
-
-/// A database that outlives a service run (restarts, crashes).
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl TestDb {
-    pub async fn new(backend: Backend, service: &str) -> Self {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}", dir.path().join(format!("{service}.db")).display());
-                Self { url, _dir: Some(dir) }
-            }
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-                let name = format!("{service}_e2e_{}", uuid::Uuid::new_v4().simple());
-                let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-                admin.close().await;
-                let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
-                Self { url: format!("{base}/{name}"), _dir: None }
-            }
-        }
-    }
-}
+pub use belgrano_testkit::{Backend, TestDb, eventually};
 
 /// PostgreSQL and Redis for the several-instances tests: `TEST_DATABASE_URL`
 /// and `TEST_REDIS_URL` (`.ci/run` sets both). `None` (and a note on stderr)
@@ -271,10 +229,9 @@ impl ServiceProcess {
 
     /// Sends SIGTERM (what Render sends before a deploy or a scale-down).
     pub fn terminate(&self) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
-        // SAFETY: `kill` only sends a signal; the child is ours and not yet reaped.
-        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-        assert_eq!(sent, 0, "kill -TERM {pid}");
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success(), "kill -TERM {pid}");
     }
 
     /// The exit status, once the process has exited within `within`; `None`
@@ -361,24 +318,6 @@ pub async fn checkout(ahorro_url: &str, body: &Value) -> (u16, Value) {
     let response = reqwest::Client::new().post(format!("{ahorro_url}/api/checkout")).json(body).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Polls until `check` holds or `timeout` passes; returns whether it held.
-pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if check().await {
-            return true;
-        }
-        if tokio::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Asserts that Tickets holds exactly one ticket per order number, and no

@@ -1,233 +1,206 @@
-//! Customer and merchant accounts: validated registration data, Argon2id
-//! password hashes (computed off the async threads), the CUIT check digit.
+//! Accounts: registration, login and logout, password changes, on the
+//! platform's mechanisms: [`Sessions`] (a session is the browser's visitor
+//! token, stored hashed once it logs in), [`LoginThrottle`] (failed logins
+//! counted in the database) and `password` (Argon2id, with the same work
+//! for an unknown e-mail).
+//!
+//! Every login makes a new token (no session fixation): the guest's cart
+//! is merged into the account's and the old session, if any, is deleted.
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use belgrano_shared::{FieldError, TipoCliente};
+use std::time::Duration;
 
-/// An account as the pages see it (never its hash).
-#[derive(Debug, Clone)]
-pub struct Usuario {
-    pub id: i64,
-    pub email: String,
-    pub nombre: String,
-    pub apellido: String,
-    pub telefono: String,
-    pub direccion: String,
-    pub tipo_cliente: TipoCliente,
-    pub nombre_negocio: Option<String>,
-    pub cuit: Option<String>,
-    pub tipo_negocio: Option<String>,
-}
+use belgrano_platform::password;
+use belgrano_platform::session::{Sessions, Token};
+use belgrano_platform::throttle::{Limits, LoginThrottle};
 
-impl Usuario {
-    pub fn nombre_completo(&self) -> String {
-        format!("{} {}", self.nombre, self.apellido).trim().to_owned()
-    }
-    pub fn es_comerciante(&self) -> bool {
-        self.tipo_cliente == TipoCliente::Comerciante
-    }
-}
-
-/// Profile data, validated.
-#[derive(Debug, Clone)]
-pub struct Perfil {
-    pub nombre: String,
-    pub apellido: String,
-    pub telefono: String,
-    pub direccion: String,
-}
-
-/// Merchant data, validated.
-#[derive(Debug, Clone)]
-pub struct Comercio {
-    pub nombre_negocio: String,
-    pub cuit: String,
-    pub tipo_negocio: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct NuevoUsuario {
-    pub email: String,
-    pub password_hash: String,
-    pub perfil: Perfil,
-    pub comercio: Option<Comercio>,
-}
-
-pub const MIN_PASSWORD: usize = 8;
-
-pub fn text(field: &str, value: &str, required: bool, max: usize) -> Result<String, FieldError> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(FieldError::new(field, "es obligatorio"));
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::new(field, format!("no puede superar {max} caracteres")));
-    }
-    Ok(value.to_owned())
-}
-
-pub fn email(value: &str) -> Result<String, FieldError> {
-    let value = text("email", value, true, 254)?.to_lowercase();
-    match value.split_once('@') {
-        Some((user, domain)) if !user.is_empty() && domain.contains('.') && !value.contains(char::is_whitespace) => {
-            Ok(value)
-        }
-        _ => Err(FieldError::new("email", "no es un email válido")),
-    }
-}
-
-pub fn perfil(nombre: &str, apellido: &str, telefono: &str, direccion: &str) -> Result<Perfil, FieldError> {
-    Ok(Perfil {
-        nombre: text("nombre", nombre, true, 100)?,
-        apellido: text("apellido", apellido, true, 100)?,
-        telefono: text("telefono", telefono, false, 50)?,
-        direccion: text("direccion", direccion, false, 300)?,
-    })
-}
-
-pub fn new_password(password: &str, confirmacion: &str) -> Result<String, FieldError> {
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(FieldError::new("password", format!("debe tener al menos {MIN_PASSWORD} caracteres")));
-    }
-    if password.len() > 1024 {
-        return Err(FieldError::new("password", "es demasiado larga"));
-    }
-    if password != confirmacion {
-        return Err(FieldError::new("confirmar_password", "las contraseñas no coinciden"));
-    }
-    Ok(password.to_owned())
-}
-
-/// A CUIT: 11 digits (dashes allowed) whose last digit is the modulo-11
-/// check digit of the first ten. Returned as `XX-XXXXXXXX-X`.
-pub fn cuit(value: &str) -> Result<String, FieldError> {
-    let digits: Vec<u32> =
-        value.chars().filter(|c| !matches!(c, '-' | ' ' | '.')).map(|c| c.to_digit(10).unwrap_or(99)).collect();
-    if digits.len() != 11 || digits.iter().any(|d| *d > 9) {
-        return Err(FieldError::new("cuit", "debe tener 11 dígitos (por ejemplo 20-12345678-6)"));
-    }
-    const WEIGHTS: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
-    let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
-    let expected = match 11 - sum % 11 {
-        11 => 0,
-        10 => 9,
-        n => n,
-    };
-    if digits[10] != expected {
-        return Err(FieldError::new("cuit", "el dígito verificador no es válido"));
-    }
-    let s: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect();
-    Ok(format!("{}-{}-{}", &s[..2], &s[2..10], &s[10..]))
-}
-
-/// Argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane), on a
-/// blocking thread: hashing takes tens of milliseconds.
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
-    })
-    .await?
-}
-
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash to verify against when the email is unknown, so a wrong email
-/// takes as long as a wrong password.
-pub async fn dummy_hash() -> String {
-    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY
-        .get_or_init(|| async { hash_password("contraseña-inexistente".into()).await.unwrap_or_default() })
-        .await
-        .clone()
-}
+use crate::domain::carrito::{Carrito, CarritoOwner};
+use crate::domain::usuario::{self, NuevoUsuario, Registro, Usuario};
+use crate::store::{Store, StoreError};
 
 /// Failed logins per email before that email is locked for a while.
-pub const MAX_FAILED_LOGINS: u32 = 5;
+pub const MAX_FAILED_LOGINS: i64 = 5;
 /// How long failures are remembered, and the lock lasts.
-pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Session lifetime: 30 days, fixed from the login (no sliding).
+pub const SESSION_SECS: i64 = 30 * 24 * 3600;
 
-/// Slows password guessing: after [`MAX_FAILED_LOGINS`] failures for one
-/// email within [`LOGIN_WINDOW`], further attempts for it are refused until
-/// the window passes. Kept in memory (per instance): enough to stop a
-/// script, nothing to store.
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+/// Ahorro's login limits: per e-mail only (a shop's customers share
+/// addresses behind carrier NAT).
+pub const LOGIN_LIMITS: Limits = Limits { per_account: MAX_FAILED_LOGINS, per_address: None, window: LOGIN_WINDOW };
+
+/// How a login attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// Too many failures for this e-mail: the password was not checked.
+    Locked,
+    /// Unknown e-mail or wrong password.
+    Refused,
+    Accepted {
+        usuario_id: i64,
+    },
 }
 
-impl LoginThrottle {
-    pub fn is_locked(&self, email: &str) -> bool {
-        let mut failures = self.failures.lock().expect("lock");
-        match failures.get(email) {
-            Some((_, since)) if since.elapsed() > LOGIN_WINDOW => {
-                failures.remove(email);
-                false
+/// Why a password change was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordChange {
+    /// The account is gone (its session with it).
+    NoAccount,
+    WrongCurrent,
+    Invalid(belgrano_contract::FieldError),
+}
+
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    store: Store,
+    sessions: Sessions,
+    throttle: LoginThrottle,
+}
+
+impl Accounts {
+    pub fn new(store: Store) -> Self {
+        let sessions = Sessions::new(store.db().clone());
+        let throttle = LoginThrottle::new(store.db().clone(), LOGIN_LIMITS);
+        Self { store, sessions, throttle }
+    }
+
+    /// The account logged in with this visitor token, if any.
+    pub async fn usuario(&self, token: &Token) -> Result<Option<Usuario>, StoreError> {
+        match self.sessions.user_id(token).await? {
+            Some(id) => self.store.usuario(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Drops expired sessions and guest carts untouched for 30 days.
+    pub async fn purge_expired(&self) -> Result<(), StoreError> {
+        self.sessions.purge_expired().await?;
+        self.store.purge_stale_carritos().await
+    }
+
+    /// Checks a login: `email` as typed (trimmed and lower-cased here),
+    /// `address` the client's (recorded with a failure).
+    pub async fn login(&self, email: &str, password: &str, address: &str) -> Result<Login, StoreError> {
+        let email = email.trim().to_lowercase();
+        if self.throttle.is_locked(&email, address).await? {
+            tracing::warn!("login bloqueado por intentos fallidos repetidos");
+            return Ok(Login::Locked);
+        }
+        let found = self.store.credentials(&email).await?;
+        let (usuario_id, hash) = found.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
+        // Without a stored hash `verify` still spends the time of one check:
+        // an unknown email does not show in the response time.
+        let verified = password::verify(password, hash).await;
+        match usuario_id {
+            Some(usuario_id) if verified => {
+                self.throttle.clear(&email).await?;
+                Ok(Login::Accepted { usuario_id })
             }
-            Some((count, _)) => *count >= MAX_FAILED_LOGINS,
-            None => false,
+            _ => {
+                self.throttle.record_failure(&email, address).await?;
+                Ok(Login::Refused)
+            }
         }
     }
 
-    pub fn failed(&self, email: &str) {
-        let mut failures = self.failures.lock().expect("lock");
-        // Forget old entries so the map cannot grow without bound.
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, since)| since.elapsed() <= LOGIN_WINDOW);
+    /// Creates the account; `Ok(None)` when the email is taken.
+    pub async fn register(&self, registro: Registro) -> anyhow::Result<Option<i64>> {
+        let Registro { email, perfil, comercio, password } = registro;
+        let password_hash = password::hash(&password).await?;
+        let nuevo = NuevoUsuario { email, password_hash, perfil, comercio };
+        let id = self.store.create_usuario(&nuevo).await?;
+        if let Some(id) = id {
+            tracing::info!(usuario_id = id, comerciante = nuevo.comercio.is_some(), "cuenta creada");
         }
-        let entry = failures.entry(email.to_owned()).or_insert((0, std::time::Instant::now()));
-        entry.0 += 1;
+        Ok(id)
     }
 
-    pub fn succeeded(&self, email: &str) {
-        self.failures.lock().expect("lock").remove(email);
+    /// Logs `usuario_id` in on a new token, replacing the visitor's
+    /// `current` one: a guest's cart (`was_guest`) joins the account's,
+    /// and the old session, if there was one, ends. Returns the new token
+    /// for the cookie.
+    pub async fn start_session(&self, current: &Token, was_guest: bool, usuario_id: i64) -> Result<Token, StoreError> {
+        if let Err(error) = self.store.purge_stale_carritos().await {
+            tracing::warn!(%error, "could not purge stale guest carts");
+        }
+        let token = Token::generate();
+        let expires_at = chrono::Utc::now() + chrono::Duration::seconds(SESSION_SECS);
+        // Also drops expired sessions.
+        self.sessions.create(&token, usuario_id, expires_at).await?;
+        if was_guest {
+            let guest = CarritoOwner::Guest(current.hash());
+            let guest_cart = self.store.carrito(&guest).await?;
+            if !guest_cart.is_empty() {
+                let account = CarritoOwner::Account(usuario_id);
+                let mut cart = self.store.carrito(&account).await?;
+                cart.merge(&guest_cart);
+                self.store.save_carrito(&account, &cart).await?;
+                self.store.save_carrito(&guest, &Carrito::default()).await?;
+            }
+        }
+        self.sessions.delete(current).await?;
+        Ok(token)
+    }
+
+    /// Ends the session of `current`; the browser goes on with a new
+    /// (guest) token, returned for the cookie.
+    pub async fn end_session(&self, current: &Token) -> Result<Token, StoreError> {
+        self.sessions.delete(current).await?;
+        Ok(Token::generate())
+    }
+
+    /// Changes the account's password after checking the current one.
+    pub async fn change_password(
+        &self,
+        usuario: &Usuario,
+        actual: &str,
+        nueva: &str,
+        confirmacion: &str,
+    ) -> anyhow::Result<Result<(), PasswordChange>> {
+        let Some((_, stored)) = self.store.credentials(&usuario.email).await? else {
+            return Ok(Err(PasswordChange::NoAccount));
+        };
+        if !password::verify(actual, Some(stored)).await {
+            return Ok(Err(PasswordChange::WrongCurrent));
+        }
+        let nueva = match usuario::new_password(nueva, confirmacion) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(PasswordChange::Invalid(e))),
+        };
+        self.store.update_password(usuario.id, &password::hash(&nueva).await?).await?;
+        Ok(Ok(()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use belgrano_testkit::{Backend, TestDb};
 
-    #[test]
-    fn checks_the_cuit_digit() {
-        assert_eq!(cuit("20-12345678-6").unwrap(), "20-12345678-6");
-        assert_eq!(cuit("20123456786").unwrap(), "20-12345678-6");
-        assert_eq!(cuit("30-71234567-1").unwrap(), "30-71234567-1");
-        assert_eq!(cuit("30-71234567-2").unwrap_err().field, "cuit");
-        assert!(cuit("20-12345678-5").is_err());
-        assert!(cuit("20-1234567").is_err());
-        assert!(cuit("2a-12345678-6").is_err());
-    }
-
-    #[test]
-    fn locks_an_email_after_repeated_failures() {
-        let t = LoginThrottle::default();
+    #[tokio::test]
+    async fn locks_an_email_after_repeated_failures() {
+        let db = TestDb::new(Backend::Sqlite).await;
+        let store = Store::connect(&db.url).await.unwrap();
+        let t = LoginThrottle::new(store.db().clone(), LOGIN_LIMITS);
+        let is_locked = |email: &'static str| {
+            let t = t.clone();
+            async move { t.is_locked(email, "127.0.0.1").await.unwrap() }
+        };
         for _ in 0..MAX_FAILED_LOGINS {
-            assert!(!t.is_locked("a@b.c"));
-            t.failed("a@b.c");
+            assert!(!is_locked("a@b.c").await);
+            t.record_failure("a@b.c", "127.0.0.1").await.unwrap();
         }
-        assert!(t.is_locked("a@b.c"));
-        assert!(!t.is_locked("otro@b.c"));
-        t.succeeded("a@b.c");
-        assert!(!t.is_locked("a@b.c"));
+        assert!(is_locked("a@b.c").await);
+        assert!(!is_locked("otro@b.c").await);
+        t.clear("a@b.c").await.unwrap();
+        assert!(!is_locked("a@b.c").await);
+        store.db().close().await;
     }
 
     #[tokio::test]
     async fn hashes_and_verifies() {
-        let hash = hash_password("secreto123".into()).await.unwrap();
+        let hash = password::hash("secreto123").await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("secreto123".into(), hash.clone()).await);
-        assert!(!verify_password("otro".into(), hash).await);
+        assert!(password::verify("secreto123", Some(hash.clone())).await);
+        assert!(!password::verify("otro", Some(hash)).await);
     }
 }

@@ -6,17 +6,18 @@
 
 use std::time::Duration;
 
-use belgrano_shared::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
+use belgrano_platform::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
 
 pub const DEFAULT_PORT: u16 = 5000;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ahorro.db";
 pub const DEFAULT_TICKETERA_URL: &str = "http://localhost:5001";
 pub const DEFAULT_CHECKOUT_WAIT: Duration = Duration::from_millis(2000);
-/// The development session secret: public, so refused in production.
+/// The development secret (it signs tracking links): public, so refused in
+/// production.
 pub const DEV_SECRET_KEY: &str = "belgrano-ahorro-desarrollo-no-usar-en-produccion";
 pub const MIN_SECRET_LEN: usize = 32;
 
-pub use belgrano_shared::runtime::Environment;
+pub use belgrano_platform::runtime::Environment;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -160,7 +161,7 @@ impl Settings {
         self.secret_key == DEV_SECRET_KEY
     }
 
-    /// Session cookies are `Secure` in production (HTTPS on Render).
+    /// Cookies (session, CSRF) are `Secure` in production (HTTPS on Render).
     pub fn secure_cookies(&self) -> bool {
         self.environment.is_production()
     }

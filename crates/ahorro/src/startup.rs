@@ -5,15 +5,21 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
+use belgrano_platform::outbox::{Config, Worker};
+use belgrano_platform::password;
+use belgrano_platform::retry::REQUEST_TIMEOUT;
+use belgrano_platform::runtime::{Environment, settings_or_exit};
+use belgrano_platform::telemetry;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::accounts::{self, Comercio, NuevoUsuario, Perfil};
-use crate::catalog::Seed;
+use crate::accounts::Accounts;
 use crate::checkout::CheckoutService;
 use crate::config::Settings;
+use crate::delivery::{TicketsDelivery, Waiters};
+use crate::domain::catalogo::Seed;
+use crate::domain::usuario::{Comercio, NuevoUsuario, Perfil};
 use crate::http::{self, AppState};
-use crate::outbox::{Deliveries, DeliveryWorker};
 use crate::store::Store;
 use crate::tickets_client::TicketsClient;
 use crate::tracking::Novedades;
@@ -21,6 +27,9 @@ use crate::tracking::Novedades;
 /// The demo accounts of a development database: (email, password).
 pub const DEMO_CLIENTE: (&str, &str) = ("cliente@belgrano.local", "cliente1234");
 pub const DEMO_COMERCIANTE: (&str, &str) = ("comerciante@belgrano.local", "comerciante1234");
+
+/// Most deliveries to Tickets in flight at once.
+const MAX_IN_FLIGHT: usize = 64;
 
 pub struct Application {
     listener: TcpListener,
@@ -37,7 +46,7 @@ impl Application {
     /// first start, starts the delivery worker and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         // The recorder must exist before the worker counts its first attempt.
-        belgrano_shared::observability::prometheus();
+        telemetry::prometheus();
         if settings.uses_legacy_api_key() {
             tracing::warn!(
                 "⚠️  BELGRANO_AHORRO_API_KEY no está configurada: se usa la clave pública del sistema anterior (sólo desarrollo)."
@@ -46,15 +55,16 @@ impl Application {
         if settings.uses_dev_secret() {
             tracing::warn!("⚠️  SECRET_KEY no está configurada: se usa el secreto público de desarrollo.");
         }
-        if settings.outbox_lease <= belgrano_shared::retry::REQUEST_TIMEOUT {
+        if settings.outbox_lease <= REQUEST_TIMEOUT {
             tracing::warn!(
                 lease = ?settings.outbox_lease,
                 "OUTBOX_LEASE_SECS no supera el tiempo de espera de un envío (10 s): otra instancia podría reenviar un pedido en curso"
             );
         }
         let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
-        store.purge_expired().await?;
-        if store.seed_catalog_if_empty(&Seed::bundled()).await? {
+        let accounts = Accounts::new(store.clone());
+        accounts.purge_expired().await?;
+        if store.seed_catalogo_if_empty(&Seed::bundled()).await? {
             tracing::info!("catálogo inicial cargado (137 productos)");
         }
         if settings.seed_demo_users && store.count_usuarios().await? == 0 {
@@ -62,26 +72,27 @@ impl Application {
         }
 
         let tickets = TicketsClient::new(&settings.ticketera_url, settings.api_keys.outgoing());
-        let deliveries = Deliveries::default();
-        let (stop_worker, worker_stopped) = watch::channel(false);
-        let worker = tokio::spawn(
-            DeliveryWorker::new(store.clone(), tickets.clone(), deliveries.clone(), settings.outbox_lease)
-                .run(worker_stopped),
+        let waiters = Waiters::default();
+        let worker = Worker::new(
+            store.outbox().clone(),
+            TicketsDelivery::new(tickets.clone(), waiters.clone()),
+            Config { service: "ahorro", lease: settings.outbox_lease, max_in_flight: MAX_IN_FLIGHT },
         );
+        let outbox_worker = worker.waker();
+        let (stop_worker, worker_stopped) = watch::channel(false);
+        let worker = tokio::spawn(worker.run(worker_stopped));
         let novedades = Novedades::default();
         let state = AppState {
-            checkout: CheckoutService::new(store.clone(), deliveries.clone(), settings.checkout_wait),
+            checkout: CheckoutService::new(store.clone(), waiters, outbox_worker.clone(), settings.checkout_wait),
             settings: Arc::new(settings.clone()),
             store: store.clone(),
-            deliveries,
+            accounts,
+            outbox_worker,
             tickets,
             novedades: novedades.clone(),
-            login_throttle: Default::default(),
         };
         let router = http::router(state);
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
-            .await
-            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let listener = belgrano_platform::runtime::bind(&settings.host, settings.port).await?;
         let port = listener.local_addr()?.port();
         Ok(Self { listener, port, router, store, worker, stop_worker, novedades })
     }
@@ -99,12 +110,8 @@ impl Application {
     /// lets the worker finish its deliveries in flight (unsent rows stay in
     /// the outbox) and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        tracing::info!(
-            port = self.port,
-            backend = self.store.backend(),
-            "Belgrano Ahorro escuchando en el puerto {}",
-            self.port
-        );
+        let backend = self.store.db().backend().as_str();
+        tracing::info!(port = self.port, backend, "Belgrano Ahorro escuchando en el puerto {}", self.port);
         // Open tracking streams never finish on their own: end them when
         // the stop begins, or the graceful stop would wait for them.
         let novedades = self.novedades.clone();
@@ -112,10 +119,10 @@ impl Application {
             shutdown.await;
             novedades.close();
         };
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        belgrano_platform::runtime::serve(self.listener, self.router, shutdown).await?;
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
-        self.store.close().await;
+        self.store.db().close().await;
         tracing::info!("Belgrano Ahorro detenido");
         Ok(())
     }
@@ -128,18 +135,19 @@ async fn seed_demo_users(store: &Store) -> anyhow::Result<()> {
         telefono: "011-5555-1234".into(),
         direccion: "Av. Cabildo 1234, Belgrano".into(),
     };
+    let email = |raw: &str| belgrano_contract::Email::parse(raw).map_err(|e| anyhow::anyhow!("{raw}: {e:?}"));
     store
         .create_usuario(&NuevoUsuario {
-            email: DEMO_CLIENTE.0.into(),
-            password_hash: accounts::hash_password(DEMO_CLIENTE.1.into()).await?,
+            email: email(DEMO_CLIENTE.0)?,
+            password_hash: password::hash(DEMO_CLIENTE.1).await?,
             perfil: perfil("Juan", "Pérez"),
             comercio: None,
         })
         .await?;
     store
         .create_usuario(&NuevoUsuario {
-            email: DEMO_COMERCIANTE.0.into(),
-            password_hash: accounts::hash_password(DEMO_COMERCIANTE.1.into()).await?,
+            email: email(DEMO_COMERCIANTE.0)?,
+            password_hash: password::hash(DEMO_COMERCIANTE.1).await?,
             perfil: perfil("Marta", "Gómez"),
             comercio: Some(Comercio {
                 nombre_negocio: "Almacén Don Pepe".into(),
@@ -161,9 +169,9 @@ async fn seed_demo_users(store: &Store) -> anyhow::Result<()> {
 /// The `ahorro` binary: settings from the environment, serve until
 /// SIGTERM or Ctrl-C. Exits with status 2 on bad configuration.
 pub async fn run_from_env() -> anyhow::Result<()> {
-    crate::init_tracing(belgrano_shared::runtime::Environment::from_process().is_production());
-    let settings = belgrano_shared::runtime::settings_or_exit("Belgrano Ahorro", Settings::from_env());
+    telemetry::init(Environment::from_process().is_production());
+    let settings = settings_or_exit("Belgrano Ahorro", Settings::from_env());
     Application::build(settings).await?.run_until_stopped().await
 }
 
-pub use belgrano_shared::runtime::shutdown_signal;
+pub use belgrano_platform::runtime::shutdown_signal;

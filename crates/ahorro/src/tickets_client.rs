@@ -3,9 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use belgrano_shared::retry::{Outcome, REQUEST_TIMEOUT};
-use belgrano_shared::ticket::TicketCreado;
-use belgrano_shared::{API_KEY_HEADER, REQUEST_ID_HEADER};
+use belgrano_contract::ticket::TicketCreado;
+use belgrano_contract::{API_KEY_HEADER, REQUEST_ID_HEADER};
+use belgrano_platform::outbox::Failure;
+use belgrano_platform::retry::Outcome;
 
 #[derive(Clone)]
 pub struct TicketsClient {
@@ -14,22 +15,9 @@ pub struct TicketsClient {
     api_key: String,
 }
 
-/// Why a delivery did not go through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendError {
-    /// Worth trying again later (connection, timeout, 5xx, 429).
-    Retry(String),
-    /// Tickets refused the request; it will refuse it again.
-    Permanent(String),
-}
-
 impl TicketsClient {
     pub fn new(base_url: &str, api_key: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("an HTTP client builds");
+        let http = belgrano_platform::outbox::http_client();
         Self { http, base_url: base_url.trim_end_matches('/').to_owned(), api_key: api_key.to_owned() }
     }
 
@@ -37,8 +25,10 @@ impl TicketsClient {
         format!("{}/api/tickets", self.base_url)
     }
 
-    /// Posts an already serialised `NuevoTicket`.
-    pub async fn send(&self, payload: &str, request_id: &str) -> Result<TicketCreado, SendError> {
+    /// Posts an already serialised `NuevoTicket`. A failure says whether
+    /// trying again can help ([`Outcome`]: connection errors, timeouts, 5xx
+    /// and 429 can; any other 4xx cannot).
+    pub async fn send(&self, payload: &str, request_id: &str) -> Result<TicketCreado, Failure> {
         let sent = self
             .http
             .post(self.tickets_url())
@@ -50,21 +40,21 @@ impl TicketsClient {
             .await;
         let response = match sent {
             Ok(response) => response,
-            Err(e) if e.is_timeout() => return Err(SendError::Retry("tiempo de espera agotado (10 s)".into())),
-            Err(_) => return Err(SendError::Retry("Tickets no responde (conexión)".into())),
+            Err(e) if e.is_timeout() => return Err(Failure::Retry("tiempo de espera agotado (10 s)".into())),
+            Err(_) => return Err(Failure::Retry("Tickets no responde (conexión)".into())),
         };
         let status = response.status().as_u16();
         match Outcome::from_status(status) {
             Outcome::Delivered => match response.json::<TicketCreado>().await {
                 Ok(creado) => Ok(creado),
                 // A 2xx we cannot read: try again; idempotency makes it safe.
-                Err(_) => Err(SendError::Retry(format!("Tickets respondió {status} con un cuerpo ilegible"))),
+                Err(_) => Err(Failure::Retry(format!("Tickets respondió {status} con un cuerpo ilegible"))),
             },
-            Outcome::Retry => Err(SendError::Retry(format!("Tickets respondió {status}"))),
+            Outcome::Retry => Err(Failure::Retry(format!("Tickets respondió {status}"))),
             Outcome::Permanent => {
                 let body = response.text().await.unwrap_or_default();
                 let body: String = body.chars().take(300).collect();
-                Err(SendError::Permanent(format!("Tickets respondió {status}: {body}")))
+                Err(Failure::Permanent(format!("Tickets respondió {status}: {body}")))
             }
         }
     }

@@ -24,7 +24,7 @@ fn var_or(name: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    belgrano_tickets::telemetry::init(false);
+    belgrano_platform::telemetry::init(false);
     let tickets_port = var_or("TICKETS_PORT", "5001");
     let ahorro_port = var_or("AHORRO_PORT", "5000");
 
@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
          Los accesos de demostración se listan arriba. Ctrl-C detiene ambos servicios.\n"
     );
 
-    belgrano_tickets::startup::shutdown_signal().await;
+    belgrano_platform::runtime::shutdown_signal().await;
     let _ = stop.send(true);
     let (t, a) = tokio::join!(tickets, ahorro);
     t??;

@@ -70,8 +70,19 @@ const ONLY_FOR_SEVERAL_INSTANCES: &[&str] = &["REDIS_URL"];
 /// Variables that must never be written into a blueprint.
 const SECRETS: &[&str] = &["BELGRANO_AHORRO_API_KEY", "SECRET_KEY", "ADMIN_PASSWORD", "ADMIN_EMAIL", "DATABASE_URL"];
 
+/// The platform's readers of standard variables (`belgrano_platform::config::Vars`):
+/// a call to one means the crate reads these.
+const PLATFORM_READERS: &[(&str, &[&str])] = &[
+    (".environment()", &["RENDER_ENVIRONMENT"]),
+    (".port(", &["PORT"]),
+    (".database_url(", &["DATABASE_URL"]),
+    (".api_keys(", &["BELGRANO_AHORRO_API_KEY"]),
+    (".admin_account()", &["ADMIN_EMAIL", "ADMIN_PASSWORD"]),
+];
+
 /// The environment variables a crate's code reads (`lookup("X")`,
-/// `get("X")`, `var("X")`), found by scanning its source.
+/// `get("X")`, `var("X")`, `base_url("X"`, and the platform's readers),
+/// found by scanning its source.
 fn variables_read_by(crate_dir: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut stack = vec![repo().join(crate_dir).join("src")];
@@ -82,7 +93,12 @@ fn variables_read_by(crate_dir: &str) -> BTreeSet<String> {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&path).unwrap();
-                for call in ["lookup(\"", "get(\"", "var(\""] {
+                for (reader, names) in PLATFORM_READERS {
+                    if text.contains(&format!("vars{reader}")) {
+                        found.extend(names.iter().map(|n| n.to_string()));
+                    }
+                }
+                for call in ["lookup(\"", "get(\"", "var(\"", "base_url(\""] {
                     for (i, _) in text.match_indices(call) {
                         let rest = &text[i + call.len()..];
                         let name: String = rest

@@ -1,14 +1,19 @@
 //! Settings from the environment: the same variable names as the old system
 //! and the Render blueprints (`PORT`, `DATABASE_URL`,
 //! `BELGRANO_AHORRO_API_KEY`, `BELGRANO_AHORRO_URL`, `RENDER_ENVIRONMENT`),
-//! plus `REDIS_URL` when several instances share the live board.
+//! plus `ADMIN_EMAIL`/`ADMIN_PASSWORD` for the first dispatcher and
+//! `REDIS_URL` when several instances share the live board. Read with the
+//! platform's rules (`belgrano_platform::config`).
 
-use belgrano_shared::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
+use belgrano_platform::api_key::ApiKeys;
+use belgrano_platform::config::{AdminAccount, Vars};
+
+pub use belgrano_platform::config::ConfigError;
+pub use belgrano_platform::runtime::Environment;
 
 pub const DEFAULT_PORT: u16 = 5001;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tickets.db";
-
-pub use belgrano_shared::runtime::Environment;
+pub const DEFAULT_AHORRO_URL: &str = "http://localhost:5000";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -30,46 +35,6 @@ pub struct Settings {
     pub redis_url: Option<String>,
 }
 
-/// A dispatcher account created or updated at every start.
-#[derive(Debug, Clone)]
-pub struct AdminAccount {
-    /// Lower-cased.
-    pub email: String,
-    pub password: Secret,
-}
-
-/// A value that must not reach logs: `Debug` prints `***`.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{name} no es válido: {reason}")]
-    Invalid { name: &'static str, reason: String },
-    #[error(
-        "RENDER_ENVIRONMENT=production pero BELGRANO_AHORRO_API_KEY {0}. \
-         Configure una clave secreta propia (por ejemplo generada por Render) y compártala con Belgrano Ahorro."
-    )]
-    InsecureApiKey(&'static str),
-    #[error(
-        "{missing} no está definida pero {present} sí: ADMIN_EMAIL y ADMIN_PASSWORD van juntas \
-         (crean o actualizan el primer despachante). Defina las dos o ninguna."
-    )]
-    AdminHalfSet { present: &'static str, missing: &'static str },
-}
-
 impl Settings {
     /// Reads settings from process environment variables.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -79,58 +44,18 @@ impl Settings {
     /// Reads settings through `lookup`, so tests need not touch the process
     /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let environment = Environment::from_env_value(lookup("RENDER_ENVIRONMENT").as_deref());
-        let port = match lookup("PORT").filter(|p| !p.trim().is_empty()) {
-            None => DEFAULT_PORT,
-            Some(raw) => raw
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError::Invalid { name: "PORT", reason: format!("'{raw}' no es un puerto") })?,
-        };
-        let database_url =
-            lookup("DATABASE_URL").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::Invalid {
-                name: "DATABASE_URL",
-                reason: "se espera sqlite://..., postgres://... o postgresql://...".into(),
-            });
-        }
-
-        let api_keys = ApiKeys::parse(&lookup("BELGRANO_AHORRO_API_KEY").unwrap_or_default());
-        let api_keys = match environment {
-            Environment::Production if api_keys.is_empty() => {
-                return Err(ConfigError::InsecureApiKey("no está definida"));
-            }
-            Environment::Production if api_keys.contains_legacy_default() => {
-                return Err(ConfigError::InsecureApiKey(
-                    "es la clave por defecto del sistema anterior, que es pública",
-                ));
-            }
-            Environment::Development if api_keys.is_empty() => ApiKeys::parse(LEGACY_DEFAULT_API_KEY),
-            _ => api_keys,
-        };
-
-        let ahorro_url = lookup("BELGRANO_AHORRO_URL")
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| "http://localhost:5000".to_owned());
-
-        let admin = admin_account(lookup("ADMIN_EMAIL"), lookup("ADMIN_PASSWORD"))?;
-        let redis_url =
-            lookup("REDIS_URL").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).map(redis_url).transpose()?;
-
+        let vars = Vars::new(lookup);
+        let environment = vars.environment();
         Ok(Self {
             environment,
-            port,
+            port: vars.port(DEFAULT_PORT)?,
             host: "0.0.0.0".to_owned(),
-            database_url,
-            api_keys,
-            ahorro_url: ahorro_url.trim_end_matches('/').to_owned(),
+            database_url: vars.database_url(DEFAULT_DATABASE_URL)?,
+            api_keys: vars.api_keys(environment)?,
+            ahorro_url: vars.base_url("BELGRANO_AHORRO_URL", DEFAULT_AHORRO_URL)?,
             seed_demo_data: !environment.is_production(),
-            admin,
-            redis_url,
+            admin: vars.admin_account()?,
+            redis_url: vars.get("REDIS_URL").map(redis_url).transpose()?,
         })
     }
 
@@ -153,13 +78,13 @@ impl Settings {
 /// RESP3 as the Redis adapter requires.
 fn redis_url(url: String) -> Result<String, ConfigError> {
     if url.starts_with("rediss://") {
-        return Err(ConfigError::Invalid {
-            name: "REDIS_URL",
-            reason: "rediss:// (TLS) no está soportado; use la URL interna redis://... de Render Key Value".into(),
-        });
+        return Err(ConfigError::invalid(
+            "REDIS_URL",
+            "rediss:// (TLS) no está soportado; use la URL interna redis://... de Render Key Value",
+        ));
     }
     if !url.starts_with("redis://") {
-        return Err(ConfigError::Invalid { name: "REDIS_URL", reason: "se espera redis://host:puerto".into() });
+        return Err(ConfigError::invalid("REDIS_URL", "se espera redis://host:puerto"));
     }
     if url.to_ascii_lowercase().contains("protocol=") {
         return Ok(url);
@@ -168,34 +93,10 @@ fn redis_url(url: String) -> Result<String, ConfigError> {
     Ok(format!("{url}{separator}protocol=resp3"))
 }
 
-/// Both variables or neither (in any environment: half a login is a
-/// mistake, and production would otherwise start with no way in).
-fn admin_account(email: Option<String>, password: Option<String>) -> Result<Option<AdminAccount>, ConfigError> {
-    let email = email.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty());
-    let password = password.filter(|p| !p.is_empty());
-    match (email, password) {
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(ConfigError::AdminHalfSet { present: "ADMIN_EMAIL", missing: "ADMIN_PASSWORD" }),
-        (None, Some(_)) => Err(ConfigError::AdminHalfSet { present: "ADMIN_PASSWORD", missing: "ADMIN_EMAIL" }),
-        (Some(email), Some(password)) => {
-            let (local, domain) = email.split_once('@').unwrap_or_default();
-            if local.is_empty() || domain.is_empty() || email.chars().any(char::is_whitespace) {
-                return Err(ConfigError::Invalid { name: "ADMIN_EMAIL", reason: format!("'{email}' no es un email") });
-            }
-            if password.chars().count() < 8 {
-                return Err(ConfigError::Invalid {
-                    name: "ADMIN_PASSWORD",
-                    reason: "debe tener al menos 8 caracteres".into(),
-                });
-            }
-            Ok(Some(AdminAccount { email, password: Secret(password) }))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use belgrano_platform::api_key::LEGACY_DEFAULT_API_KEY;
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {

@@ -1,263 +1,31 @@
-//! The ticket lifecycle: what may change, who may change it, and what each
-//! change leaves behind (history, live events, a status update for Ahorro).
-//!
-//! `pendiente → en-preparacion → en-camino → entregado`, and any non-final
-//! state → `cancelado`. `entregado` and `cancelado` are final. The same
-//! rules hold for the pages and the API, because both come through
-//! [`Lifecycle`].
-//!
-//! [`plan_change`] is pure: it decides. The store applies the plan in one
-//! transaction (ticket row, events, notify outbox); then [`Lifecycle`]
-//! broadcasts the events and wakes the notify worker.
+//! The lifecycle service pages and API handlers call to change tickets:
+//! the store applies a change (decided by [`crate::domain::change`]) in one
+//! transaction, then this broadcasts its events and wakes the notify worker.
 
 use std::sync::Arc;
 
-use belgrano_shared::Estado;
-use belgrano_shared::events::{TICKET_ACTUALIZADO, TICKET_ASIGNADO, TicketEliminadoEvent, TicketEvent};
-use belgrano_shared::ticket::{EVENTO_ACTUALIZACION, Ticket, TicketActualizacion};
-use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
+use belgrano_contract::ticket::Ticket;
+use belgrano_platform::outbox::Waker;
 
-use crate::assign::AssignmentStrategy;
-use crate::events::Broadcaster;
-use crate::store::{Store, StoreError};
-use crate::users::Actor;
+use crate::domain::assign::AssignmentStrategy;
+use crate::domain::change::{ChangeError, RecordedEvent, TicketChange};
+use crate::domain::usuario::Actor;
+use crate::live::Broadcaster;
+use crate::store::Store;
 
-/// A requested change: a new state and/or a new courier.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TicketChange {
-    pub estado: Option<Estado>,
-    pub repartidor: Option<CourierChoice>,
-    /// Why it was cancelled (required to cancel from a page or by a courier).
-    pub motivo: Option<String>,
-    /// The courier's note on delivery.
-    pub nota: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CourierChoice {
-    Assign(i64),
-    Unassign,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ChangeError {
-    #[error("ticket no encontrado")]
-    NotFound,
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("No se puede pasar de '{from}' a '{to}': {hint}")]
-    InvalidTransition { from: Estado, to: Estado, hint: String },
-    #[error("El ticket ya está {0}: no admite más cambios")]
-    Final(Estado),
-    #[error("El repartidor no existe o está inactivo")]
-    UnknownCourier,
-    #[error("Indique el motivo")]
-    MotivoRequerido,
-    #[error("No se pidió ningún cambio")]
-    NothingToChange,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for ChangeError {
-    fn from(e: sqlx::Error) -> Self {
-        ChangeError::Store(e.into())
-    }
-}
-
-/// One event a change records.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedEvent {
-    pub kind: &'static str,
-    /// For people, in the history.
-    pub detail: String,
-    pub anterior_repartidor_id: Option<i64>,
-}
-
-/// The ticket's new values after a change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChangePlan {
-    pub estado: Estado,
-    pub repartidor: Option<(i64, String)>,
-    pub fecha_asignacion: Option<DateTime<Utc>>,
-    pub fecha_en_camino: Option<DateTime<Utc>>,
-    pub fecha_entrega: Option<DateTime<Utc>>,
-    pub motivo_cancelacion: Option<String>,
-    pub notas_repartidor: Option<String>,
-    pub events: Vec<PlannedEvent>,
-}
-
-/// Decides a change. `new_courier` is the account named by
-/// `CourierChoice::Assign`, already looked up (active couriers only).
-pub fn plan_change(
-    current: &Ticket,
-    change: &TicketChange,
-    actor: &Actor,
-    new_courier: Option<(i64, String)>,
-    now: DateTime<Utc>,
-) -> Result<ChangePlan, ChangeError> {
-    if let Actor::Courier { id, .. } = actor {
-        // A courier cannot even learn that another courier's ticket exists.
-        if current.repartidor_id != Some(*id) {
-            return Err(ChangeError::NotFound);
-        }
-        if change.repartidor.is_some() {
-            return Err(ChangeError::Forbidden("Un repartidor no puede reasignar tickets"));
-        }
-    }
-    if change.estado.is_none() && change.repartidor.is_none() {
-        return Err(ChangeError::NothingToChange);
-    }
-    if current.estado.is_final() {
-        return Err(ChangeError::Final(current.estado));
-    }
-
-    let mut plan = ChangePlan {
-        estado: current.estado,
-        repartidor: current.repartidor_id.zip(current.repartidor.clone()),
-        fecha_asignacion: current.fecha_asignacion,
-        fecha_en_camino: current.fecha_en_camino,
-        fecha_entrega: current.fecha_entrega,
-        motivo_cancelacion: current.motivo_cancelacion.clone(),
-        notas_repartidor: current.notas_repartidor.clone(),
-        events: Vec::new(),
-    };
-
-    if let Some(choice) = change.repartidor {
-        let previous = current.repartidor_id;
-        let next = match choice {
-            CourierChoice::Assign(id) => {
-                Some(new_courier.filter(|(found, _)| *found == id).ok_or(ChangeError::UnknownCourier)?)
-            }
-            CourierChoice::Unassign => None,
-        };
-        if next.as_ref().map(|(id, _)| *id) != previous {
-            let detail = match &next {
-                Some((_, nombre)) => format!("Asignado a {nombre}"),
-                None => "Sin repartidor asignado".to_owned(),
-            };
-            plan.fecha_asignacion = next.as_ref().map(|_| now);
-            plan.repartidor = next;
-            plan.events.push(PlannedEvent { kind: TICKET_ASIGNADO, detail, anterior_repartidor_id: previous });
-        }
-    }
-
-    if let Some(to) = change.estado {
-        if !current.estado.can_become(to) {
-            let hint = if to == current.estado {
-                "ya está en ese estado".to_owned()
-            } else {
-                match current.estado.next() {
-                    Some(next) => format!("el siguiente paso es '{next}' (o 'cancelado')"),
-                    None => "es un estado final".to_owned(),
-                }
-            };
-            return Err(ChangeError::InvalidTransition { from: current.estado, to, hint });
-        }
-        let motivo = change.motivo.as_deref().map(str::trim).filter(|m| !m.is_empty());
-        let mut detail = format!("Estado: {} → {}", current.estado.label(), to.label());
-        match to {
-            Estado::EnCamino => plan.fecha_en_camino = Some(now),
-            Estado::Entregado => {
-                plan.fecha_entrega = Some(now);
-                if let Some(nota) = change.nota.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                    plan.notas_repartidor = Some(nota.to_owned());
-                    detail.push_str(&format!(" (nota: {nota})"));
-                }
-            }
-            Estado::Cancelado => {
-                // People must say why; the API may cancel without a reason.
-                let motivo = match (motivo, actor) {
-                    (Some(m), _) => m.to_owned(),
-                    (None, Actor::Service) => "cancelado por API".to_owned(),
-                    (None, _) => return Err(ChangeError::MotivoRequerido),
-                };
-                detail.push_str(&format!(" (motivo: {motivo})"));
-                plan.motivo_cancelacion = Some(motivo);
-            }
-            Estado::Pendiente | Estado::EnPreparacion => {}
-        }
-        plan.estado = to;
-        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
-    }
-    if plan.events.is_empty() {
-        return Err(ChangeError::NothingToChange);
-    }
-    Ok(plan)
-}
-
-/// The board card of a ticket, as sent in live events.
-pub fn card(ticket: &Ticket, seq: i64, anterior_repartidor_id: Option<i64>) -> TicketEvent {
-    TicketEvent {
-        seq,
-        ticket_id: ticket.id,
-        numero: ticket.numero.clone(),
-        cliente_nombre: ticket.cliente_nombre.clone(),
-        cliente_direccion: ticket.cliente_direccion.clone(),
-        estado: ticket.estado,
-        repartidor: ticket.repartidor.clone(),
-        repartidor_id: ticket.repartidor_id,
-        anterior_repartidor_id,
-        prioridad: ticket.prioridad,
-        tipo_cliente: ticket.tipo_cliente,
-        total: ticket.total,
-        productos_count: ticket.productos.len(),
-        version: ticket.version,
-        fecha_creacion: ticket.fecha_creacion,
-        fecha_actualizacion: ticket.fecha_actualizacion,
-    }
-}
-
-/// The status update Ahorro receives for a ticket as it now is.
-pub fn status_update(ticket: &Ticket) -> TicketActualizacion {
-    TicketActualizacion {
-        evento: EVENTO_ACTUALIZACION.to_owned(),
-        numero: ticket.numero.clone(),
-        ticket_id: ticket.id,
-        estado: ticket.estado,
-        repartidor: ticket.repartidor.clone(),
-        version: ticket.version,
-        fecha_actualizacion: ticket.fecha_actualizacion,
-        fecha_en_camino: ticket.fecha_en_camino,
-        fecha_entrega: ticket.fecha_entrega,
-        motivo_cancelacion: ticket.motivo_cancelacion.clone(),
-        notas_repartidor: ticket.notas_repartidor.clone(),
-    }
-}
-
-/// An event recorded by the store, ready to broadcast.
-#[derive(Debug, Clone)]
-pub enum RecordedEvent {
-    Card { kind: &'static str, event: TicketEvent },
-    Deleted(TicketEliminadoEvent),
-}
-
-/// What a committed change produced.
-#[derive(Debug, Clone)]
-pub struct Changed {
-    pub ticket: Ticket,
-    pub events: Vec<RecordedEvent>,
-}
-
-/// The lifecycle service pages and API handlers call. Cheap to clone.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct Lifecycle {
     store: Store,
     strategy: Arc<dyn AssignmentStrategy>,
     broadcaster: Broadcaster,
     /// Wakes the notify worker when an update for Ahorro was queued.
-    notify_wake: Arc<Notify>,
+    notify: Waker,
 }
 
 impl Lifecycle {
-    pub fn new(
-        store: Store,
-        strategy: Arc<dyn AssignmentStrategy>,
-        broadcaster: Broadcaster,
-        notify_wake: Arc<Notify>,
-    ) -> Self {
-        Self { store, strategy, broadcaster, notify_wake }
+    pub fn new(store: Store, strategy: Arc<dyn AssignmentStrategy>, broadcaster: Broadcaster, notify: Waker) -> Self {
+        Self { store, strategy, broadcaster, notify }
     }
 
     /// Changes state and/or courier.
@@ -287,7 +55,7 @@ impl Lifecycle {
 
     /// Tells the notify worker there is something to deliver.
     pub fn wake_notifier(&self) {
-        self.notify_wake.notify_one();
+        self.notify.wake();
     }
 
     async fn publish(&self, events: &[RecordedEvent]) {
@@ -295,136 +63,7 @@ impl Lifecycle {
             self.broadcaster.recorded(event).await;
         }
         if !events.is_empty() {
-            self.notify_wake.notify_one();
+            self.notify.wake();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use belgrano_shared::{MetodoPago, Prioridad, TipoCliente};
-
-    fn ticket(estado: Estado, courier: Option<i64>) -> Ticket {
-        let now = Utc::now();
-        Ticket {
-            id: 1,
-            numero: "PED-1".into(),
-            cliente_nombre: "Ana".into(),
-            cliente_direccion: None,
-            cliente_telefono: None,
-            cliente_email: None,
-            productos: vec![],
-            total: 10.0,
-            metodo_pago: Some(MetodoPago::Efectivo),
-            estado,
-            prioridad: Prioridad::Normal,
-            indicaciones: None,
-            tipo_cliente: TipoCliente::Cliente,
-            repartidor: courier.map(|id| format!("Repartidor{id}")),
-            repartidor_id: courier,
-            notas_repartidor: None,
-            motivo_cancelacion: None,
-            version: 1,
-            fecha_creacion: now,
-            fecha_asignacion: None,
-            fecha_en_camino: None,
-            fecha_entrega: None,
-            fecha_actualizacion: now,
-        }
-    }
-
-    fn to(estado: Estado) -> TicketChange {
-        TicketChange { estado: Some(estado), ..Default::default() }
-    }
-
-    const DISPATCHER: Actor = Actor::Service;
-
-    #[test]
-    fn steps_forward_one_at_a_time_with_timestamps() {
-        let now = Utc::now();
-        let plan = plan_change(&ticket(Estado::EnPreparacion, Some(1)), &to(Estado::EnCamino), &DISPATCHER, None, now)
-            .unwrap();
-        assert_eq!(plan.estado, Estado::EnCamino);
-        assert_eq!(plan.fecha_en_camino, Some(now));
-        assert_eq!(plan.events[0].kind, TICKET_ACTUALIZADO);
-        let mut delivered = to(Estado::Entregado);
-        delivered.nota = Some("Dejado en portería".into());
-        let plan = plan_change(&ticket(Estado::EnCamino, Some(1)), &delivered, &DISPATCHER, None, now).unwrap();
-        assert_eq!(plan.fecha_entrega, Some(now));
-        assert_eq!(plan.notas_repartidor.as_deref(), Some("Dejado en portería"));
-    }
-
-    #[test]
-    fn refuses_skips_backwards_and_final_states() {
-        let now = Utc::now();
-        assert!(matches!(
-            plan_change(&ticket(Estado::Pendiente, None), &to(Estado::Entregado), &DISPATCHER, None, now),
-            Err(ChangeError::InvalidTransition { .. })
-        ));
-        assert!(matches!(
-            plan_change(&ticket(Estado::EnCamino, None), &to(Estado::Pendiente), &DISPATCHER, None, now),
-            Err(ChangeError::InvalidTransition { .. })
-        ));
-        assert!(matches!(
-            plan_change(&ticket(Estado::Entregado, None), &to(Estado::Cancelado), &DISPATCHER, None, now),
-            Err(ChangeError::Final(Estado::Entregado))
-        ));
-        let reassign = TicketChange { repartidor: Some(CourierChoice::Unassign), ..Default::default() };
-        assert!(matches!(
-            plan_change(&ticket(Estado::Cancelado, Some(1)), &reassign, &DISPATCHER, None, now),
-            Err(ChangeError::Final(_))
-        ));
-    }
-
-    #[test]
-    fn people_must_say_why_they_cancel() {
-        let now = Utc::now();
-        let courier = Actor::Courier { id: 1, nombre: "Repartidor1".into() };
-        assert!(matches!(
-            plan_change(&ticket(Estado::EnCamino, Some(1)), &to(Estado::Cancelado), &courier, None, now),
-            Err(ChangeError::MotivoRequerido)
-        ));
-        let mut cancel = to(Estado::Cancelado);
-        cancel.motivo = Some("No había nadie".into());
-        let plan = plan_change(&ticket(Estado::EnCamino, Some(1)), &cancel, &courier, None, now).unwrap();
-        assert_eq!(plan.motivo_cancelacion.as_deref(), Some("No había nadie"));
-    }
-
-    #[test]
-    fn couriers_touch_only_their_own_tickets_and_never_reassign() {
-        let now = Utc::now();
-        let courier = Actor::Courier { id: 2, nombre: "Repartidor2".into() };
-        assert!(matches!(
-            plan_change(&ticket(Estado::EnPreparacion, Some(1)), &to(Estado::EnCamino), &courier, None, now),
-            Err(ChangeError::NotFound)
-        ));
-        let reassign = TicketChange { repartidor: Some(CourierChoice::Assign(3)), ..Default::default() };
-        assert!(matches!(
-            plan_change(&ticket(Estado::Pendiente, Some(2)), &reassign, &courier, Some((3, "R3".into())), now),
-            Err(ChangeError::Forbidden(_))
-        ));
-    }
-
-    #[test]
-    fn reassignment_records_who_had_it() {
-        let now = Utc::now();
-        let reassign = TicketChange { repartidor: Some(CourierChoice::Assign(3)), ..Default::default() };
-        let plan = plan_change(
-            &ticket(Estado::Pendiente, Some(1)),
-            &reassign,
-            &DISPATCHER,
-            Some((3, "Repartidor3".into())),
-            now,
-        )
-        .unwrap();
-        assert_eq!(plan.repartidor, Some((3, "Repartidor3".into())));
-        assert_eq!(plan.fecha_asignacion, Some(now));
-        assert_eq!(plan.events[0].kind, TICKET_ASIGNADO);
-        assert_eq!(plan.events[0].anterior_repartidor_id, Some(1));
-        assert!(matches!(
-            plan_change(&ticket(Estado::Pendiente, Some(1)), &reassign, &DISPATCHER, None, now),
-            Err(ChangeError::UnknownCourier)
-        ));
     }
 }

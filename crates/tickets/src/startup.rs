@@ -7,16 +7,17 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use tokio::sync::{Notify, watch};
+use belgrano_platform::outbox::Worker;
+use tokio::sync::watch;
 
-use crate::assign::{AssignmentStrategy, LeastLoaded};
+use crate::accounts::Accounts;
 use crate::config::Settings;
-use crate::events;
-use crate::events::Broadcaster;
+use crate::domain::assign::{AssignmentStrategy, LeastLoaded};
 use crate::http::{self, AppState};
 use crate::intake::Intake;
 use crate::lifecycle::Lifecycle;
-use crate::notify::NotifyWorker;
+use crate::live::{self, Broadcaster};
+use crate::notify::{self, ToAhorro};
 use crate::store::{NewCourier, Store};
 
 pub struct Application {
@@ -52,42 +53,39 @@ impl Application {
             );
         }
         // Install the metrics recorder before anything records.
-        belgrano_shared::observability::prometheus();
+        belgrano_platform::telemetry::prometheus();
         let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
         if settings.seed_demo_data {
             let created = store.seed_couriers_if_none(&demo_couriers()).await?;
             if created > 0 {
                 tracing::info!("created {created} demo couriers (Repartidor1..Repartidor{created})");
             }
-            crate::auth::bootstrap::demo_accounts(&store, &demo_couriers())
-                .await
-                .context("creating the demo accounts")?;
+            crate::bootstrap::demo_accounts(&store, &demo_couriers()).await.context("creating the demo accounts")?;
         }
-        crate::auth::bootstrap::first_dispatcher(&store, &settings)
-            .await
-            .context("creating the ADMIN_EMAIL dispatcher")?;
+        crate::bootstrap::first_dispatcher(&store, &settings).await.context("creating the ADMIN_EMAIL dispatcher")?;
 
         let api_keys = Arc::new(settings.api_keys.clone());
         let fanout = match &settings.redis_url {
-            Some(url) => events::Fanout::Redis { url, channel_prefix: settings.fanout_channel_prefix() },
-            None => events::Fanout::Local,
+            Some(url) => live::Fanout::Redis { url, channel_prefix: settings.fanout_channel_prefix() },
+            None => live::Fanout::Local,
         };
-        let (socket_layer, broadcaster) = events::socket_io(api_keys.clone(), store.clone(), fanout).await?;
+        let accounts = Accounts::new(store.clone());
+        let (socket_layer, broadcaster) =
+            live::socket_io(api_keys.clone(), accounts.clone(), store.clone(), fanout).await?;
         if broadcaster.is_shared() {
             tracing::info!("Socket.IO events shared with the other instances through Redis");
         }
         let strategy: Arc<dyn AssignmentStrategy> = Arc::new(LeastLoaded);
         let (intake, writer) = Intake::start(store.clone(), strategy.clone(), broadcaster.clone());
-        let notify_wake = Arc::new(Notify::new());
-        let lifecycle = Lifecycle::new(store.clone(), strategy, broadcaster.clone(), notify_wake.clone());
+        let to_ahorro = ToAhorro::new(&settings.ahorro_url, settings.api_keys.outgoing());
+        let worker = Worker::new(store.notify_outbox().clone(), to_ahorro, notify::WORKER);
+        let lifecycle = Lifecycle::new(store.clone(), strategy, broadcaster.clone(), worker.waker());
         let (stop_workers, workers_stopped) = watch::channel(false);
-        let notifier = tokio::spawn(
-            NotifyWorker::new(store.clone(), &settings.ahorro_url, settings.api_keys.outgoing(), notify_wake)
-                .run(workers_stopped),
-        );
+        let notifier = tokio::spawn(worker.run(workers_stopped));
         let state = AppState {
             settings: Arc::new(settings.clone()),
             store: store.clone(),
+            accounts,
             intake,
             lifecycle,
             api_keys,
@@ -95,9 +93,7 @@ impl Application {
         };
         let router = http::router(state, socket_layer);
 
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
-            .await
-            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let listener = belgrano_platform::runtime::bind(&settings.host, settings.port).await?;
         let port = listener.local_addr()?.port();
         Ok(Self { listener, port, router, store, broadcaster, writer, notifier, stop_workers })
     }
@@ -116,22 +112,16 @@ impl Application {
     /// worker finish its delivery in flight (unfinished rows stay in the
     /// outbox), closes the sockets and the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        tracing::info!(
-            port = self.port,
-            backend = self.store.backend(),
-            "Belgrano Tickets escuchando en el puerto {}",
-            self.port
-        );
-        // The peer address reaches handlers (login rate limiting by address).
-        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        let backend = self.store.db().backend().as_str();
+        tracing::info!(port = self.port, backend, "Belgrano Tickets escuchando en el puerto {}", self.port);
+        belgrano_platform::runtime::serve(self.listener, self.router, shutdown).await?;
         // The router (and with it every intake handle) is gone: the writer
         // finishes its queue and stops.
         let _ = self.writer.await;
         let _ = self.stop_workers.send(true);
         let _ = self.notifier.await;
         self.broadcaster.close().await;
-        self.store.close().await;
+        self.store.db().close().await;
         tracing::info!("Belgrano Tickets detenido");
         Ok(())
     }
@@ -140,9 +130,9 @@ impl Application {
 /// The `tickets` binary: settings from the environment, serve until
 /// SIGTERM or Ctrl-C. Exits with status 2 on bad configuration.
 pub async fn run_from_env() -> anyhow::Result<()> {
-    crate::telemetry::init(belgrano_shared::runtime::Environment::from_process().is_production());
-    let settings = belgrano_shared::runtime::settings_or_exit("Belgrano Tickets", Settings::from_env());
+    belgrano_platform::telemetry::init(belgrano_platform::runtime::Environment::from_process().is_production());
+    let settings = belgrano_platform::runtime::settings_or_exit("Belgrano Tickets", Settings::from_env());
     Application::build(settings).await?.run_until_stopped().await
 }
 
-pub use belgrano_shared::runtime::shutdown_signal;
+pub use belgrano_platform::runtime::shutdown_signal;

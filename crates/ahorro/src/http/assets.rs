@@ -6,13 +6,15 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
+use super::error::ApiError;
+
 #[derive(RustEmbed)]
 #[folder = "assets/"]
 struct Assets;
 
 pub async fn serve(Path(path): Path<String>) -> Response {
     let Some(file) = Assets::get(&path) else {
-        return crate::error::ApiError::NotFound("archivo no encontrado").page();
+        return ApiError::NotFound("archivo no encontrado").page();
     };
     let mime = match path.rsplit('.').next() {
         Some("css") => "text/css; charset=utf-8",

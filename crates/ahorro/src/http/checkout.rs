@@ -1,37 +1,68 @@
 //! Checkout: the form (prefilled from the profile, guests welcome) and
-//! `POST /api/checkout`, answering the seed's step-7 shape.
+//! `POST /api/checkout`, answering the seed's step-7 shape. Both turn what
+//! was sent into one [`CheckoutInput`], validated once into the domain's
+//! [`Checkout`].
 
-use axum::Json;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use belgrano_shared::FieldError;
-use serde_json::{Value, json};
+use belgrano_contract::ticket::iso8601;
+use belgrano_contract::{FieldError, MetodoPago};
+use belgrano_platform::csrf::CsrfForm;
+use belgrano_platform::http::Json;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
-use super::AppState;
-use super::account::message;
-use super::extract::{CsrfForm, JsonBody, Visitor, form};
-use super::views::{CheckoutPage, Layout, METODOS};
-use crate::cart::{Cart, PricedCart};
-use crate::checkout::{Checkout, CheckoutError, CheckoutResponse, ClienteInput};
-use crate::error::{ApiError, PageError};
+use super::error::{ApiError, PageError};
+use super::extract::Visitor;
+use super::layout::{Layout, message};
+use super::seguimiento::absolute_url;
+use super::state::AppState;
+use crate::checkout::CheckoutError;
+use crate::domain::carrito::{Carrito, PricedCarrito};
+use crate::domain::checkout::{Checkout, CheckoutInput, ItemInput};
+use crate::domain::pedido::Cliente;
+use crate::domain::pedido::Pedido;
 
-form!(CheckoutForm { nombre, apellido, email, telefono, direccion, metodo_pago, notas });
+#[derive(Template, WebTemplate)]
+#[template(path = "checkout.html")]
+pub struct CheckoutPage {
+    pub l: Layout,
+    pub f: CheckoutForm,
+    pub carrito: PricedCarrito,
+    pub metodos: Vec<(&'static str, &'static str)>,
+    pub error: String,
+}
 
-async fn priced_cart(state: &AppState, cart: &Cart) -> Result<PricedCart, ApiError> {
-    let ids: Vec<i64> = cart.items.iter().map(|i| i.producto_id).collect();
-    Ok(PricedCart::price(cart, &state.store.productos_por_id(&ids).await?))
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckoutForm {
+    pub nombre: String,
+    pub apellido: String,
+    pub email: String,
+    pub telefono: String,
+    pub direccion: String,
+    pub metodo_pago: String,
+    pub notas: String,
+}
+
+/// The payment methods as offered in the form: (value, label).
+fn metodos() -> Vec<(&'static str, &'static str)> {
+    MetodoPago::ALL.iter().map(|m| (m.as_str(), m.label())).collect()
 }
 
 async fn render(state: &AppState, visitor: &Visitor, f: CheckoutForm, error: String) -> Result<Response, PageError> {
-    let cart = state.store.cart(&visitor.cart_owner().key()).await?;
-    let carrito = priced_cart(state, &cart).await?;
+    let cart = state.store.carrito(&visitor.carrito_owner()).await?;
+    let ids: Vec<i64> = cart.items.iter().map(|i| i.producto_id).collect();
+    let carrito = PricedCarrito::price(&cart, &state.store.productos_por_id(&ids).await?);
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let page = CheckoutPage {
         l: Layout::new(state, visitor, "Finalizar compra").await?,
         f,
         carrito,
-        metodos: METODOS.to_vec(),
+        metodos: metodos(),
         error,
     };
     Ok((status, page).into_response())
@@ -45,18 +76,12 @@ pub async fn form(State(state): State<AppState>, visitor: Visitor) -> Result<Res
             email: u.email.clone(),
             telefono: u.telefono.clone(),
             direccion: u.direccion.clone(),
-            metodo_pago: "efectivo".into(),
+            metodo_pago: MetodoPago::Efectivo.as_str().into(),
             ..Default::default()
         },
-        None => CheckoutForm { metodo_pago: "efectivo".into(), ..Default::default() },
+        None => CheckoutForm { metodo_pago: MetodoPago::Efectivo.as_str().into(), ..Default::default() },
     };
     render(&state, &visitor, f, String::new()).await
-}
-
-/// The cart's lines as checkout items (quantities as the customer chose;
-/// the transaction checks them against stock).
-fn cart_items(cart: &Cart) -> Vec<(Value, Value)> {
-    cart.items.iter().map(|i| (json!(i.producto_id), json!(i.cantidad))).collect()
 }
 
 pub async fn submit(
@@ -64,26 +89,30 @@ pub async fn submit(
     visitor: Visitor,
     CsrfForm(f): CsrfForm<CheckoutForm>,
 ) -> Result<Response, PageError> {
-    let owner = visitor.cart_owner().key();
-    let cart = state.store.cart(&owner).await?;
-    let cliente = ClienteInput {
-        nombre: f.nombre.clone(),
-        apellido: f.apellido.clone(),
-        email: f.email.clone(),
-        telefono: f.telefono.clone(),
+    let owner = visitor.carrito_owner();
+    let cart = state.store.carrito(&owner).await?;
+    let input = CheckoutInput {
+        cliente: Cliente {
+            nombre: f.nombre.clone(),
+            apellido: f.apellido.clone(),
+            email: f.email.clone(),
+            telefono: f.telefono.clone(),
+        },
+        direccion: f.direccion.clone(),
+        metodo_pago: f.metodo_pago.clone(),
+        notas: f.notas.clone(),
+        items: ItemInput::from_carrito(&cart),
     };
-    let parsed =
-        Checkout::parse(cliente, &f.direccion, &f.metodo_pago, &f.notas, &cart_items(&cart), visitor.usuario.as_ref());
-    let mut checkout = match parsed {
+    let mut checkout = match Checkout::parse(input, visitor.usuario.as_ref()) {
         Ok(c) => c,
         Err(e) => return render(&state, &visitor, f, message(&e)).await,
     };
-    if visitor.usuario.is_none() {
+    if visitor.is_guest() {
         checkout.sesion = Some(visitor.token.hash());
     }
     match state.checkout.place(&checkout).await {
         Ok(pedido) => {
-            state.store.save_cart(&owner, &Cart::default()).await?;
+            state.store.save_carrito(&owner, &Carrito::default()).await?;
             Ok(Redirect::to(&format!("/pedido/{}", pedido.numero)).into_response())
         }
         Err(CheckoutError::Invalid(e)) => render(&state, &visitor, f, message(&e)).await,
@@ -91,71 +120,261 @@ pub async fn submit(
     }
 }
 
-/// `POST /api/checkout`: `cliente` and `items` may come from the session
-/// and its cart. Money in the body is ignored.
+// ------------------------------------------------------------ the JSON API
+
+/// A JSON value where old clients may send anything: absent and `null`
+/// are [`Loose::Absent`], the expected kind is [`Loose::Is`], any other
+/// is [`Loose::Wrong`] (answered as a field error, never as a parse error).
+#[derive(Debug, Clone, Default)]
+pub enum Loose<T> {
+    #[default]
+    Absent,
+    Is(T),
+    Wrong,
+}
+
+/// Reads one JSON value into `T` when `accept` says it is of `T`'s kind.
+fn loose<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+    accept: fn(&Value) -> bool,
+) -> Result<Loose<T>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => Loose::Absent,
+        v if accept(&v) => Loose::Is(serde_json::from_value(v).map_err(serde::de::Error::custom)?),
+        _ => Loose::Wrong,
+    })
+}
+
+/// A text: a JSON string.
+#[derive(Debug, Clone, Default)]
+pub struct Text(Loose<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        loose(d, Value::is_string).map(Text)
+    }
+}
+
+impl Text {
+    /// The text, empty when absent; `field` names it when it is no text.
+    fn or_empty(&self, field: &str) -> Result<String, FieldError> {
+        match &self.0 {
+            Loose::Absent => Ok(String::new()),
+            Loose::Is(s) => Ok(s.clone()),
+            Loose::Wrong => Err(FieldError::new(field, "debe ser un texto")),
+        }
+    }
+}
+
+/// An object of `T`'s fields (which are all loose themselves).
+#[derive(Debug, Clone)]
+pub struct Object<T>(Loose<T>);
+
+impl<T> Default for Object<T> {
+    fn default() -> Self {
+        Object(Loose::Absent)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        loose(d, Value::is_object).map(Object)
+    }
+}
+
+/// A list of `T`.
+#[derive(Debug, Clone)]
+pub struct List<T>(Loose<Vec<T>>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(Loose::Absent)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        loose(d, Value::is_array).map(List)
+    }
+}
+
+/// An integer as old clients send it: a JSON integer (or a float without
+/// fraction), or a string of digits as forms send them. `None` otherwise.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LooseInt(Option<i64>);
+
+impl<'de> Deserialize<'de> for LooseInt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(LooseInt(match Value::deserialize(d)? {
+            Value::Number(n) => {
+                n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
+            }
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }))
+    }
+}
+
+/// The body of `POST /api/checkout`. `cliente`, `items` and `direccion`
+/// may be left out: they come from the logged-in account and its cart.
+/// Money in the body (`total`, `precio`) is ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckoutBody {
+    pub cliente: Object<ClienteBody>,
+    pub items: List<Object<ItemBody>>,
+    pub direccion: Text,
+    pub metodo_pago: Text,
+    pub notas: Text,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ClienteBody {
+    pub nombre: Text,
+    pub apellido: Text,
+    pub email: Text,
+    pub telefono: Text,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ItemBody {
+    pub producto_id: LooseInt,
+    pub cantidad: LooseInt,
+}
+
+/// Where the items come from.
+enum Items {
+    Sent(Vec<ItemInput>),
+    /// Not sent: the visitor's cart (emptied once the order stands).
+    Cart,
+}
+
+impl CheckoutBody {
+    /// What was sent, with the account's data where it was left out. Errors
+    /// name the field as the client spelled it, in the body's order.
+    fn input(self, visitor: &Visitor) -> Result<(CheckoutInput, Items), FieldError> {
+        let cliente = match self.cliente.0 {
+            Loose::Absent => match &visitor.usuario {
+                Some(u) => Cliente::from_usuario(u),
+                None => return Err(FieldError::new("cliente", "es obligatorio (o inicie sesión)")),
+            },
+            Loose::Is(c) => Cliente {
+                nombre: c.nombre.or_empty("cliente.nombre")?,
+                apellido: c.apellido.or_empty("cliente.apellido")?,
+                email: c.email.or_empty("cliente.email")?,
+                telefono: c.telefono.or_empty("cliente.telefono")?,
+            },
+            Loose::Wrong => return Err(FieldError::new("cliente", "debe ser un objeto")),
+        };
+        let items = match self.items.0 {
+            Loose::Absent => Items::Cart,
+            Loose::Is(list) => Items::Sent(
+                list.into_iter()
+                    .enumerate()
+                    .map(|(i, item)| match item.0 {
+                        Loose::Is(ItemBody { producto_id, cantidad }) => {
+                            Ok(ItemInput { producto_id: producto_id.0, cantidad: cantidad.0 })
+                        }
+                        Loose::Absent | Loose::Wrong => {
+                            Err(FieldError::new(format!("items[{i}]"), "debe ser un objeto {producto_id, cantidad}"))
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            Loose::Wrong => return Err(FieldError::new("items", "debe ser una lista")),
+        };
+        let direccion = match self.direccion.0 {
+            Loose::Absent => visitor.usuario.as_ref().map(|u| u.direccion.clone()).unwrap_or_default(),
+            _ => self.direccion.or_empty("direccion")?,
+        };
+        let metodo_pago = self.metodo_pago.or_empty("metodo_pago")?;
+        let metodo_pago = if metodo_pago.is_empty() { MetodoPago::Efectivo.as_str().to_owned() } else { metodo_pago };
+        let notas = self.notas.or_empty("notas")?;
+        let input = CheckoutInput { cliente, direccion, metodo_pago, notas, items: Vec::new() };
+        Ok((input, items))
+    }
+}
+
+/// `POST /api/checkout`.
 pub async fn api(
     State(state): State<AppState>,
     visitor: Visitor,
-    headers: axum::http::HeaderMap,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
-    let text = |v: Option<&Value>, field: &str| -> Result<String, FieldError> {
-        match v {
-            None | Some(Value::Null) => Ok(String::new()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(FieldError::new(field, "debe ser un texto")),
-        }
+    headers: HeaderMap,
+    Json(body): Json<Object<CheckoutBody>>,
+) -> Result<axum::Json<CheckoutResponse>, ApiError> {
+    let Loose::Is(body) = body.0 else { return Err(FieldError::new("body", "se espera un objeto JSON").into()) };
+    let (mut input, items) = body.input(&visitor)?;
+    input.items = match &items {
+        Items::Sent(items) => items.clone(),
+        Items::Cart => ItemInput::from_carrito(&state.store.carrito(&visitor.carrito_owner()).await?),
     };
-    let cliente = match obj.get("cliente") {
-        None | Some(Value::Null) => match &visitor.usuario {
-            Some(u) => ClienteInput::from_usuario(u),
-            None => return Err(FieldError::new("cliente", "es obligatorio (o inicie sesión)").into()),
-        },
-        Some(Value::Object(c)) => ClienteInput {
-            nombre: text(c.get("nombre"), "cliente.nombre")?,
-            apellido: text(c.get("apellido"), "cliente.apellido")?,
-            email: text(c.get("email"), "cliente.email")?,
-            telefono: text(c.get("telefono"), "cliente.telefono")?,
-        },
-        Some(_) => return Err(FieldError::new("cliente", "debe ser un objeto").into()),
-    };
-    let from_cart;
-    let items: Vec<(Value, Value)> = match obj.get("items") {
-        None | Some(Value::Null) => {
-            from_cart = true;
-            cart_items(&state.store.cart(&visitor.cart_owner().key()).await?)
-        }
-        Some(Value::Array(list)) => {
-            from_cart = false;
-            list.iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Value::Object(o) => Ok((
-                        o.get("producto_id").cloned().unwrap_or(Value::Null),
-                        o.get("cantidad").cloned().unwrap_or(Value::Null),
-                    )),
-                    _ => Err(FieldError::new(format!("items[{i}]"), "debe ser un objeto {producto_id, cantidad}")),
-                })
-                .collect::<Result<_, _>>()?
-        }
-        Some(_) => return Err(FieldError::new("items", "debe ser una lista").into()),
-    };
-    let direccion = match obj.get("direccion") {
-        None | Some(Value::Null) => visitor.usuario.as_ref().map(|u| u.direccion.clone()).unwrap_or_default(),
-        v => text(v, "direccion")?,
-    };
-    let metodo_pago = text(obj.get("metodo_pago"), "metodo_pago")?;
-    let metodo_pago = if metodo_pago.is_empty() { "efectivo".to_owned() } else { metodo_pago };
-    let notas = text(obj.get("notas"), "notas")?;
-    let mut checkout = Checkout::parse(cliente, &direccion, &metodo_pago, &notas, &items, visitor.usuario.as_ref())?;
-    if visitor.usuario.is_none() {
+    let mut checkout = Checkout::parse(input, visitor.usuario.as_ref())?;
+    if visitor.is_guest() {
         checkout.sesion = Some(visitor.token.hash());
     }
     let pedido = state.checkout.place(&checkout).await?;
-    if from_cart {
-        state.store.save_cart(&visitor.cart_owner().key(), &Cart::default()).await?;
+    if let Items::Cart = items {
+        state.store.save_carrito(&visitor.carrito_owner(), &Carrito::default()).await?;
     }
-    let seguimiento_url = super::tracking::absolute_url(&state, &headers, &pedido.numero);
-    Ok(Json(CheckoutResponse::from_pedido(&pedido, seguimiento_url)).into_response())
+    let seguimiento_url = absolute_url(&state, &headers, pedido.numero.as_str());
+    Ok(axum::Json(CheckoutResponse::from_pedido(&pedido, seguimiento_url)))
+}
+
+/// The seed's step-7 answer.
+#[derive(Debug, Serialize)]
+pub struct CheckoutResponse {
+    pub success: bool,
+    pub message: String,
+    pub pedido: PedidoResumen,
+    pub ticket: Option<TicketResumen>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PedidoResumen {
+    pub numero: String,
+    pub cliente: String,
+    pub total: f64,
+    pub fecha: String,
+    /// The order's tracking link (see `crate::tracking`).
+    pub seguimiento_url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TicketResumen {
+    pub id: i64,
+    pub numero: String,
+    pub estado: String,
+    pub repartidor: Option<String>,
+    pub fecha_creacion: Option<String>,
+}
+
+impl CheckoutResponse {
+    pub fn from_pedido(p: &Pedido, seguimiento_url: String) -> Self {
+        let ticket = p.ticket_id.map(|id| TicketResumen {
+            id,
+            numero: p.numero.to_string(),
+            estado: p.ticket_estado.unwrap_or(belgrano_contract::Estado::Pendiente).as_str().to_owned(),
+            repartidor: p.repartidor.clone(),
+            fecha_creacion: p.ticket_fecha_creacion.map(iso8601),
+        });
+        let message = if ticket.is_some() {
+            "Compra realizada exitosamente".to_owned()
+        } else {
+            "Compra realizada exitosamente. Tu pedido está en camino al centro de despacho; el ticket se confirmará en breve.".to_owned()
+        };
+        Self {
+            success: true,
+            message,
+            pedido: PedidoResumen {
+                numero: p.numero.to_string(),
+                cliente: p.cliente_nombre(),
+                total: p.total.pesos(),
+                fecha: iso8601(p.fecha),
+                seguimiento_url,
+            },
+            ticket,
+        }
+    }
 }

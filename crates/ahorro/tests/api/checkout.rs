@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use belgrano_shared::ticket::Numero;
+use belgrano_contract::ticket::Numero;
 use serde_json::{Value, json};
 use wiremock::matchers::{header_exists, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

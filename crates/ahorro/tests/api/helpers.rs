@@ -1,9 +1,9 @@
-//! Spawning a real Ahorro for a test: its own database (a temp SQLite file,
-//! or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set), a free
-//! port, real HTTP, and a wiremock server standing in for Tickets.
+//! Spawning a real Ahorro for a test: its own database (`belgrano_testkit`:
+//! a temp SQLite file, or a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` is set), a free port, real HTTP, and a wiremock
+//! server standing in for Tickets.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use belgrano_ahorro::{Application, Settings};
 use reqwest::StatusCode;
@@ -12,58 +12,7 @@ use tokio::sync::oneshot;
 
 pub const API_KEY: &str = "test-api-key";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Runs a scenario once per backend: always on SQLite, and on PostgreSQL
-/// when `TEST_DATABASE_URL` is set.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if std::env::var("TEST_DATABASE_URL").is_ok() {
-                    super::$name($crate::helpers::Backend::Postgres).await;
-                }
-            }
-        }
-    };
-}
-
-/// A database that outlives one run of the service.
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl TestDb {
-    pub async fn new(backend: Backend) -> Self {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}", dir.path().join("ahorro.db").display());
-                Self { url, _dir: Some(dir) }
-            }
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-                let name = format!("ahorro_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-                admin.close().await;
-                let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
-                Self { url: format!("{base}/{name}"), _dir: None }
-            }
-        }
-    }
-}
+pub use belgrano_testkit::{Backend, TestDb, eventually, urlencode};
 
 pub fn settings(db: &TestDb, ticketera_url: &str, extra: &[(&str, &str)]) -> Settings {
     let mut vars: HashMap<String, String> = HashMap::from([
@@ -93,7 +42,7 @@ pub struct TestApp {
 impl TestApp {
     pub async fn start(settings: Settings) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
-            belgrano_ahorro::init_tracing(false);
+            belgrano_platform::telemetry::init(false);
         }
         let app = Application::build(settings).await.expect("the service starts");
         let port = app.port();
@@ -138,7 +87,7 @@ impl TestApp {
     }
 
     pub fn browser(&self) -> Browser {
-        Browser { address: self.address.clone(), client: self.client.clone(), cookie: None }
+        Browser { address: self.address.clone(), client: self.client.clone(), cookies: Vec::new(), cookie: None }
     }
 }
 
@@ -153,11 +102,15 @@ pub fn checkout_body(items: &[(i64, i64)]) -> Value {
     })
 }
 
-/// A minimal browser: keeps the session cookie, reads CSRF values from
-/// pages, does not follow redirects (so tests see them).
+/// A minimal browser: keeps every cookie it is given (the session's and
+/// the CSRF token's), reads CSRF values from pages, does not follow
+/// redirects (so tests see them).
 pub struct Browser {
     pub address: String,
     client: reqwest::Client,
+    /// (name, value) in the order first set.
+    cookies: Vec<(String, String)>,
+    /// The `Cookie:` header this browser sends (`ahorro_sesion=…; ahorro_csrf=…`).
     pub cookie: Option<String>,
 }
 
@@ -177,14 +130,20 @@ impl Page {
 
 impl Browser {
     fn remember(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
-            let value = value.to_str().unwrap();
-            if let Some(pair) = value.split(';').next()
-                && pair.starts_with("ahorro_sesion=")
-            {
-                self.cookie = Some(pair.to_owned());
+        for set_cookie in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let set_cookie = set_cookie.to_str().unwrap();
+            let pair = set_cookie.split(';').next().unwrap_or_default();
+            let Some((name, value)) = pair.trim().split_once('=') else { continue };
+            let removed = value.is_empty() || set_cookie.contains("Max-Age=0");
+            match self.cookies.iter_mut().find(|(n, _)| n == name) {
+                Some(_) if removed => self.cookies.retain(|(n, _)| n != name),
+                Some((_, kept)) => *kept = value.to_owned(),
+                None if !removed => self.cookies.push((name.to_owned(), value.to_owned())),
+                None => {}
             }
         }
+        let header: Vec<String> = self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        self.cookie = (!header.is_empty()).then(|| header.join("; "));
     }
 
     async fn finish(&mut self, response: reqwest::Response) -> Page {
@@ -254,24 +213,6 @@ impl Browser {
     }
 }
 
-/// Polls `check` until it returns true or `timeout` passes.
-pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if check().await {
-            return true;
-        }
-        if tokio::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// What Tickets answers to an accepted ticket (the seed's step 5).
 pub fn ticket_creado(id: i64, numero: &str) -> Value {
     json!({
@@ -279,20 +220,6 @@ pub fn ticket_creado(id: i64, numero: &str) -> Value {
         "repartidor_asignado": "Repartidor1", "fecha_creacion": "2024-12-01T12:34:56Z",
         "cliente_nombre": "Juan Pérez", "total": 130.0
     })
-}
-
-/// `application/x-www-form-urlencoded`, as a browser sends a form.
-pub fn urlencode(form: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                b' ' => "+".to_owned(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 
 /// The tickets a fake Tickets received (its health probes left out).

@@ -11,3 +11,5 @@ mod openapi;
 mod pages;
 mod seguimiento;
 mod store;
+
+pub(crate) use belgrano_testkit::on_both_backends;

@@ -1,9 +1,9 @@
 //! The OpenAPI document (`api/openapi.json`, served at `/api/openapi.json`)
 //! against the router and against real answers, with the contract checker
-//! both services' tests share (`belgrano_shared::openapi::Spec`).
+//! both services' tests share (`belgrano_testkit::openapi::Spec`).
 
 use belgrano_ahorro::http::OPENAPI;
-use belgrano_shared::openapi::Spec;
+use belgrano_testkit::openapi::Spec;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};

@@ -1,10 +1,8 @@
-//! Static files (`assets/`, embedded in the binary with rust-embed) at
-//! `/static/{path}`. [`url`] adds the file's content hash (`?v=...`): such
-//! URLs change whenever the file does, so browsers may keep them for a year;
-//! plain URLs are kept an hour and revalidated by ETag.
+//! The desk's static files (`assets/`, embedded in the binary) at
+//! `/static/{path}`, served by the platform (content-hash URLs, ETags).
 
 use axum::extract::{Path, RawQuery};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
@@ -14,41 +12,10 @@ struct Assets;
 
 /// `/static/{path}?v={hash}` for templates: `{{ crate::http::assets::url("app.css") }}`.
 pub fn url(path: &str) -> String {
-    match Assets::get(path) {
-        Some(file) => format!("/static/{path}?v={}", &hex::encode(file.metadata.sha256_hash())[..12]),
-        None => format!("/static/{path}"),
-    }
-}
-
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("css") => "text/css; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("json") => "application/json",
-        Some("woff2") => "font/woff2",
-        Some("txt") => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
+    belgrano_platform::assets::url::<Assets>(path)
 }
 
 pub async fn serve(Path(path): Path<String>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    let Some(file) = Assets::get(&path) else {
-        return (StatusCode::NOT_FOUND, "no existe").into_response();
-    };
-    let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
-    let versioned = query.is_some_and(|q| q.split('&').any(|p| p.starts_with("v=")));
-    let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
-    let mut response = if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, content_type(&path))], file.data.into_owned()).into_response()
-    };
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
+    belgrano_platform::assets::serve::<Assets>(&path, query.as_deref(), &headers)
+        .unwrap_or_else(|| (StatusCode::NOT_FOUND, "no existe").into_response())
 }

@@ -13,13 +13,19 @@ use super::AppState;
 
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let started = Instant::now();
-    let database = state.store.ping().await;
+    let database = state.store.db().ping().await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let (status, db) = match database {
-        Ok(()) => (StatusCode::OK, json!({"status": "ok", "backend": state.store.backend(), "latency_ms": latency_ms})),
+        Ok(()) => (
+            StatusCode::OK,
+            json!({"status": "ok", "backend": state.store.db().backend().as_str(), "latency_ms": latency_ms}),
+        ),
         Err(error) => {
             tracing::error!(%error, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "error", "backend": state.store.backend()}))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "error", "backend": state.store.db().backend().as_str()}),
+            )
         }
     };
     let body = json!({

@@ -2,18 +2,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use belgrano_shared::ticket::{NuevoTicket, TicketCreado};
+use belgrano_contract::ticket::{NuevoTicket, TicketCreado};
 
 use super::AppState;
-use super::extract::{JsonBody, RequestId, ServiceAuth};
-use crate::error::ApiError;
-use crate::intake::{IntakeOutcome, IntakeRequest};
+use super::error::ApiError;
+use crate::domain::intake::{IntakeOutcome, IntakeRequest};
+use belgrano_platform::http::{Json as JsonBody, RequestId, ServiceAuth};
 
 pub async fn create_ticket(
     State(state): State<AppState>,
     _auth: ServiceAuth,
     RequestId(request_id): RequestId,
-    JsonBody(body): JsonBody,
+    JsonBody(body): JsonBody<serde_json::Value>,
 ) -> Result<Json<TicketCreado>, ApiError> {
     let ticket = NuevoTicket::from_json(&body)?;
     match state.intake.submit(IntakeRequest::new(ticket.clone(), request_id)).await? {

@@ -6,18 +6,19 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use super::AppState;
-use super::extract::ServiceAuth;
-use crate::error::ApiError;
+use super::error::ApiError;
+use belgrano_platform::http::ServiceAuth;
 
 pub async fn render(State(state): State<AppState>, _auth: ServiceAuth) -> Result<impl IntoResponse, ApiError> {
-    let handle = belgrano_shared::observability::prometheus();
+    let handle = belgrano_platform::telemetry::prometheus();
     for (estado, count) in state.store.count_by_state().await? {
         metrics::gauge!("tickets", "service" => "tickets", "estado" => estado.as_str()).set(count as f64);
     }
-    let (pending, oldest) = state.store.pending_updates().await?;
-    metrics::gauge!("outbox_pending", "service" => "tickets").set(pending as f64);
-    metrics::gauge!("outbox_oldest_pending_seconds", "service" => "tickets").set(oldest.unwrap_or(0.0));
-    metrics::gauge!("outbox_failed", "service" => "tickets").set(state.store.failed_updates().await?.len() as f64);
+    let outbox = state.store.notify_outbox().stats().await?;
+    metrics::gauge!("outbox_pending", "service" => "tickets").set(outbox.pending as f64);
+    metrics::gauge!("outbox_oldest_pending_seconds", "service" => "tickets")
+        .set(outbox.oldest_pending_secs.unwrap_or(0.0));
+    metrics::gauge!("outbox_failed", "service" => "tickets").set(outbox.failed as f64);
     metrics::gauge!("socket_clients", "service" => "tickets").set(state.broadcaster.connected_clients().await as f64);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()))
 }

@@ -1,38 +1,43 @@
 //! The HTTP surface: turns requests into domain calls and results into
-//! responses. No SQL here.
+//! responses; no SQL here. One module per resource, each with its handlers
+//! and the page structs they render; [`error`] (the API's one error type)
+//! and [`page`] (the pages' one error type) hide internals from clients.
 
-mod accounts;
 pub mod assets;
-mod courier;
-mod couriers;
-mod extract;
+mod auth;
+mod charts;
+mod cuenta;
+mod error;
 mod health;
 mod intake;
 mod metrics;
-mod notifications;
-pub mod page;
+mod notificaciones;
+mod page;
 mod panel;
+mod repartidor;
+mod repartidores;
 mod tickets;
-pub mod views;
+mod views;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::events::SocketLayer;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use belgrano_shared::api_key::ApiKeys;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use belgrano_platform::api_key::ApiKeys;
+use belgrano_platform::csrf::{self, FormRejections};
+use belgrano_platform::http::{Limits, Surface, with_standard_layers};
 
+use crate::accounts::{Accounts, CSRF_COOKIE};
 use crate::config::Settings;
-use crate::events::Broadcaster;
 use crate::intake::Intake;
 use crate::lifecycle::Lifecycle;
+use crate::live::{Broadcaster, SocketLayer};
 use crate::store::Store;
+
+pub use error::ApiError;
+pub use page::PageError;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -42,10 +47,34 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
+    pub accounts: Accounts,
     pub intake: Intake,
     pub lifecycle: Lifecycle,
     pub api_keys: Arc<ApiKeys>,
     pub broadcaster: Broadcaster,
+}
+
+impl AppState {
+    /// Cookies are `Secure` in production (HTTPS on Render).
+    pub fn secure_cookies(&self) -> bool {
+        self.settings.environment.is_production()
+    }
+}
+
+impl Surface for AppState {
+    type ApiError = ApiError;
+
+    fn api_keys(&self) -> &ApiKeys {
+        &self.api_keys
+    }
+
+    fn behind_proxy(&self) -> bool {
+        self.settings.environment.is_production()
+    }
+}
+
+impl FormRejections for AppState {
+    type Rejection = PageError;
 }
 
 /// The OpenAPI document of the JSON API, checked against real responses in
@@ -56,8 +85,17 @@ async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str
     ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
+/// A handler panicked: a JSON 500 for API calls, a page for people.
+fn on_panic(json: bool) -> Response {
+    if json {
+        ApiError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
+    } else {
+        PageError::Internal.into_response()
+    }
+}
+
 pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
+    let csrf_cookie = csrf::cookie_spec(CSRF_COOKIE, state.secure_cookies());
     let routes = Router::new()
         .route("/", get(health::index))
         .route("/health", get(health::health))
@@ -69,9 +107,11 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/api/tickets/{id}/historial", get(tickets::history))
         .route("/metrics", get(metrics::render))
         .route("/api/openapi.json", get(openapi))
-        .route("/api/notificaciones/fallidas", get(notifications::failed))
-        .route("/api/notificaciones/{id}/reintentar", post(notifications::retry))
-        .merge(accounts::routes())
+        .route("/api/notificaciones/fallidas", get(notificaciones::failed))
+        .route("/api/notificaciones/{id}/reintentar", post(notificaciones::retry))
+        .merge(cuenta::routes())
+        .merge(repartidores::routes())
+        .route("/static/{*path}", get(assets::serve))
         .route("/panel", get(panel::board))
         .route("/panel/tickets", get(panel::list))
         .route("/panel/tickets/{id}", get(panel::detail))
@@ -80,22 +120,17 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/panel/tickets/{id}/repartidor", post(panel::change_repartidor))
         .route("/panel/tickets/{id}/eliminar", post(panel::delete))
         .route("/reportes", get(panel::reports_page))
-        .route("/repartidor", get(courier::index))
-        .route("/repartidor/tickets/{id}/estado", post(courier::change_estado))
+        .route("/repartidor", get(repartidor::index))
+        .route("/repartidor/tickets/{id}/estado", post(repartidor::change_estado))
         .route_layer(axum::middleware::from_fn(|request, next| {
-            belgrano_shared::observability::track_requests("tickets", request, next)
+            belgrano_platform::telemetry::track_requests("tickets", request, next)
         }))
         // Every visitor gets a CSRF token for the forms of the page.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::csrf::ensure_cookie))
+        .layer(axum::middleware::from_fn_with_state(csrf_cookie, csrf::ensure_cookie))
         .with_state(state);
-    socket_layer
-        .apply(routes)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-        }))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+    with_standard_layers(
+        socket_layer.apply(routes),
+        Limits { body_bytes: MAX_BODY_BYTES, timeout: Duration::from_secs(30) },
+        on_panic,
+    )
 }

@@ -2,7 +2,7 @@
 //!
 //! Every page template extends `templates/base.html`, which reads two
 //! fields of the page's struct: `csrf: String` (the token for forms and the
-//! `csrf-token` meta) and `usuario: Option<User>` (the navigation and the
+//! `csrf-token` meta) and `usuario: Option<Usuario>` (the navigation and the
 //! logout button; `None` on anonymous pages).
 
 use askama::Template;
@@ -10,9 +10,11 @@ use askama_web::WebTemplate;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use belgrano_platform::csrf::FormRejection;
+
+use crate::domain::usuario::Usuario;
 use crate::store::StoreError;
 use crate::store::accounts::AccountError;
-use crate::users::User;
 
 /// A page that could not be shown. People see a Spanish page, never the
 /// internal error (that goes to the log).
@@ -28,6 +30,20 @@ pub enum PageError {
     Csrf,
     #[error("servicio no disponible")]
     Unavailable(#[source] anyhow::Error),
+    /// A bug (a handler panicked): logged where it happened.
+    #[error("error interno")]
+    Internal,
+}
+
+impl From<FormRejection> for PageError {
+    fn from(e: FormRejection) -> Self {
+        match e {
+            FormRejection::Csrf => PageError::Csrf,
+            FormRejection::Malformed => {
+                PageError::BadRequest("El formulario llegó incompleto o con datos inválidos.".into())
+            }
+        }
+    }
 }
 
 impl From<StoreError> for PageError {
@@ -50,7 +66,7 @@ impl From<AccountError> for PageError {
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub csrf: String,
-    pub usuario: Option<User>,
+    pub usuario: Option<Usuario>,
     pub titulo: &'static str,
     pub mensaje: String,
 }
@@ -68,6 +84,12 @@ impl IntoResponse for PageError {
                  Vuelva atrás, recargue la página e intente de nuevo."
                     .to_owned(),
             ),
+            PageError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Error interno",
+                "Algo falló de nuestro lado y no se guardó nada. Intente de nuevo; si se repite, avise a sistemas."
+                    .to_owned(),
+            ),
             PageError::Unavailable(e) => {
                 tracing::error!(error = ?e, "page failed: a dependency is unavailable");
                 (
@@ -79,9 +101,4 @@ impl IntoResponse for PageError {
         };
         (status, ErrorPage { csrf: String::new(), usuario: None, titulo, mensaje }).into_response()
     }
-}
-
-/// A page with a status other than 200.
-pub fn with_status(status: StatusCode, page: impl IntoResponse) -> Response {
-    (status, page).into_response()
 }

@@ -8,20 +8,20 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use belgrano_shared::Estado;
+use belgrano_contract::Estado;
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::AppState;
+use super::auth::DispatcherUser;
+use super::charts;
 use super::page::PageError;
 use super::views::{TicketView, estados, local_time};
-use crate::auth::DispatcherUser;
-use crate::charts;
-use crate::csrf::{CsrfForm, CsrfToken};
-use crate::lifecycle::{ChangeError, CourierChoice, TicketChange, card};
-use crate::reports;
+use crate::domain::change::{ChangeError, CourierChoice, TicketChange, card};
+use crate::domain::reports;
+use crate::domain::usuario::{Actor, Usuario};
 use crate::store::{CourierOption, TicketFilter};
-use crate::users::{Actor, User};
+use belgrano_platform::csrf::{CsrfForm, CsrfToken};
 
 /// How many tickets the board loads: the open ones plus the last month's.
 const BOARD_LIMIT: i64 = 1000;
@@ -30,7 +30,7 @@ const BOARD_LIMIT: i64 = 1000;
 #[template(path = "panel/board.html")]
 pub struct BoardPage {
     csrf: String,
-    usuario: Option<User>,
+    usuario: Option<Usuario>,
     estados: Vec<(&'static str, &'static str)>,
     repartidores: Vec<CourierOption>,
     /// Cards, couriers and the last seq, for `board.js`.
@@ -80,7 +80,7 @@ pub struct ListRow {
 #[template(path = "panel/list.html")]
 pub struct ListPage {
     csrf: String,
-    usuario: Option<User>,
+    usuario: Option<Usuario>,
     estados: Vec<(&'static str, &'static str)>,
     estado_elegido: String,
     q: String,
@@ -135,7 +135,7 @@ pub struct HistoryView {
 #[template(path = "panel/detail.html")]
 pub struct DetailPage {
     csrf: String,
-    usuario: Option<User>,
+    usuario: Option<Usuario>,
     t: TicketView,
     repartidores: Vec<CourierOption>,
     historial: Vec<HistoryView>,
@@ -144,7 +144,7 @@ pub struct DetailPage {
 
 async fn detail_page(
     state: &AppState,
-    user: User,
+    user: Usuario,
     csrf: String,
     id: i64,
     mensaje: Option<String>,
@@ -198,24 +198,23 @@ pub async fn slip(
     Ok(SlipPage { t: TicketView::from(&ticket) })
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct EstadoForm {
     estado: String,
-    #[serde(default)]
     motivo: Option<String>,
-    #[serde(default)]
     nota: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct RepartidorForm {
-    #[serde(default)]
     repartidor_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct EliminarForm {
-    #[serde(default)]
     confirmacion: String,
 }
 
@@ -223,7 +222,7 @@ pub struct EliminarForm {
 /// with a Spanish message (and status) when it was refused.
 async fn apply_from_form(
     state: &AppState,
-    user: User,
+    user: Usuario,
     csrf: String,
     id: i64,
     change: Result<TicketChange, String>,
@@ -325,7 +324,7 @@ pub async fn delete(
 #[template(path = "panel/reports.html")]
 pub struct ReportsPage {
     csrf: String,
-    usuario: Option<User>,
+    usuario: Option<Usuario>,
     desde: String,
     hasta: String,
     mensaje: Option<String>,

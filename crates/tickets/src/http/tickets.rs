@@ -5,16 +5,17 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use belgrano_shared::ticket::{Ticket, parse_fecha};
-use belgrano_shared::{Estado, FieldError};
+use belgrano_contract::ticket::{Ticket, parse_fecha};
+use belgrano_contract::{Estado, FieldError};
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use super::AppState;
-use super::extract::{DeskAuth, JsonBody};
-use crate::error::ApiError;
-use crate::lifecycle::{CourierChoice, TicketChange};
+use super::auth::DeskAuth;
+use super::error::ApiError;
+use crate::domain::change::{CourierChoice, TicketChange};
 use crate::store::{CourierFilter, TicketFilter};
+use belgrano_platform::http::Json as JsonBody;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
@@ -113,7 +114,7 @@ pub async fn update(
     State(state): State<AppState>,
     auth: DeskAuth,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
+    JsonBody(body): JsonBody<serde_json::Value>,
 ) -> Result<Json<Ticket>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
     let change = parse_change(&body)?;
@@ -138,7 +139,7 @@ pub struct HistoryLine {
     pub evento: String,
     pub quien: String,
     pub detalle: String,
-    #[serde(with = "belgrano_shared::ticket::fecha")]
+    #[serde(with = "belgrano_contract::ticket::fecha")]
     pub fecha: chrono::DateTime<Utc>,
 }
 

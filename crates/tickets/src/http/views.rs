@@ -2,11 +2,13 @@
 //! time, labels in Spanish. Shared by the board, the detail page, the
 //! printable slip and the courier's page.
 
-use belgrano_shared::ticket::Ticket;
-use belgrano_shared::{Centavos, Estado};
+use belgrano_contract::ticket::Ticket;
+use belgrano_contract::{Centavos, Estado};
 use chrono::{DateTime, Utc};
 
-use crate::reports::buenos_aires;
+use belgrano_platform::http::url_encode;
+
+use crate::domain::reports::buenos_aires;
 
 /// `28/11/2026 00:21` in Buenos Aires time.
 pub fn local_time(at: DateTime<Utc>) -> String {
@@ -100,19 +102,6 @@ impl From<&Ticket> for TicketView {
             creado: local_time(t.fecha_creacion),
         }
     }
-}
-
-/// Percent-encodes for a URL query value.
-pub fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 /// The states as (wire value, label), for filter menus.

@@ -1,43 +1,55 @@
 //! Storage: the only place with SQL.
 //!
-//! One [`Store`] type with one method per operation; each method runs its
-//! backend's own SQL (`sqlite.rs`, `postgres.rs`, side by side), because the
-//! two differ in locking, timestamps and JSON. Rows decode into the shared
-//! row types below, so the rest of the service never sees a backend.
+//! One [`Store`] with one method per operation, grouped by section:
+//! tickets as read (here), intake ([`intake`]), changes and their history
+//! ([`lifecycle`]), accounts ([`accounts`]). Statements are written once for
+//! both backends (`$n` placeholders, [`Ts`] timestamps, `CAST(... AS TEXT)`
+//! to read JSON) through `belgrano_platform::db`; where the backends differ
+//! the text says so beside it. Rows decode into the row types below, so the
+//! rest of the service never sees a backend.
+//!
+//! Every write that touches tickets, couriers' loads or events holds the
+//! desk's lock ([`Store::begin`]): on PostgreSQL an advisory lock, so
+//! intake's idempotency check and couriers' loads stay exact across
+//! instances and event sequence numbers commit in order; on SQLite the one
+//! writer does the same.
 
 pub mod accounts;
 mod intake;
 mod lifecycle;
-mod postgres;
-mod sqlite;
-/// Timestamps that bind alike on both backends (shared with the other service).
-pub mod ts {
-    pub use belgrano_shared::timestamp::Ts;
-}
-pub(crate) mod write;
 
-pub use lifecycle::{CourierOption, HistoryEntry, OutboxItem};
+pub use lifecycle::{CourierOption, HistoryEntry};
 
 use std::collections::HashMap;
 
-use belgrano_shared::Centavos;
-use belgrano_shared::estado::{Estado, MetodoPago, Prioridad, TipoCliente};
-use belgrano_shared::ticket::{Producto, Ticket};
+use belgrano_contract::Centavos;
+use belgrano_contract::estado::{Estado, MetodoPago, Prioridad, TipoCliente};
+use belgrano_contract::ticket::{Producto, Ticket};
+use belgrano_platform::db::{Db, Lock, Migrations, Options, Sql, Ts, Tx, parse_stored, sql};
+use belgrano_platform::outbox::{Outbox, Table};
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::migrate::Migrator;
 
-use crate::assign::CourierLoad;
-use crate::intake::StoredTicket;
-use ts::Ts;
-use write::{WritePool, on_pool};
+use crate::domain::assign::CourierLoad;
+use crate::domain::intake::StoredTicket;
+use crate::domain::reports::ReportTicket;
 
-pub use belgrano_shared::store_error::StoreError;
+pub use belgrano_platform::db::StoreError;
 
-/// The ticket database, SQLite or PostgreSQL. Cheap to clone (a pool).
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/tickets/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/tickets/postgres");
+
+/// The desk's lock ("BTIK"), see the module docs.
+const DESK: Lock = Lock(0x4254_494B);
+
+/// The status updates waiting to reach Ahorro (one row per ticket version).
+pub const NOTIFY_OUTBOX: Table = Table { name: "notify_outbox", subject: "numero" };
+
+/// The ticket database, SQLite or PostgreSQL. Cheap to clone (pools).
 #[derive(Clone, Debug)]
-pub enum Store {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
+pub struct Store {
+    db: Db,
+    notify: Outbox,
 }
 
 /// Filters of `GET /api/tickets`.
@@ -74,77 +86,50 @@ impl Store {
     /// Connects (creating a SQLite file and its folder if missing) and runs
     /// the migrations of the chosen backend.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let store = if url.starts_with("sqlite:") {
-            Store::Sqlite(sqlite::connect(url).await?)
-        } else {
-            Store::Postgres(postgres::connect(url).await?)
-        };
-        store.migrate().await?;
-        Ok(store)
+        let migrations = Migrations { sqlite: &SQLITE_MIGRATIONS, postgres: &POSTGRES_MIGRATIONS };
+        let db = Db::connect(url, Options { migrations, postgres_connections: 10 }).await?;
+        let notify = Outbox::new(db.clone(), NOTIFY_OUTBOX);
+        Ok(Self { db, notify })
     }
 
-    pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
-        }
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(pool) => sqlx::migrate!("../../migrations/tickets/sqlite").run(pool).await?,
-            Store::Postgres(pool) => sqlx::migrate!("../../migrations/tickets/postgres").run(pool).await?,
-        }
-        Ok(())
+    /// The status updates for Ahorro.
+    pub fn notify_outbox(&self) -> &Outbox {
+        &self.notify
     }
 
-    /// A real round trip, for `/health`.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
-            Store::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
-        }
-        Ok(())
-    }
-
-    pub async fn close(&self) {
-        match self {
-            Store::Sqlite(pool) => pool.close().await,
-            Store::Postgres(pool) => pool.close().await,
-        }
+    /// A write transaction holding the desk's lock.
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        self.db.begin_exclusive(DESK).await
     }
 
     /// Creates the given couriers unless some courier already exists
     /// (demo data belongs to the first start only). Returns how many it made.
     pub async fn seed_couriers_if_none(&self, couriers: &[NewCourier]) -> Result<usize, StoreError> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let (existing,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'flota'").fetch_one(&mut *tx).await?;
-            if existing > 0 {
-                return Ok(0);
-            }
-            let now = Ts::now();
-            for c in couriers {
-                sqlx::query(
-                    "INSERT INTO users (email, nombre, telefono, role, created_at) VALUES ($1, $2, $3, 'flota', $4)",
-                )
+        let mut tx = self.begin().await?;
+        let (existing,): (i64,) = sql("SELECT COUNT(*) FROM usuarios WHERE role = 'flota'").fetch_one(&mut tx).await?;
+        if existing > 0 {
+            return Ok(0);
+        }
+        let now = Ts::now();
+        for c in couriers {
+            sql("INSERT INTO usuarios (email, nombre, telefono, role, created_at) VALUES ($1, $2, $3, 'flota', $4)")
                 .bind(&c.email)
                 .bind(&c.nombre)
                 .bind(&c.telefono)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            }
-            tx.commit().await?;
-            Ok(couriers.len())
-        })
+        }
+        tx.commit().await?;
+        Ok(couriers.len())
     }
 
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
-        let row: Option<TicketRow> = on_pool!(self, |pool| {
-            sqlx::query_as(concat!(ticket_select!(), " WHERE t.id = $1")).bind(id).fetch_optional(pool).await?
-        });
+        let row: Option<TicketRow> = ticket_select(" WHERE t.id = $1").bind(id).fetch_optional(self.db.read()).await?;
         row.map(TicketRow::into_ticket).transpose()
     }
 
@@ -156,50 +141,96 @@ impl Store {
             Some(CourierFilter::Nombre(name)) => (None, Some(name.to_lowercase()), false),
             Some(CourierFilter::Unassigned) => (None, None, true),
         };
-        let pattern = f.q.as_deref().map(like_pattern);
-        let rows: Vec<TicketRow> = on_pool!(self, |pool| {
-            sqlx::query_as(concat!(
-                ticket_select!(),
-                " WHERE ($1 IS NULL OR t.estado = $1)
-                    AND ($2 IS NULL OR t.repartidor_id = $2)
-                    AND ($3 IS NULL OR lower(u.nombre) = $3)
-                    AND ($4 = FALSE OR t.repartidor_id IS NULL)
-                    AND ($5 IS NULL OR t.fecha_creacion >= $5)
-                    AND ($6 IS NULL OR t.fecha_creacion < $6)
-                    AND ($7 IS NULL OR lower(t.numero) LIKE $7 OR lower(t.cliente_nombre) LIKE $7
-                         OR lower(t.cliente_direccion) LIKE $7)
-                    AND ($8 IS NULL OR t.id < $8)
-                  ORDER BY t.id DESC LIMIT $9 OFFSET $10"
-            ))
-            .bind(f.estado.map(|e| e.as_str()))
-            .bind(courier_id)
-            .bind(&courier_name)
-            .bind(unassigned)
-            .bind(f.desde.map(Ts))
-            .bind(f.hasta.map(Ts))
-            .bind(&pattern)
-            .bind(f.before_id)
-            .bind(f.limit)
-            .bind(f.offset)
-            .fetch_all(pool)
-            .await?
-        });
+        // Absent filters are bound as NULL so one text serves every combination.
+        let rows: Vec<TicketRow> = ticket_select(
+            " WHERE ($1 IS NULL OR t.estado = $1)
+                AND ($2 IS NULL OR t.repartidor_id = $2)
+                AND ($3 IS NULL OR lower(u.nombre) = $3)
+                AND ($4 = FALSE OR t.repartidor_id IS NULL)
+                AND ($5 IS NULL OR t.fecha_creacion >= $5)
+                AND ($6 IS NULL OR t.fecha_creacion < $6)
+                AND ($7 IS NULL OR lower(t.numero) LIKE $7 OR lower(t.cliente_nombre) LIKE $7
+                     OR lower(t.cliente_direccion) LIKE $7)
+                AND ($8 IS NULL OR t.id < $8)
+              ORDER BY t.id DESC LIMIT $9 OFFSET $10",
+        )
+        .bind(f.estado.map(|e| e.as_str()))
+        .bind(courier_id)
+        .bind(courier_name)
+        .bind(unassigned)
+        .bind(f.desde.map(Ts))
+        .bind(f.hasta.map(Ts))
+        .bind(f.q.as_deref().map(like_pattern))
+        .bind(f.before_id)
+        .bind(f.limit)
+        .bind(f.offset)
+        .fetch_all(self.db.read())
+        .await?;
         rows.into_iter().map(TicketRow::into_ticket).collect()
+    }
+
+    /// A courier's open tickets, the most urgent first, then the oldest.
+    pub async fn open_tickets_of(&self, courier_id: i64) -> Result<Vec<Ticket>, StoreError> {
+        let rows: Vec<TicketRow> = ticket_select(
+            " WHERE t.repartidor_id = $1 AND t.estado IN ('pendiente', 'en-preparacion', 'en-camino')
+              ORDER BY CASE t.prioridad WHEN 'alta' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END, t.id",
+        )
+        .bind(courier_id)
+        .fetch_all(self.db.read())
+        .await?;
+        rows.into_iter().map(TicketRow::into_ticket).collect()
+    }
+
+    /// How many tickets are in each state (every state listed).
+    pub async fn count_by_state(&self) -> Result<Vec<(Estado, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sql("SELECT estado, COUNT(*) FROM tickets GROUP BY estado").fetch_all(self.db.read()).await?;
+        Ok(Estado::ALL
+            .iter()
+            .map(|e| (*e, rows.iter().find(|(s, _)| s == e.as_str()).map(|(_, n)| *n).unwrap_or(0)))
+            .collect())
+    }
+
+    /// The tickets created in `[desde, hasta)`, as much as reports need.
+    pub async fn report_tickets(
+        &self,
+        desde: DateTime<Utc>,
+        hasta: DateTime<Utc>,
+    ) -> Result<Vec<ReportTicket>, StoreError> {
+        let rows: Vec<(String, Option<String>, Ts, Option<Ts>)> =
+            sql("SELECT t.estado, u.nombre, t.fecha_creacion, t.fecha_entrega
+               FROM tickets t LEFT JOIN usuarios u ON u.id = t.repartidor_id
+              WHERE t.fecha_creacion >= $1 AND t.fecha_creacion < $2")
+            .bind(Ts(desde))
+            .bind(Ts(hasta))
+            .fetch_all(self.db.read())
+            .await?;
+        rows.into_iter()
+            .map(|(estado, repartidor, creacion, entrega)| {
+                Ok(ReportTicket {
+                    estado: parse_stored(&estado)?,
+                    repartidor,
+                    fecha_creacion: creacion.0,
+                    fecha_entrega: entrega.map(|t| t.0),
+                })
+            })
+            .collect()
     }
 }
 
-/// Every column of a ticket plus its courier's name; portable SQL.
-macro_rules! ticket_select {
-    () => {
-        "SELECT t.id, t.numero, t.cliente_nombre, t.cliente_direccion, t.cliente_telefono, t.cliente_email,
-                CAST(t.productos AS TEXT) AS productos, t.total_centavos, t.metodo_pago, t.estado, t.prioridad,
-                t.indicaciones, t.tipo_cliente, t.repartidor_id, u.nombre AS repartidor, t.notas_repartidor,
-                t.motivo_cancelacion, t.version, t.fecha_creacion, t.fecha_asignacion, t.fecha_en_camino,
-                t.fecha_entrega, t.fecha_actualizacion
-         FROM tickets t LEFT JOIN users u ON u.id = t.repartidor_id"
-    };
+/// Every column of a ticket plus its courier's name, then `tail`.
+fn ticket_select(tail: &str) -> Sql {
+    let mut q = Sql::build(TICKET_SELECT);
+    q.push(tail);
+    q
 }
-pub(crate) use ticket_select;
+
+const TICKET_SELECT: &str = "SELECT t.id, t.numero, t.cliente_nombre, t.cliente_direccion, t.cliente_telefono,
+        t.cliente_email, CAST(t.productos AS TEXT) AS productos, t.total_centavos, t.metodo_pago, t.estado,
+        t.prioridad, t.indicaciones, t.tipo_cliente, t.repartidor_id, u.nombre AS repartidor, t.notas_repartidor,
+        t.motivo_cancelacion, t.version, t.fecha_creacion, t.fecha_asignacion, t.fecha_en_camino, t.fecha_entrega,
+        t.fecha_actualizacion
+   FROM tickets t LEFT JOIN usuarios u ON u.id = t.repartidor_id";
 
 /// `%text%`, lower-cased, for free-text search. LIKE's own wildcards are
 /// dropped: free text has no use for them.
@@ -208,7 +239,7 @@ fn like_pattern(q: &str) -> String {
     format!("%{cleaned}%")
 }
 
-/// The columns every ticket query selects, in both backends.
+/// The columns every ticket query selects.
 #[derive(Debug, sqlx::FromRow)]
 struct TicketRow {
     id: i64,
@@ -236,10 +267,6 @@ struct TicketRow {
     fecha_actualizacion: DateTime<Utc>,
 }
 
-fn parse_enum<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, StoreError> {
-    raw.parse().map_err(StoreError::Corrupt)
-}
-
 impl TicketRow {
     fn into_ticket(self) -> Result<Ticket, StoreError> {
         let productos: Vec<Producto> = serde_json::from_str(&self.productos)
@@ -253,11 +280,11 @@ impl TicketRow {
             cliente_email: self.cliente_email,
             productos,
             total: Centavos(self.total_centavos).pesos(),
-            metodo_pago: self.metodo_pago.as_deref().map(parse_enum::<MetodoPago>).transpose()?,
-            estado: parse_enum(&self.estado)?,
-            prioridad: parse_enum::<Prioridad>(&self.prioridad)?,
+            metodo_pago: self.metodo_pago.as_deref().map(parse_stored::<MetodoPago>).transpose()?,
+            estado: parse_stored(&self.estado)?,
+            prioridad: parse_stored::<Prioridad>(&self.prioridad)?,
             indicaciones: self.indicaciones,
-            tipo_cliente: parse_enum::<TipoCliente>(&self.tipo_cliente)?,
+            tipo_cliente: parse_stored::<TipoCliente>(&self.tipo_cliente)?,
             repartidor: self.repartidor,
             repartidor_id: self.repartidor_id,
             notas_repartidor: self.notas_repartidor,
@@ -291,7 +318,7 @@ impl StoredTicketRow {
             id: self.id,
             numero: self.numero,
             payload_hash: self.payload_hash,
-            estado: parse_enum(&self.estado)?,
+            estado: parse_stored(&self.estado)?,
             repartidor: self.repartidor,
             fecha_creacion: self.fecha_creacion,
             cliente_nombre: self.cliente_nombre,
@@ -303,6 +330,15 @@ impl StoredTicketRow {
 fn stored_by_numero(rows: Vec<StoredTicketRow>) -> Result<HashMap<String, StoredTicket>, StoreError> {
     rows.into_iter().map(|r| r.into_stored().map(|s| (s.numero.clone(), s))).collect()
 }
+
+/// The available couriers and their open loads (a counter kept with every
+/// ticket change), read inside the desk's lock so they are exact. `$1`
+/// leaves one courier out (the one whose tickets are being handed on), or
+/// none when NULL.
+const COURIER_LOADS: &str = "
+    SELECT u.id, u.nombre, u.last_assigned_at, CAST(u.open_tickets AS BIGINT) AS open_tickets
+      FROM usuarios u
+     WHERE u.role = 'flota' AND u.activo = TRUE AND u.disponible = TRUE AND ($1 IS NULL OR u.id <> $1)";
 
 #[derive(Debug, sqlx::FromRow)]
 struct CourierLoadRow {
@@ -316,4 +352,10 @@ impl From<CourierLoadRow> for CourierLoad {
     fn from(r: CourierLoadRow) -> Self {
         CourierLoad { id: r.id, nombre: r.nombre, open_tickets: r.open_tickets, last_assigned_at: r.last_assigned_at }
     }
+}
+
+/// The available couriers' loads, except `except`'s.
+async fn courier_loads(tx: &mut Tx, except: Option<i64>) -> Result<Vec<CourierLoad>, StoreError> {
+    let rows: Vec<CourierLoadRow> = sql(COURIER_LOADS).bind(except).fetch_all(tx).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Browser, TestApp, TestDb, order};
 use crate::on_both_backends;
-use crate::socket_client::{Connect, SocketClient};
+use belgrano_testkit::socket_client::{Connect, SocketClient};
 
 const PASSWORD: &str = "demo1234";
 const ADMIN: &str = "admin@belgrano.local";

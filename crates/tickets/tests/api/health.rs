@@ -19,7 +19,7 @@ on_both_backends!(health_checks_the_database, |db: TestDb| async move {
 
 #[tokio::test]
 async fn health_answers_503_when_the_database_is_gone() {
-    let Some(db) = TestDb::new(crate::helpers::Backend::Postgres).await else {
+    let Some(db) = TestDb::postgres().await else {
         eprintln!("TEST_DATABASE_URL is not set: not run");
         return;
     };
@@ -37,7 +37,7 @@ async fn health_answers_503_when_the_database_is_gone() {
 
 #[tokio::test]
 async fn request_ids_are_echoed_or_generated() {
-    let db = TestDb::new(crate::helpers::Backend::Sqlite).await.unwrap();
+    let db = TestDb::new(crate::helpers::Backend::Sqlite).await;
     let app = TestApp::with_couriers(&db).await;
     let echoed =
         app.client.get(format!("{}/healthz", app.address)).header("X-Request-ID", "req-abc-123").send().await.unwrap();

@@ -1,6 +1,6 @@
-//! Spawning a real Tickets service for a test: its own database (a temp
-//! SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is
-//! set), a free port, real HTTP.
+//! Spawning a real Tickets service for a test: its own database (from
+//! `belgrano_testkit`: a temp SQLite file, or a fresh PostgreSQL database
+//! when `TEST_DATABASE_URL` is set), a free port, real HTTP.
 
 use std::collections::HashMap;
 
@@ -11,39 +11,7 @@ use tokio::sync::oneshot;
 
 pub const API_KEY: &str = "test-api-key";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A database that outlives one run of the service, so restarts can be tested.
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl TestDb {
-    /// `None` when the backend is PostgreSQL and `TEST_DATABASE_URL` is unset.
-    pub async fn new(backend: Backend) -> Option<Self> {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}", dir.path().join("tickets.db").display());
-                Some(Self { url, _dir: Some(dir) })
-            }
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
-                let name = format!("tickets_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-                admin.close().await;
-                let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
-                Some(Self { url: format!("{base}/{name}"), _dir: None })
-            }
-        }
-    }
-}
+pub use belgrano_testkit::{Backend, TestDb};
 
 pub struct TestApp {
     pub address: String,
@@ -146,32 +114,6 @@ pub fn order(numero: &str) -> Value {
         "prioridad": "normal",
         "tipo_cliente": "cliente"
     })
-}
-
-/// Runs a test body against SQLite, and against PostgreSQL when
-/// `TEST_DATABASE_URL` is set (otherwise the PostgreSQL variant says so and
-/// passes: `.ci/run` always sets it).
-#[macro_export]
-macro_rules! on_both_backends {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let db = $crate::helpers::TestDb::new($crate::helpers::Backend::Sqlite).await.unwrap();
-                ($body)(db).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                match $crate::helpers::TestDb::new($crate::helpers::Backend::Postgres).await {
-                    Some(db) => ($body)(db).await,
-                    None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run"),
-                }
-            }
-        }
-    };
 }
 
 impl TestApp {
@@ -279,7 +221,7 @@ impl Browser {
 
     /// Posts a form exactly as given (add `("csrf", ...)` yourself).
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = serde_urlencoded::to_string(fields).unwrap();
+        let body = belgrano_testkit::urlencode(fields);
         let request = self
             .client
             .post(format!("{}{path}", self.base))

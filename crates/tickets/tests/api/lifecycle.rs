@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{API_KEY, TestApp, TestDb};
 use crate::on_both_backends;
-use crate::socket_client::{Connect, SocketClient};
+use belgrano_testkit::socket_client::{Connect, SocketClient};
 
 on_both_backends!(a_ticket_walks_its_lifecycle_with_timestamps_and_history, |db: TestDb| async move {
     let app = TestApp::with_couriers(&db).await;

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{API_KEY, TestApp, TestDb, order};
 use crate::on_both_backends;
-use crate::socket_client::{Connect, SocketClient};
+use belgrano_testkit::socket_client::{Connect, SocketClient};
 
 const WAIT: Duration = Duration::from_secs(3);
 
@@ -60,7 +60,7 @@ on_both_backends!(anonymous_clients_are_refused_and_hear_nothing, |db: TestDb| a
             Connect::Accepted(_) => panic!("accepted {auth:?} {headers:?}"),
             Connect::Refused(error, client) => {
                 assert_eq!(error["message"], "no autorizado", "{error}");
-                refused.push(client)
+                refused.push(client);
             }
         }
     }

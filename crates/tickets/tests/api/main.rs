@@ -2,7 +2,8 @@
 //! PostgreSQL (when `TEST_DATABASE_URL` is set).
 
 mod helpers;
-mod socket_client;
+
+pub use belgrano_testkit::on_both_backends;
 
 mod accounts;
 mod assignment;

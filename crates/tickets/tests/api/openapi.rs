@@ -1,10 +1,10 @@
 //! The OpenAPI document against real responses: every response checked
 //! here must match the schema the document gives for its path, method and
 //! status (including "no undocumented fields" where the schema says so).
-//! The checker is the shared one (`belgrano_shared::openapi::Spec`), which
+//! The checker is the shared one (`belgrano_testkit::openapi::Spec`), which
 //! Ahorro's tests use too.
 
-use belgrano_shared::openapi::Spec;
+use belgrano_testkit::openapi::Spec;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,0 +1,21 @@
+//! The shop's pure types and rules: no database, no HTTP, only the
+//! contract's types underneath.
+//!
+//! - [`catalogo`]: negocios, sucursales, categorías, productos and ofertas,
+//!   the bundled seed, search folding and listing pages.
+//! - [`carrito`]: the cart (ids and quantities) and the cart priced from the
+//!   catalogue.
+//! - [`usuario`]: accounts and the validation of what people type (CUIT,
+//!   e-mail, passwords, registration).
+//! - [`checkout`]: a checkout as typed and as validated, and the ticket it
+//!   becomes.
+//! - [`pedido`]: the order, typed (estado, método de pago, tipo de cliente,
+//!   centavos, the delivery's status).
+//! - [`seguimiento`]: an order's progress and the tracking page's steps.
+
+pub mod carrito;
+pub mod catalogo;
+pub mod checkout;
+pub mod pedido;
+pub mod seguimiento;
+pub mod usuario;

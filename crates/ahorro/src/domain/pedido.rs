@@ -1,0 +1,233 @@
+//! The order (pedido): what a checkout commits ([`NuevoPedido`]), what the
+//! commit reserved ([`PlacedPedido`]), and the order as stored and shown
+//! ([`Pedido`]) with the state of its ticket and of its delivery to Tickets.
+
+use std::fmt;
+use std::str::FromStr;
+
+use belgrano_contract::ticket::Numero;
+use belgrano_contract::{Centavos, Estado, MetodoPago, TipoCliente};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+
+use super::seguimiento::local;
+use super::usuario::Usuario;
+
+/// A fresh order number: `PED-YYYYMMDD-` and ten random letters or digits
+/// (32^10 per day; the unique index catches the impossible collision and
+/// the checkout draws again).
+pub fn new_numero() -> Numero {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let suffix: String = (0..10).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let numero = format!("PED-{}-{suffix}", Utc::now().format("%Y%m%d"));
+    Numero::parse(&numero).expect("a generated numero is valid")
+}
+
+/// Who a pedido is for: the customer's contact data (as typed, until the
+/// checkout validates it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cliente {
+    pub nombre: String,
+    pub apellido: String,
+    pub email: String,
+    pub telefono: String,
+}
+
+impl Cliente {
+    pub fn from_usuario(u: &Usuario) -> Self {
+        Self {
+            nombre: u.nombre.clone(),
+            apellido: u.apellido.clone(),
+            email: u.email.clone(),
+            telefono: u.telefono.clone(),
+        }
+    }
+
+    pub fn nombre_completo(&self) -> String {
+        format!("{} {}", self.nombre, self.apellido).trim().to_owned()
+    }
+}
+
+/// What a checkout asks the store to commit.
+#[derive(Debug, Clone)]
+pub struct NuevoPedido {
+    pub numero: Numero,
+    pub usuario_id: Option<i64>,
+    /// The placing visitor's token hash, for a guest.
+    pub sesion: Option<String>,
+    pub cliente: Cliente,
+    pub direccion: String,
+    pub metodo_pago: MetodoPago,
+    pub notas: String,
+    pub tipo_cliente: TipoCliente,
+    /// (producto_id, cantidad), one line per product.
+    pub items: Vec<(i64, i64)>,
+}
+
+/// A product line as reserved: the current catalogue price.
+#[derive(Debug, Clone)]
+pub struct ReservedLine {
+    pub producto_id: i64,
+    pub nombre: String,
+    pub negocio_id: String,
+    pub cantidad: i64,
+    pub precio: Centavos,
+}
+
+impl ReservedLine {
+    pub fn subtotal(&self) -> Centavos {
+        self.precio * self.cantidad
+    }
+}
+
+/// A committed order: its id, when, the total and the priced lines in the
+/// customer's order.
+#[derive(Debug, Clone)]
+pub struct PlacedPedido {
+    pub pedido_id: i64,
+    pub fecha: DateTime<Utc>,
+    pub total: Centavos,
+    pub lines: Vec<ReservedLine>,
+}
+
+/// Where the order's delivery to Tickets is (its outbox row's `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Waiting for its first attempt or a retry.
+    Pending,
+    Delivered,
+    /// Refused for good; an administrator looks at it.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DeliveryStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "pending" => Ok(DeliveryStatus::Pending),
+            "delivered" => Ok(DeliveryStatus::Delivered),
+            "failed" => Ok(DeliveryStatus::Failed),
+            other => Err(format!("estado de envío desconocido '{other}'")),
+        }
+    }
+}
+
+/// An order as stored, with its lines and the state of its delivery.
+#[derive(Debug, Clone)]
+pub struct Pedido {
+    pub id: i64,
+    pub numero: Numero,
+    pub usuario_id: Option<i64>,
+    pub sesion: Option<String>,
+    pub cliente: Cliente,
+    pub direccion: String,
+    pub metodo_pago: MetodoPago,
+    pub notas: String,
+    pub tipo_cliente: TipoCliente,
+    pub total: Centavos,
+    /// The order's own state: `pendiente` from the checkout on (the
+    /// ticket's state is [`Pedido::ticket_estado`]).
+    pub estado: Estado,
+    pub fecha: DateTime<Utc>,
+    pub ticket_id: Option<i64>,
+    /// The ticket's state as Tickets last reported it; `None` until then.
+    pub ticket_estado: Option<Estado>,
+    pub ticket_fecha_creacion: Option<DateTime<Utc>>,
+    pub repartidor: Option<String>,
+    pub fecha_actualizacion: DateTime<Utc>,
+    /// The delivery to Tickets; `None` only for an order without outbox row.
+    pub envio: Option<DeliveryStatus>,
+    pub items: Vec<PedidoItem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PedidoItem {
+    pub producto_id: i64,
+    pub nombre: String,
+    pub cantidad: i64,
+    pub precio_unitario: Centavos,
+    pub subtotal: Centavos,
+}
+
+impl Pedido {
+    pub fn cliente_nombre(&self) -> String {
+        self.cliente.nombre_completo()
+    }
+
+    pub fn total_ars(&self) -> String {
+        self.total.format_ars()
+    }
+
+    /// The order date in Buenos Aires time.
+    pub fn fecha_local(&self) -> String {
+        local(self.fecha)
+    }
+
+    /// The ticket's state for people; `Pendiente` until Tickets confirmed it.
+    pub fn estado_label(&self) -> &'static str {
+        self.ticket_estado.unwrap_or(Estado::Pendiente).label()
+    }
+
+    pub fn envio_fallido(&self) -> bool {
+        self.envio == Some(DeliveryStatus::Failed)
+    }
+}
+
+impl PedidoItem {
+    pub fn subtotal_ars(&self) -> String {
+        self.subtotal.format_ars()
+    }
+}
+
+/// A ticket's state as Tickets reported it to `POST /api/tickets`: its
+/// versioned `ticket_actualizado`, or an old client's plain
+/// `{numero, estado, repartidor}`.
+#[derive(Debug, Clone)]
+pub struct TicketUpdate {
+    pub numero: String,
+    pub ticket_id: Option<i64>,
+    pub estado: Estado,
+    pub repartidor: Option<String>,
+    /// Only Tickets' updates have one.
+    pub versioned: Option<Versioned>,
+}
+
+/// What a versioned update adds: it applies only if newer than the one the
+/// order holds (updates may arrive late or twice), with its moments.
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    pub version: i64,
+    pub fecha_en_camino: Option<DateTime<Utc>>,
+    pub fecha_entrega: Option<DateTime<Utc>>,
+    pub motivo_cancelacion: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_pass_the_contract() {
+        let a = new_numero();
+        assert!(a.as_str().starts_with("PED-"));
+        assert_eq!(a.as_str().len(), "PED-20241201-".len() + 10);
+        assert_ne!(a, new_numero());
+    }
+}

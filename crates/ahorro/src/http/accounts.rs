@@ -1,0 +1,274 @@
+//! Account pages: register, login, logout, profile and password. The
+//! rules are `crate::accounts`'; here are the forms, the pages and the
+//! session cookie (a new token at every login and logout).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Redirect, Response};
+use belgrano_platform::csrf::CsrfForm;
+use belgrano_platform::http::ClientAddress;
+use belgrano_platform::session::Token;
+
+use super::error::{ApiError, PageError};
+use super::extract::{NoFields, Visitor};
+use super::layout::{Layout, message};
+use super::state::AppState;
+use crate::accounts::{Login as LoginOutcome, PasswordChange};
+use crate::domain::usuario::{self, Registro, RegistroInput, Usuario};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct Login {
+    pub l: Layout,
+    pub email: String,
+    pub next: String,
+    pub error: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "register.html")]
+pub struct Register {
+    pub l: Layout,
+    pub f: RegisterForm,
+    pub error: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "logout.html")]
+pub struct Logout {
+    pub l: Layout,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "perfil.html")]
+pub struct PerfilPage {
+    pub l: Layout,
+    pub u: Usuario,
+    pub pedidos: i64,
+    pub gastado: String,
+    pub mensaje: String,
+    pub error: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    pub email: String,
+    pub password: String,
+    pub next: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RegisterForm {
+    pub nombre: String,
+    pub apellido: String,
+    pub email: String,
+    pub password: String,
+    pub confirmar_password: String,
+    pub telefono: String,
+    pub direccion: String,
+    pub comerciante: String,
+    pub nombre_negocio: String,
+    pub cuit: String,
+    pub tipo_negocio: String,
+    pub terminos: String,
+}
+
+impl RegisterForm {
+    fn input(&self) -> RegistroInput<'_> {
+        RegistroInput {
+            nombre: &self.nombre,
+            apellido: &self.apellido,
+            email: &self.email,
+            password: &self.password,
+            confirmar_password: &self.confirmar_password,
+            telefono: &self.telefono,
+            direccion: &self.direccion,
+            comerciante: &self.comerciante,
+            nombre_negocio: &self.nombre_negocio,
+            cuit: &self.cuit,
+            tipo_negocio: &self.tipo_negocio,
+            terminos: &self.terminos,
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    pub nombre: String,
+    pub apellido: String,
+    pub telefono: String,
+    pub direccion: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    pub actual: String,
+    pub password: String,
+    pub confirmar_password: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NextParam {
+    next: String,
+}
+
+/// Only local paths, so a login link cannot send the user elsewhere.
+fn next_or_home(next: &str) -> String {
+    belgrano_platform::http::safe_next(next).unwrap_or_else(|| "/".to_owned())
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(q): Query<NextParam>,
+) -> Result<Response, PageError> {
+    let l = Layout::new(&state, &visitor, "Ingresar").await?;
+    Ok(Login { l, email: String::new(), next: next_or_home(&q.next), error: String::new() }.into_response())
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    ClientAddress(address): ClientAddress,
+    CsrfForm(f): CsrfForm<LoginForm>,
+) -> Result<Response, PageError> {
+    let next = next_or_home(&f.next);
+    let (status, error) = match state.accounts.login(&f.email, &f.password, &address).await? {
+        LoginOutcome::Accepted { usuario_id } => return start_session(&state, &visitor, usuario_id, &next).await,
+        LoginOutcome::Locked => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Demasiados intentos fallidos para ese email. Espere 15 minutos e intente de nuevo.",
+        ),
+        LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "Email o contraseña incorrectos"),
+    };
+    let l = Layout::new(&state, &visitor, "Ingresar").await?;
+    let email = f.email.trim().to_lowercase();
+    Ok((status, Login { l, email, next, error: error.to_owned() }).into_response())
+}
+
+/// Logs the account in on a fresh token (the guest cart follows) and sends
+/// the browser on with its cookie.
+async fn start_session(
+    state: &AppState,
+    visitor: &Visitor,
+    usuario_id: i64,
+    next: &str,
+) -> Result<Response, PageError> {
+    let token = state.accounts.start_session(&visitor.token, visitor.is_guest(), usuario_id).await?;
+    Ok(with_session_cookie(state, &token, Redirect::to(next).into_response()))
+}
+
+fn with_session_cookie(state: &AppState, token: &Token, mut response: Response) -> Response {
+    response.headers_mut().append(SET_COOKIE, state.session_cookie().set(token.as_str()));
+    response
+}
+
+pub async fn register_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    let l = Layout::new(&state, &visitor, "Crear cuenta").await?;
+    Ok(Register { l, f: RegisterForm::default(), error: String::new() }.into_response())
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<RegisterForm>,
+) -> Result<Response, PageError> {
+    let invalid = |error: String, mut f: RegisterForm, l: Layout| {
+        f.password.clear();
+        f.confirmar_password.clear();
+        (StatusCode::BAD_REQUEST, Register { l, f, error }).into_response()
+    };
+    let registro = match Registro::parse(f.input()) {
+        Ok(r) => r,
+        Err(e) => return Ok(invalid(message(&e), f, Layout::new(&state, &visitor, "Crear cuenta").await?)),
+    };
+    match state.accounts.register(registro).await? {
+        Some(id) => start_session(&state, &visitor, id, "/").await,
+        None => Ok(invalid(
+            "Ya existe una cuenta con ese email.".into(),
+            f,
+            Layout::new(&state, &visitor, "Crear cuenta").await?,
+        )),
+    }
+}
+
+pub async fn logout_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    Ok(Logout { l: Layout::new(&state, &visitor, "Salir").await? }.into_response())
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    let token = state.accounts.end_session(&visitor.token).await?;
+    Ok(with_session_cookie(&state, &token, Redirect::to("/").into_response()))
+}
+
+fn login_redirect(next: &str) -> Response {
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+async fn profile_page(
+    state: &AppState,
+    visitor: &Visitor,
+    mensaje: String,
+    error: String,
+) -> Result<Response, PageError> {
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    let (pedidos, gastado) = state.store.order_stats(u.id).await?;
+    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let page = PerfilPage {
+        l: Layout::new(state, visitor, "Mi perfil").await?,
+        u,
+        pedidos,
+        gastado: gastado.format_ars(),
+        mensaje,
+        error,
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn profile(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    profile_page(&state, &visitor, String::new(), String::new()).await
+}
+
+pub async fn update_profile(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<ProfileForm>,
+) -> Result<Response, PageError> {
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    match usuario::perfil(&f.nombre, &f.apellido, &f.telefono, &f.direccion) {
+        Ok(perfil) => {
+            state.store.update_perfil(u.id, &perfil).await?;
+            let visitor = Visitor { usuario: state.store.usuario(u.id).await?, ..visitor };
+            profile_page(&state, &visitor, "Datos guardados.".into(), String::new()).await
+        }
+        Err(e) => profile_page(&state, &visitor, String::new(), message(&e)).await,
+    }
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    let (mensaje, error) =
+        match state.accounts.change_password(&u, &f.actual, &f.password, &f.confirmar_password).await? {
+            Ok(()) => ("Contraseña cambiada.".to_owned(), String::new()),
+            Err(PasswordChange::NoAccount) => return Err(ApiError::LoginRequired.into()),
+            Err(PasswordChange::WrongCurrent) => (String::new(), "La contraseña actual no es correcta.".to_owned()),
+            Err(PasswordChange::Invalid(e)) => (String::new(), message(&e)),
+        };
+    profile_page(&state, &visitor, mensaje, error).await
+}

@@ -1,0 +1,293 @@
+//! Orders: the checkout transaction (stock, order, lines and outbox row
+//! together), reading orders back, and what Tickets reports about their
+//! tickets.
+
+use belgrano_contract::ticket::{Numero, TicketCreado};
+use belgrano_contract::{Centavos, Estado};
+use belgrano_platform::db::{Param, Sql, StoreError, Ts, Tx, parse_stored, sql};
+
+use super::{PlaceError, Store, outbox};
+use crate::domain::pedido::{Cliente, NuevoPedido, Pedido, PedidoItem, PlacedPedido, ReservedLine, TicketUpdate};
+
+#[derive(sqlx::FromRow)]
+struct PedidoRow {
+    id: i64,
+    numero: String,
+    usuario_id: Option<i64>,
+    sesion: Option<String>,
+    cliente_nombre: String,
+    cliente_apellido: String,
+    cliente_email: String,
+    cliente_telefono: String,
+    direccion: String,
+    metodo_pago: String,
+    notas: String,
+    tipo_cliente: String,
+    total: i64,
+    estado: String,
+    fecha: Ts,
+    ticket_id: Option<i64>,
+    ticket_estado: Option<String>,
+    ticket_fecha_creacion: Option<Ts>,
+    repartidor: Option<String>,
+    fecha_actualizacion: Ts,
+    envio: Option<String>,
+}
+
+impl PedidoRow {
+    fn into_pedido(self, items: Vec<PedidoItem>) -> Result<Pedido, StoreError> {
+        Ok(Pedido {
+            id: self.id,
+            numero: Numero::parse(&self.numero).map_err(StoreError::Corrupt)?,
+            usuario_id: self.usuario_id,
+            sesion: self.sesion,
+            cliente: Cliente {
+                nombre: self.cliente_nombre,
+                apellido: self.cliente_apellido,
+                email: self.cliente_email,
+                telefono: self.cliente_telefono,
+            },
+            direccion: self.direccion,
+            metodo_pago: parse_stored(&self.metodo_pago)?,
+            notas: self.notas,
+            tipo_cliente: parse_stored(&self.tipo_cliente)?,
+            total: Centavos(self.total),
+            estado: parse_stored(&self.estado)?,
+            fecha: self.fecha.0,
+            ticket_id: self.ticket_id,
+            ticket_estado: self.ticket_estado.as_deref().map(parse_stored).transpose()?,
+            ticket_fecha_creacion: self.ticket_fecha_creacion.map(|t| t.0),
+            repartidor: self.repartidor,
+            fecha_actualizacion: self.fecha_actualizacion.0,
+            envio: self.envio.as_deref().map(parse_stored).transpose()?,
+            items,
+        })
+    }
+}
+
+const PEDIDO_SELECT: &str = "SELECT p.id, p.numero, p.usuario_id, p.sesion, p.cliente_nombre, p.cliente_apellido, \
+     p.cliente_email, p.cliente_telefono, p.direccion, p.metodo_pago, p.notas, p.tipo_cliente, p.total, p.estado, \
+     p.fecha, p.ticket_id, p.ticket_estado, p.ticket_fecha_creacion, p.repartidor, p.fecha_actualizacion, \
+     o.status AS envio FROM pedidos p LEFT JOIN outbox o ON o.pedido_id = p.id";
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    pedido_id: i64,
+    producto_id: i64,
+    nombre: String,
+    cantidad: i64,
+    precio_unitario: i64,
+    subtotal: i64,
+}
+
+impl From<ItemRow> for PedidoItem {
+    fn from(r: ItemRow) -> Self {
+        PedidoItem {
+            producto_id: r.producto_id,
+            nombre: r.nombre,
+            cantidad: r.cantidad,
+            precio_unitario: Centavos(r.precio_unitario),
+            subtotal: Centavos(r.subtotal),
+        }
+    }
+}
+
+const ITEM_COLS: &str = "pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal";
+
+impl Store {
+    /// The checkout transaction: reserves stock for every line (refusing the
+    /// whole order if one line cannot be served), writes the order, its
+    /// lines and its outbox row, and commits them together. `payload`
+    /// builds the outbox body from the priced lines.
+    pub async fn place_pedido(
+        &self,
+        pedido: &NuevoPedido,
+        payload: impl FnOnce(&PlacedPedido) -> String,
+    ) -> Result<PlacedPedido, PlaceError> {
+        // Lock rows in id order so concurrent checkouts cannot deadlock.
+        let mut items: Vec<(usize, i64, i64)> =
+            pedido.items.iter().enumerate().map(|(i, (id, q))| (i, *id, *q)).collect();
+        items.sort_by_key(|(_, id, _)| *id);
+        let now = Ts::now();
+        let mut tx = self.db.begin_write().await?;
+        let mut lines = Vec::with_capacity(items.len());
+        for (index, producto_id, cantidad) in items {
+            let reserved: Vec<(String, String, i64)> =
+                sql("UPDATE productos SET stock = stock - $1 WHERE id = $2 AND activo AND stock >= $1 \
+                 RETURNING nombre, negocio_id, precio")
+                .bind(cantidad)
+                .bind(producto_id)
+                .fetch_all(&mut tx)
+                .await?;
+            let Some((nombre, negocio_id, precio)) = reserved.into_iter().next() else {
+                let found: Option<(i64, bool)> = sql("SELECT stock, activo FROM productos WHERE id = $1")
+                    .bind(producto_id)
+                    .fetch_optional(&mut tx)
+                    .await?;
+                return Err(match found {
+                    Some((stock, true)) => PlaceError::NotEnoughStock { index, disponible: stock },
+                    _ => PlaceError::UnknownProduct { index },
+                });
+            };
+            let line = ReservedLine { producto_id, nombre, negocio_id, cantidad, precio: Centavos(precio) };
+            lines.push((index, line));
+        }
+        // Back to the customer's order for the ticket and the receipt.
+        lines.sort_by_key(|(i, _)| *i);
+        let lines: Vec<ReservedLine> = lines.into_iter().map(|(_, l)| l).collect();
+        let total: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
+        let ids: Vec<(i64,)> =
+            sql("INSERT INTO pedidos (numero, usuario_id, cliente_nombre, cliente_apellido, cliente_email, \
+             cliente_telefono, direccion, metodo_pago, notas, tipo_cliente, total, estado, fecha, fecha_actualizacion, \
+             sesion) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id")
+            .bind(pedido.numero.as_str())
+            .bind(pedido.usuario_id)
+            .bind(&pedido.cliente.nombre)
+            .bind(&pedido.cliente.apellido)
+            .bind(&pedido.cliente.email)
+            .bind(&pedido.cliente.telefono)
+            .bind(&pedido.direccion)
+            .bind(pedido.metodo_pago.as_str())
+            .bind(&pedido.notas)
+            .bind(pedido.tipo_cliente.as_str())
+            .bind(total.0)
+            .bind(Estado::Pendiente.as_str())
+            .bind(now)
+            .bind(pedido.sesion.as_deref())
+            .fetch_all(&mut tx)
+            .await?;
+        let pedido_id =
+            ids.first().map(|(id,)| *id).ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))?;
+        let mut insert = Sql::build(&format!("INSERT INTO pedido_items ({ITEM_COLS}) VALUES "));
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                insert.push(", ");
+            }
+            insert.push_row([
+                Param::from(pedido_id),
+                line.producto_id.into(),
+                line.nombre.as_str().into(),
+                line.cantidad.into(),
+                line.precio.0.into(),
+                line.subtotal().0.into(),
+            ]);
+        }
+        insert.execute(&mut tx).await?;
+        let placed = PlacedPedido { pedido_id, fecha: now.0, total, lines };
+        outbox::queue(pedido_id, &pedido.numero, payload(&placed)).execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(placed)
+    }
+
+    pub async fn pedido(&self, numero: &str) -> Result<Option<Pedido>, StoreError> {
+        let row: Option<PedidoRow> = Sql::build(&format!("{PEDIDO_SELECT} WHERE p.numero = $1"))
+            .bind(numero)
+            .fetch_optional(self.db.read())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let items: Vec<ItemRow> =
+            Sql::build(&format!("SELECT {ITEM_COLS} FROM pedido_items WHERE pedido_id = $1 ORDER BY id"))
+                .bind(row.id)
+                .fetch_all(self.db.read())
+                .await?;
+        row.into_pedido(items.into_iter().map(Into::into).collect()).map(Some)
+    }
+
+    /// An account's orders, newest first, with their lines.
+    pub async fn pedidos_de(&self, usuario_id: i64, limit: i64) -> Result<Vec<Pedido>, StoreError> {
+        let rows: Vec<PedidoRow> =
+            Sql::build(&format!("{PEDIDO_SELECT} WHERE p.usuario_id = $1 ORDER BY p.id DESC LIMIT $2"))
+                .bind(usuario_id)
+                .bind(limit)
+                .fetch_all(self.db.read())
+                .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One query for every order's lines.
+        let mut q = Sql::build(&format!("SELECT {ITEM_COLS} FROM pedido_items WHERE pedido_id IN "));
+        q.push_row(rows.iter().map(|r| Param::from(r.id)));
+        q.push(" ORDER BY id");
+        let mut items: Vec<ItemRow> = q.fetch_all(self.db.read()).await?;
+        rows.into_iter()
+            .map(|row| {
+                let mine = items.extract_if(.., |i| i.pedido_id == row.id).map(Into::into).collect();
+                row.into_pedido(mine)
+            })
+            .collect()
+    }
+
+    /// (number of orders, total spent) of an account.
+    pub async fn order_stats(&self, usuario_id: i64) -> Result<(i64, Centavos), StoreError> {
+        let (count, spent): (i64, i64) =
+            sql("SELECT COUNT(*), CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM pedidos WHERE usuario_id = $1")
+                .bind(usuario_id)
+                .fetch_one(self.db.read())
+                .await?;
+        Ok((count, Centavos(spent)))
+    }
+
+    /// Orders per ticket state (`pendiente` until Tickets confirmed one).
+    pub async fn pedidos_por_estado(&self) -> Result<Vec<(Estado, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = sql("SELECT COALESCE(ticket_estado, 'pendiente'), COUNT(*) FROM pedidos \
+             GROUP BY COALESCE(ticket_estado, 'pendiente')")
+        .fetch_all(self.db.read())
+        .await?;
+        rows.into_iter().map(|(estado, n)| Ok((parse_stored(&estado)?, n))).collect()
+    }
+
+    /// A status update from Tickets. A versioned one applies only if newer
+    /// than the last one applied, and then also records its moments and
+    /// cancellation reason. Returns false when no such order exists.
+    pub async fn apply_ticket_update(&self, update: &TicketUpdate) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let exists: Option<(i64,)> =
+            sql("SELECT id FROM pedidos WHERE numero = $1").bind(&update.numero).fetch_optional(&mut tx).await?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        let version = update.versioned.as_ref().map(|v| v.version);
+        sql("UPDATE pedidos SET ticket_estado = $1, repartidor = $2, ticket_id = COALESCE($3, ticket_id), \
+             ticket_version = COALESCE($4, ticket_version), fecha_actualizacion = $5 \
+             WHERE numero = $6 AND ($4 IS NULL OR ticket_version < $4)")
+        .bind(update.estado.as_str())
+        .bind(&update.repartidor)
+        .bind(update.ticket_id)
+        .bind(version)
+        .bind(Ts::now())
+        .bind(&update.numero)
+        .execute(&mut tx)
+        .await?;
+        if let Some(v) = &update.versioned {
+            // Kept only if that version is the one the order now holds (a
+            // newer update that came first keeps its own).
+            sql("UPDATE pedidos SET fecha_en_camino = $1, fecha_entrega = $2, motivo_cancelacion = $3 \
+                 WHERE numero = $4 AND ticket_version = $5")
+            .bind(v.fecha_en_camino)
+            .bind(v.fecha_entrega)
+            .bind(&v.motivo_cancelacion)
+            .bind(&update.numero)
+            .bind(v.version)
+            .execute(&mut tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A delivery Tickets accepted: the order learns its ticket (the seed's
+    /// step 6), inside the transaction that closes its outbox row.
+    pub async fn record_ticket(tx: &mut Tx, numero: &str, creado: &TicketCreado) -> Result<(), StoreError> {
+        sql("UPDATE pedidos SET ticket_id = $1, ticket_estado = COALESCE(ticket_estado, $2), ticket_fecha_creacion = $3, \
+             repartidor = COALESCE(repartidor, $4), fecha_actualizacion = $5 WHERE numero = $6")
+        .bind(creado.ticket_id)
+        .bind(creado.estado.as_str())
+        .bind(creado.fecha_creacion)
+        .bind(creado.repartidor_asignado.as_deref())
+        .bind(Ts::now())
+        .bind(numero)
+        .execute(tx)
+        .await
+        .map(drop)
+    }
+}

@@ -1,0 +1,529 @@
+//! The intake contract: what Ahorro (or any old client) posts to
+//! `POST /api/tickets`, and what Tickets answers.
+//!
+//! Parsing is lenient about shape where real clients differ (products as
+//! objects or as plain strings, extra top-level fields, `null` for absent)
+//! and strict about values: every rejection names its field.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::estado::{Estado, MetodoPago, Prioridad, TipoCliente};
+use crate::money::Centavos;
+use crate::validation::{FieldError, check_email};
+
+/// Longest accepted order number.
+pub const NUMERO_MAX_LEN: usize = 64;
+/// Most product lines in one ticket.
+pub const PRODUCTOS_MAX: usize = 500;
+
+/// An order number: 1 to 64 letters, digits, `-` or `_`. It is the
+/// idempotency key of intake.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Numero(String);
+
+impl Numero {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("no puede estar vacío".into());
+        }
+        if raw.chars().count() > NUMERO_MAX_LEN {
+            return Err(format!("no puede superar {NUMERO_MAX_LEN} caracteres"));
+        }
+        if !raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err("solo admite letras, dígitos, '-' y '_'".into());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Numero {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Numero::parse(&s)
+    }
+}
+
+impl From<Numero> for String {
+    fn from(n: Numero) -> String {
+        n.0
+    }
+}
+
+impl std::fmt::Display for Numero {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One product line. Old clients sometimes send just `"Producto A x2"`;
+/// that becomes `{nombre: "Producto A", cantidad: 2}`. Extra keys a client
+/// sends (`sucursal`, `negocio`, ...) are kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Producto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+    pub nombre: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precio: Option<f64>,
+    pub cantidad: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtotal: Option<f64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Producto {
+    /// `"Producto A x2"` → (`Producto A`, 2); without a suffix the amount is 1.
+    fn from_label(label: &str) -> Option<Self> {
+        let label = label.trim();
+        if label.is_empty() {
+            return None;
+        }
+        let (nombre, cantidad) = match label.rsplit_once(" x") {
+            Some((name, n)) if !name.trim().is_empty() => match n.parse::<u32>() {
+                Ok(q) if q > 0 => (name.trim(), q),
+                _ => (label, 1),
+            },
+            _ => (label, 1),
+        };
+        Some(Self { id: None, nombre: nombre.to_owned(), precio: None, cantidad, subtotal: None, extra: Map::new() })
+    }
+}
+
+/// A validated intake request. Build it with [`NuevoTicket::from_json`]
+/// (Tickets) or directly (Ahorro); it serialises to the seed's step-2 body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NuevoTicket {
+    pub numero: Numero,
+    pub cliente_nombre: String,
+    pub cliente_direccion: Option<String>,
+    pub cliente_telefono: Option<String>,
+    pub cliente_email: Option<String>,
+    pub productos: Vec<Producto>,
+    #[serde(serialize_with = "serialize_pesos")]
+    pub total: Centavos,
+    pub metodo_pago: Option<MetodoPago>,
+    pub indicaciones: Option<String>,
+    /// New tickets always start `pendiente`; kept for the wire shape.
+    pub estado: Estado,
+    pub prioridad: Prioridad,
+    pub tipo_cliente: TipoCliente,
+}
+
+fn serialize_pesos<S: serde::Serializer>(c: &Centavos, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(c.pesos())
+}
+
+impl NuevoTicket {
+    /// Parses and validates a raw JSON body. Unknown top-level fields
+    /// (`fecha_creacion`, `origen`, ...) are ignored.
+    pub fn from_json(body: &Value) -> Result<Self, FieldError> {
+        let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
+        let f = Fields(obj);
+
+        let numero = Numero::parse(&f.required_str("numero")?).map_err(|e| FieldError::new("numero", e))?;
+        let cliente_nombre = f.required_str("cliente_nombre")?;
+        let cliente_nombre = bounded("cliente_nombre", cliente_nombre, 200)?;
+        let total = match f.get("total") {
+            None => return Err(FieldError::new("total", "es obligatorio")),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .and_then(Centavos::from_pesos)
+                .ok_or_else(|| FieldError::new("total", "debe ser un importe entre 0 y 1000000000"))?,
+            Some(_) => return Err(FieldError::new("total", "debe ser un número")),
+        };
+
+        let tipo_cliente = f.optional_enum::<TipoCliente>("tipo_cliente")?.unwrap_or(TipoCliente::Cliente);
+        let prioridad = f.optional_enum::<Prioridad>("prioridad")?.unwrap_or(Prioridad::Normal);
+        let prioridad = tipo_cliente.forced_prioridad().unwrap_or(prioridad);
+        match f.optional_enum::<Estado>("estado")? {
+            None | Some(Estado::Pendiente) => {}
+            Some(other) => {
+                return Err(FieldError::new(
+                    "estado",
+                    format!("un ticket nuevo empieza en 'pendiente', no en '{other}'"),
+                ));
+            }
+        }
+
+        let cliente_email = f.optional_str("cliente_email", 254)?;
+        if cliente_email.as_deref().is_some_and(|email| check_email(email).is_err()) {
+            return Err(FieldError::new("cliente_email", "no es un email válido"));
+        }
+
+        Ok(Self {
+            numero,
+            cliente_nombre,
+            cliente_direccion: f.optional_str("cliente_direccion", 500)?,
+            cliente_telefono: f.optional_str("cliente_telefono", 50)?,
+            cliente_email,
+            productos: parse_productos(f.get("productos"))?,
+            total,
+            metodo_pago: f.optional_enum::<MetodoPago>("metodo_pago")?,
+            indicaciones: f.optional_str("indicaciones", 2000)?,
+            estado: Estado::Pendiente,
+            prioridad,
+            tipo_cliente,
+        })
+    }
+
+    /// A digest of everything that defines the ticket. Two posts with the
+    /// same `numero` are the same order only if their fingerprints match.
+    pub fn fingerprint(&self) -> String {
+        let bytes = serde_json::to_vec(self).expect("a ticket always serialises");
+        hex::encode(Sha256::digest(&bytes))
+    }
+}
+
+fn parse_productos(value: Option<&Value>) -> Result<Vec<Producto>, FieldError> {
+    let items = match value {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(FieldError::new("productos", "debe ser una lista")),
+    };
+    if items.len() > PRODUCTOS_MAX {
+        return Err(FieldError::new("productos", format!("admite hasta {PRODUCTOS_MAX} productos")));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let field = format!("productos[{i}]");
+            match item {
+                Value::String(label) => {
+                    Producto::from_label(label).ok_or_else(|| FieldError::new(field, "no puede estar vacío"))
+                }
+                Value::Object(map) => parse_producto_object(map, &field),
+                _ => Err(FieldError::new(field, "debe ser un objeto o un texto")),
+            }
+        })
+        .collect()
+}
+
+fn parse_producto_object(map: &Map<String, Value>, field: &str) -> Result<Producto, FieldError> {
+    let err = |key: &str, msg: &str| FieldError::new(format!("{field}.{key}"), msg);
+    let mut extra = map.clone();
+    let id = extra.remove("id").filter(|v| !v.is_null());
+    if id.as_ref().is_some_and(|id| !(id.is_string() || id.is_u64() || id.is_i64())) {
+        return Err(err("id", "debe ser un número o un texto"));
+    }
+    let nombre = match extra.remove("nombre") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            bounded(&format!("{field}.nombre"), s.trim().to_owned(), 300)?
+        }
+        Some(Value::String(_)) | None | Some(Value::Null) => return Err(err("nombre", "es obligatorio")),
+        Some(_) => return Err(err("nombre", "debe ser un texto")),
+    };
+    let amount = |key: &str, v: Option<Value>| -> Result<Option<f64>, FieldError> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+                _ => Err(err(key, "debe ser un importe no negativo")),
+            },
+            Some(_) => Err(err(key, "debe ser un número")),
+        }
+    };
+    let precio = amount("precio", extra.remove("precio"))?;
+    let subtotal = amount("subtotal", extra.remove("subtotal"))?;
+    let cantidad = match extra.remove("cantidad") {
+        None | Some(Value::Null) => 1,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(q) if (1..=100_000).contains(&q) => q as u32,
+            _ => return Err(err("cantidad", "debe ser un entero entre 1 y 100000")),
+        },
+        Some(_) => return Err(err("cantidad", "debe ser un número entero")),
+    };
+    Ok(Producto { id, nombre, precio, cantidad, subtotal, extra })
+}
+
+fn bounded(field: &str, value: String, max: usize) -> Result<String, FieldError> {
+    if value.chars().count() > max {
+        Err(FieldError::new(field, format!("no puede superar {max} caracteres")))
+    } else {
+        Ok(value)
+    }
+}
+
+/// Typed access to the fields of a JSON object, `null` meaning absent.
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    fn required_str(&self, key: &str) -> Result<String, FieldError> {
+        match self.get(key) {
+            None => Err(FieldError::new(key, "es obligatorio")),
+            Some(Value::String(s)) if s.trim().is_empty() => Err(FieldError::new(key, "no puede estar vacío")),
+            Some(Value::String(s)) => Ok(s.trim().to_owned()),
+            Some(_) => Err(FieldError::new(key, "debe ser un texto")),
+        }
+    }
+
+    /// A trimmed string; empty counts as absent.
+    fn optional_str(&self, key: &str, max: usize) -> Result<Option<String>, FieldError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => bounded(key, s.trim().to_owned(), max).map(Some),
+            Some(_) => Err(FieldError::new(key, "debe ser un texto")),
+        }
+    }
+
+    fn optional_enum<T: std::str::FromStr<Err = String>>(&self, key: &str) -> Result<Option<T>, FieldError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|e| FieldError::new(key, e)),
+            Some(_) => Err(FieldError::new(key, "debe ser un texto")),
+        }
+    }
+}
+
+/// Timestamps on the wire: ISO 8601 in UTC, to the second (`2024-12-01T12:34:56Z`).
+pub fn iso8601(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Serde helpers for [`iso8601`] fields.
+pub mod fecha {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::iso8601(*at))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let raw = String::deserialize(d)?;
+        super::parse_fecha(&raw).ok_or_else(|| serde::de::Error::custom("fecha ISO 8601 inválida"))
+    }
+
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => s.serialize_str(&super::super::iso8601(*at)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(raw) => super::super::parse_fecha(&raw)
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom("fecha ISO 8601 inválida")),
+            }
+        }
+    }
+}
+
+/// Reads an ISO 8601 timestamp, with or without offset (no offset = UTC,
+/// as the old system wrote them).
+pub fn parse_fecha(raw: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Some(at.with_timezone(&Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|naive| naive.and_utc())
+}
+
+/// The answer to a successful intake: exactly the seed's step-5 fields, plus
+/// `"idempotent": true` when the ticket already existed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketCreado {
+    pub exito: bool,
+    pub ticket_id: i64,
+    pub numero: String,
+    pub estado: Estado,
+    pub repartidor_asignado: Option<String>,
+    #[serde(with = "fecha")]
+    pub fecha_creacion: DateTime<Utc>,
+    pub cliente_nombre: String,
+    pub total: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotent: Option<bool>,
+}
+
+/// A ticket as the read API returns it: every stored field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub numero: String,
+    pub cliente_nombre: String,
+    pub cliente_direccion: Option<String>,
+    pub cliente_telefono: Option<String>,
+    pub cliente_email: Option<String>,
+    pub productos: Vec<Producto>,
+    pub total: f64,
+    pub metodo_pago: Option<MetodoPago>,
+    pub estado: Estado,
+    pub prioridad: Prioridad,
+    pub indicaciones: Option<String>,
+    pub tipo_cliente: TipoCliente,
+    /// The courier's display name (`null` while unassigned).
+    pub repartidor: Option<String>,
+    pub repartidor_id: Option<i64>,
+    pub notas_repartidor: Option<String>,
+    pub motivo_cancelacion: Option<String>,
+    /// Grows by one with every change; a receiver keeps the highest it saw.
+    pub version: i64,
+    #[serde(with = "fecha")]
+    pub fecha_creacion: DateTime<Utc>,
+    #[serde(with = "fecha::option")]
+    pub fecha_asignacion: Option<DateTime<Utc>>,
+    #[serde(with = "fecha::option")]
+    pub fecha_en_camino: Option<DateTime<Utc>>,
+    #[serde(with = "fecha::option")]
+    pub fecha_entrega: Option<DateTime<Utc>>,
+    #[serde(with = "fecha")]
+    pub fecha_actualizacion: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seed_body() -> Value {
+        json!({
+            "numero": "PED-20241201123456",
+            "cliente_nombre": "Juan Pérez",
+            "cliente_direccion": "Av. Cabildo 1234",
+            "cliente_telefono": "011-5555-1234",
+            "cliente_email": "juan@example.com",
+            "productos": [
+                {"id": 1, "nombre": "Arroz 1kg", "precio": 950, "cantidad": 2, "subtotal": 1900, "sucursal": "centro", "negocio": "belgrano_ahorro"}
+            ],
+            "total": 1900.0,
+            "metodo_pago": "efectivo",
+            "indicaciones": "Timbre 3B",
+            "estado": "pendiente",
+            "prioridad": "normal",
+            "tipo_cliente": "cliente",
+            "fecha_creacion": "2024-12-01T12:34:56",
+            "origen": "belgrano_ahorro"
+        })
+    }
+
+    #[test]
+    fn accepts_the_seed_body_and_keeps_extra_product_keys() {
+        let t = NuevoTicket::from_json(&seed_body()).unwrap();
+        assert_eq!(t.numero.as_str(), "PED-20241201123456");
+        assert_eq!(t.total, Centavos(190_000));
+        assert_eq!(t.productos[0].cantidad, 2);
+        assert_eq!(t.productos[0].extra["sucursal"], "centro");
+        assert_eq!(t.metodo_pago, Some(MetodoPago::Efectivo));
+    }
+
+    #[test]
+    fn serialises_back_to_a_body_it_accepts() {
+        let t = NuevoTicket::from_json(&seed_body()).unwrap();
+        let again = NuevoTicket::from_json(&serde_json::to_value(&t).unwrap()).unwrap();
+        assert_eq!(t, again);
+        assert_eq!(t.fingerprint(), again.fingerprint());
+    }
+
+    #[test]
+    fn accepts_products_as_strings_and_a_minimal_body() {
+        let t = NuevoTicket::from_json(&json!({
+            "numero": "A-1", "cliente_nombre": "Ana", "total": 10,
+            "productos": ["Producto A x2", "Pan"]
+        }))
+        .unwrap();
+        assert_eq!(t.productos[0].nombre, "Producto A");
+        assert_eq!(t.productos[0].cantidad, 2);
+        assert_eq!(t.productos[1].nombre, "Pan");
+        assert_eq!(t.productos[1].cantidad, 1);
+        assert_eq!(t.prioridad, Prioridad::Normal);
+    }
+
+    #[test]
+    fn merchants_are_urgent() {
+        let mut body = seed_body();
+        body["tipo_cliente"] = json!("comerciante");
+        body["prioridad"] = json!("baja");
+        assert_eq!(NuevoTicket::from_json(&body).unwrap().prioridad, Prioridad::Alta);
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        let cases = [
+            (json!({"cliente_nombre": "A", "total": 1}), "numero"),
+            (json!({"numero": "X", "total": 1}), "cliente_nombre"),
+            (json!({"numero": "X", "cliente_nombre": "A"}), "total"),
+            (json!({"numero": "X", "cliente_nombre": "A", "total": -1}), "total"),
+            (json!({"numero": "X", "cliente_nombre": "A", "total": "mucho"}), "total"),
+            (json!({"numero": "X".repeat(65), "cliente_nombre": "A", "total": 1}), "numero"),
+            (json!({"numero": "PED 1", "cliente_nombre": "A", "total": 1}), "numero"),
+            (json!({"numero": "PED;1", "cliente_nombre": "A", "total": 1}), "numero"),
+            (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "estado": "volando"}), "estado"),
+            (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "prioridad": "urgente"}), "prioridad"),
+            (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "metodo_pago": "bitcoin"}), "metodo_pago"),
+            (json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": "pan"}), "productos"),
+            (
+                json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": [{"nombre": "pan", "cantidad": 0}]}),
+                "productos[0].cantidad",
+            ),
+            (
+                json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": [{"precio": 1}]}),
+                "productos[0].nombre",
+            ),
+            (json!([1, 2]), "body"),
+        ];
+        for (body, field) in cases {
+            let err = NuevoTicket::from_json(&body).unwrap_err();
+            assert_eq!(err.field, field, "{body}");
+        }
+        assert!(NuevoTicket::from_json(&json!({"numero": "X".repeat(64), "cliente_nombre": "A", "total": 0})).is_ok());
+    }
+
+    #[test]
+    fn reads_old_and_new_timestamps() {
+        assert!(parse_fecha("2024-12-01T12:34:56").is_some());
+        assert!(parse_fecha("2024-12-01T12:34:56Z").is_some());
+        assert!(parse_fecha("2024-12-01T12:34:56.123-03:00").is_some());
+        assert!(parse_fecha("ayer").is_none());
+    }
+}
+
+/// A change of a ticket's state or courier, sent by Tickets to Ahorro's
+/// `POST /api/tickets` (the seed's "legacy" direction) through Tickets'
+/// notify outbox. Delivery is at least once and may arrive out of order:
+/// the receiver applies it only if `version` is higher than the one it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketActualizacion {
+    /// Marks the body as a status update (a new ticket has no `evento`).
+    pub evento: String,
+    pub numero: String,
+    pub ticket_id: i64,
+    pub estado: Estado,
+    pub repartidor: Option<String>,
+    pub version: i64,
+    #[serde(with = "fecha")]
+    pub fecha_actualizacion: DateTime<Utc>,
+    #[serde(default, with = "fecha::option")]
+    pub fecha_en_camino: Option<DateTime<Utc>>,
+    #[serde(default, with = "fecha::option")]
+    pub fecha_entrega: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub motivo_cancelacion: Option<String>,
+    #[serde(default)]
+    pub notas_repartidor: Option<String>,
+}
+
+/// The `evento` of a [`TicketActualizacion`].
+pub const EVENTO_ACTUALIZACION: &str = "ticket_actualizado";

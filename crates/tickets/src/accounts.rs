@@ -1,0 +1,114 @@
+//! Who may use the desk: logging in (with brute-force protection), the
+//! session behind each request and each live connection, logging out.
+//!
+//! Sessions are the platform's design (`belgrano_platform::session`): a
+//! random token in an HttpOnly cookie ([`SESSION_COOKIE`]), only its hash in
+//! the database, a fixed expiry of [`SESSION_HOURS`] from login (one work
+//! shift). Failed logins are counted in the database
+//! (`belgrano_platform::throttle`): after [`MAX_FAILURES`] for one account or
+//! from one address within [`WINDOW_MINUTES`], further attempts are refused
+//! without checking the password.
+
+use std::time::Duration;
+
+use belgrano_platform::password;
+use belgrano_platform::session::{CookieSpec, Sessions, Token};
+use belgrano_platform::throttle::{Limits, LoginThrottle};
+
+use crate::domain::usuario::Usuario;
+use crate::store::{Store, StoreError};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "belgrano_sesion";
+/// Name of the CSRF cookie.
+pub const CSRF_COOKIE: &str = "belgrano_csrf";
+/// Lifetime of a session, from login.
+pub const SESSION_HOURS: i64 = 12;
+pub const MAX_FAILURES: i64 = 10;
+pub const WINDOW_MINUTES: i64 = 15;
+
+/// The session cookie (`Secure` in production).
+pub fn session_cookie(secure: bool) -> CookieSpec {
+    CookieSpec { name: SESSION_COOKIE, same_site: "Lax", max_age_secs: SESSION_HOURS * 3600, secure }
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// A new session: put `token` in the cookie.
+    LoggedIn {
+        user: Usuario,
+        token: Token,
+    },
+    WrongCredentials,
+    /// Right password, but the account was deactivated.
+    Inactive,
+    TooManyAttempts,
+}
+
+/// Logins and sessions. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    store: Store,
+    sessions: Sessions,
+    throttle: LoginThrottle,
+}
+
+impl Accounts {
+    pub fn new(store: Store) -> Self {
+        let limits = Limits {
+            per_account: MAX_FAILURES,
+            per_address: Some(MAX_FAILURES),
+            window: Duration::from_secs(WINDOW_MINUTES as u64 * 60),
+        };
+        let sessions = Sessions::new(store.db().clone());
+        let throttle = LoginThrottle::new(store.db().clone(), limits);
+        Self { store, sessions, throttle }
+    }
+
+    /// Checks the limit, then the password; records a failure or opens a session.
+    pub async fn login(&self, email: &str, password: &str, address: &str) -> Result<LoginOutcome, StoreError> {
+        // Counted by what was typed, so unknown emails are limited too.
+        let email = email.trim().to_lowercase();
+        if self.throttle.is_locked(&email, address).await? {
+            tracing::warn!(address, "login refused: too many failed attempts");
+            return Ok(LoginOutcome::TooManyAttempts);
+        }
+        let (user, stored) = match self.store.login_account(&email).await? {
+            Some((user, hash)) => (Some(user), hash),
+            None => (None, None),
+        };
+        let matches = password::verify(password, stored).await;
+        let user = match user {
+            Some(user) if matches => user,
+            _ => {
+                self.throttle.record_failure(&email, address).await?;
+                return Ok(LoginOutcome::WrongCredentials);
+            }
+        };
+        if !user.activo {
+            return Ok(LoginOutcome::Inactive);
+        }
+        self.throttle.clear(&email).await?;
+        let token = Token::generate();
+        let expires_at = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+        self.sessions.create(&token, user.id, expires_at).await?;
+        tracing::info!(user_id = user.id, role = user.role.as_str(), "login");
+        Ok(LoginOutcome::LoggedIn { user, token })
+    }
+
+    /// The active account a session token belongs to, if the session exists
+    /// and has not expired. Pages and live connections authenticate by it.
+    pub async fn usuario_of(&self, token: &Token) -> Result<Option<Usuario>, StoreError> {
+        let Some(id) = self.sessions.user_id(token).await? else { return Ok(None) };
+        Ok(self.store.usuario(id).await?.filter(|u| u.activo))
+    }
+
+    pub async fn logout(&self, token: &Token) -> Result<(), StoreError> {
+        self.sessions.delete(token).await
+    }
+
+    /// Ends every session of an account but `keep` (after a password change).
+    pub async fn end_other_sessions(&self, user_id: i64, keep: &Token) -> Result<(), StoreError> {
+        self.sessions.delete_all_of(user_id, Some(keep)).await
+    }
+}

@@ -1,0 +1,18 @@
+//! The desk's functional core: validated types and the rules that decide,
+//! as pure functions over values. Nothing here touches the database, the
+//! network or a clock of its own (callers pass `now`), so every rule is
+//! tested in isolation; the store applies what these decide.
+//!
+//! - [`usuario`]: dispatchers and couriers, and who a change is attributed to.
+//! - [`input`]: account data as people type it, validated once.
+//! - [`assign`]: which available courier takes a new ticket.
+//! - [`intake`]: what one batch of intake requests becomes.
+//! - [`change`]: what a change of state or courier may do and leaves behind.
+//! - [`reports`]: the dispatchers' figures over a period.
+
+pub mod assign;
+pub mod change;
+pub mod input;
+pub mod intake;
+pub mod reports;
+pub mod usuario;
