@@ -129,3 +129,120 @@ async fn a_couriers_clicks_change_the_customers_tracking_page() {
     ahorro.stop().await;
     tickets.stop().await;
 }
+
+/// What a shopper typed: text meant to end the board's `<script>` data
+/// early (`</script>`, `<!--<script>`), run code, or trip older JavaScript
+/// (U+2028, U+2029).
+const HOSTILE_NAME: &str = "</script><script>alert(1)</script>\u{2028}&<b>";
+const HOSTILE_ADDRESS: &str = "<!--<script>window.__roto=1</script>\u{2029}Juramento 2100";
+
+async fn post_ticket(tickets: &Tickets, numero: &str, nombre: &str, direccion: &str) {
+    let body = serde_json::json!({
+        "numero": numero,
+        "cliente_nombre": nombre,
+        "cliente_direccion": direccion,
+        "productos": [{"nombre": "<img src=x onerror=alert(2)>", "precio": 100, "cantidad": 1, "subtotal": 100}],
+        "total": 100.0,
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/tickets", tickets.url))
+        .header("X-API-Key", API_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{numero}");
+}
+
+/// The exact text (`textContent`, no whitespace folding) of the first
+/// element matching `css`, or null.
+async fn exact_text(client: &Client, css: &str) -> Value {
+    client
+        .execute("var n = document.querySelector(arguments[0]); return n ? n.textContent : null;", vec![css.into()])
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_shows_hostile_customer_text_as_text_and_keeps_working() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let tickets = Tickets::start(&db, 0, &format!("http://127.0.0.1:{}", free_port())).await;
+    post_ticket(&tickets, "PED-BIEN-1", "Marta Suárez", "Cabildo 100").await;
+    post_ticket(&tickets, "PED-HOSTIL-1", HOSTILE_NAME, HOSTILE_ADDRESS).await;
+    post_ticket(&tickets, "PED-BIEN-2", "Luis Díaz", "Monroe 200").await;
+
+    let driver = Driver::start().await;
+    let (desk, _profile) = driver.browser().await;
+    login_tickets(&desk, &tickets.url, "admin@belgrano.local", "demo1234").await;
+    desk.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("live-status")).await.unwrap();
+    let live =
+        eventually(Duration::from_secs(10), || async { text_of(&desk, "#live-status").await == "En vivo" }).await;
+    assert!(live, "the board's script runs and connects: {:?}", text_of(&desk, "#live-status").await);
+    assert!(desk.get_alert_text().await.is_err(), "no script of the shopper's ran (no alert)");
+
+    // Every ticket is on the board, the hostile one as plain text.
+    let size = desk.execute("return window.belgranoBoard.size();", vec![]).await.unwrap();
+    assert_eq!(size, 3, "the board knows every ticket");
+    assert_eq!(desk.find_all(Locator::Css(".card")).await.unwrap().len(), 3, "and shows them");
+    for numero in ["PED-BIEN-1", "PED-BIEN-2"] {
+        assert!(desk.find(Locator::Css(&format!(".card[data-numero='{numero}']"))).await.is_ok(), "{numero}");
+    }
+    let card = ".card[data-numero='PED-HOSTIL-1']";
+    assert_eq!(exact_text(&desk, &format!("{card} .cliente")).await, HOSTILE_NAME);
+    assert_eq!(exact_text(&desk, &format!("{card} .direccion")).await, HOSTILE_ADDRESS);
+    let ran = desk
+        .execute(
+            "return typeof window.__roto !== 'undefined' || !!document.querySelector('.card b, .card img');",
+            vec![],
+        )
+        .await;
+    assert_eq!(ran.unwrap(), false, "nothing the shopper typed became markup or code");
+
+    // Live, too: a new hostile ticket arrives as text, with its notification.
+    post_ticket(&tickets, "PED-HOSTIL-2", HOSTILE_NAME, HOSTILE_ADDRESS).await;
+    let card = ".card[data-numero='PED-HOSTIL-2']";
+    let shown = eventually(Duration::from_secs(10), || async { desk.find(Locator::Css(card)).await.is_ok() }).await;
+    assert!(shown, "the live event shows up");
+    assert_eq!(exact_text(&desk, &format!("{card} .cliente")).await, HOSTILE_NAME);
+    assert!(exact_text(&desk, ".toast.nuevo").await.as_str().unwrap_or_default().contains(HOSTILE_NAME));
+    assert!(desk.get_alert_text().await.is_err(), "still no alert");
+
+    desk.close().await.unwrap();
+    tickets.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_whose_session_ends_in_another_tab_leaves_for_the_login_page() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let tickets = Tickets::start(&db, 0, &format!("http://127.0.0.1:{}", free_port())).await;
+    let driver = Driver::start().await;
+    let (desk, _profile) = driver.browser().await;
+    login_tickets(&desk, &tickets.url, "admin@belgrano.local", "demo1234").await;
+    desk.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("live-status")).await.unwrap();
+    let live =
+        eventually(Duration::from_secs(10), || async { text_of(&desk, "#live-status").await == "En vivo" }).await;
+    assert!(live, "the board is connected");
+    let board_tab = desk.window().await.unwrap();
+
+    // Another tab of the same browser logs out.
+    let other = desk.new_window(true).await.unwrap();
+    desk.switch_to_window(other.handle).await.unwrap();
+    desk.goto(&format!("{}/cuenta/password", tickets.url)).await.unwrap();
+    desk.find(Locator::Css("form.logout button")).await.unwrap().click().await.unwrap();
+    let out =
+        eventually(Duration::from_secs(10), || async { desk.current_url().await.is_ok_and(|u| u.path() == "/login") })
+            .await;
+    assert!(out, "the other tab is logged out");
+
+    // The board's live connection was closed by the server, and the board
+    // went to the login page by itself (it shows no more customers' data).
+    desk.switch_to_window(board_tab).await.unwrap();
+    let left =
+        eventually(Duration::from_secs(10), || async { desk.current_url().await.is_ok_and(|u| u.path() == "/login") })
+            .await;
+    assert!(left, "the board left for the login page: {:?}", desk.current_url().await);
+    assert!(desk.find(Locator::Css(".card")).await.is_err());
+
+    desk.close().await.unwrap();
+    tickets.stop().await;
+}

@@ -13,6 +13,10 @@ use belgrano_testkit::socket_client::{Connect, SocketClient};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
+#[path = "desk_session.rs"]
+mod desk_session;
+use desk_session::{DeskSession, assert_disconnected, assert_live};
+
 const AHORRO_BIN: &str = env!("CARGO_BIN_EXE_ahorro_e2e");
 
 async fn board(tickets: &Tickets) -> SocketClient {
@@ -201,4 +205,49 @@ async fn two_ahorro_instances_deliver_every_order_exactly_once() {
     assert_eq!(by_one + by_two, numeros.len() as f64, "deliveries: {by_one} + {by_two}");
     eprintln!("two Ahorro instances: {} orders, delivered {by_one} + {by_two}, 0 lost, 0 doubled", numeros.len());
     tickets.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_or_an_account_change_on_one_instance_disconnects_sockets_on_the_other() {
+    let Some(redis) = multi_instance_env() else { return };
+    let db = TestDb::new(Backend::Postgres).await;
+    let ahorro_url = format!("http://127.0.0.1:{}", free_port());
+    let extra = [("REDIS_URL", redis.as_str())];
+    // One after the other: this test is about what happens once both run.
+    let a = Tickets::start_with(&db, 0, &ahorro_url, &extra).await;
+    let b = Tickets::start_with(&db, 0, &ahorro_url, &extra).await;
+    let b_port = port_of(&b.url);
+    // Sessions live in the shared database: logged in on A, connected to B.
+    let leaving = DeskSession::login(&a.url, "admin@belgrano.local", "demo1234").await;
+    let staying = DeskSession::login(&b.url, "admin@belgrano.local", "demo1234").await;
+    let courier = DeskSession::login(&a.url, "repartidor1@belgrano.local", "demo1234").await;
+    let mut leaving_on_b = leaving.socket(b_port).await;
+    let mut staying_on_b = staying.socket(b_port).await;
+    let mut courier_on_b = courier.socket(b_port).await;
+    let mut staying_on_a = staying.socket(port_of(&a.url)).await;
+
+    // A logout on A disconnects that session's socket on B, and only it.
+    assert_eq!(leaving.post(&a.url, "/logout", &[]).await, 303);
+    assert_disconnected(&mut leaving_on_b, "sesion-cerrada", Duration::from_secs(5)).await;
+    assert_live(&mut staying_on_b).await;
+    assert_live(&mut courier_on_b).await;
+
+    // Despacho pauses the courier on A: the courier's socket on B goes.
+    let id = staying.courier_id(&a.url, "repartidor1@belgrano.local").await;
+    assert_eq!(staying.post(&a.url, &format!("/repartidores/{id}/disponible"), &[("disponible", "no")]).await, 303);
+    assert_disconnected(&mut courier_on_b, "cuenta-modificada", Duration::from_secs(5)).await;
+
+    // And a new password set on A ends the courier's sessions everywhere.
+    let mut courier_on_b = courier.socket(b_port).await;
+    let fields = [("nombre", "Repartidor1"), ("email", "repartidor1@belgrano.local"), ("password", "clave-nueva-1")];
+    assert_eq!(staying.post(&a.url, &format!("/repartidores/{id}"), &fields).await, 303);
+    assert_disconnected(&mut courier_on_b, "sesion-cerrada", Duration::from_secs(5)).await;
+
+    // Everyone else still hears the desk, on both instances.
+    post_ticket(&reqwest::Client::new(), &a, "MI-SESSION-1").await;
+    for board in [&mut staying_on_b, &mut staying_on_a] {
+        assert_eq!(heard(board, 1).await.get("MI-SESSION-1"), Some(&1));
+    }
+    a.stop().await;
+    b.stop().await;
 }

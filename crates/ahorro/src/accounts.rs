@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use belgrano_platform::db::Lock;
 use belgrano_platform::password;
 use belgrano_platform::session::{Sessions, Token};
 use belgrano_platform::throttle::{Limits, LoginThrottle};
@@ -26,7 +27,13 @@ pub const SESSION_SECS: i64 = 30 * 24 * 3600;
 
 /// Ahorro's login limits: per e-mail only (a shop's customers share
 /// addresses behind carrier NAT).
-pub const LOGIN_LIMITS: Limits = Limits { per_account: MAX_FAILED_LOGINS, per_address: None, window: LOGIN_WINDOW };
+pub const LOGIN_LIMITS: Limits =
+    Limits { per_account: MAX_FAILED_LOGINS, per_address: Some(MAX_FAILED_LOGINS_PER_ADDRESS), window: LOGIN_WINDOW };
+/// Failed logins from one address (a household, an office, a phone
+/// carrier's NAT share one) before that address is refused for a while.
+pub const MAX_FAILED_LOGINS_PER_ADDRESS: i64 = 20;
+/// Serialises login admissions across instances ("BALG").
+const THROTTLE_LOCK: Lock = Lock(0x4241_4C47);
 
 /// How a login attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +66,7 @@ pub struct Accounts {
 impl Accounts {
     pub fn new(store: Store) -> Self {
         let sessions = Sessions::new(store.db().clone());
-        let throttle = LoginThrottle::new(store.db().clone(), LOGIN_LIMITS);
+        let throttle = LoginThrottle::new(store.db().clone(), LOGIN_LIMITS, THROTTLE_LOCK);
         Self { store, sessions, throttle }
     }
 
@@ -69,6 +76,20 @@ impl Accounts {
             Some(id) => self.store.usuario(id).await,
             None => Ok(None),
         }
+    }
+
+    /// Makes an account unable to log in (no password matches) and ends its
+    /// sessions. False when no account has that email or it was already so.
+    pub async fn disable_login(&self, email: &str) -> Result<bool, StoreError> {
+        // Not a PHC string: `password::verify` never accepts it.
+        const DISABLED: &str = "!desactivada";
+        let Some((id, hash)) = self.store.credentials(email).await? else { return Ok(false) };
+        if hash == DISABLED {
+            return Ok(false);
+        }
+        self.store.update_password(id, DISABLED).await?;
+        self.sessions.delete_all_of(id, None).await?;
+        Ok(true)
     }
 
     /// Drops expired sessions and guest carts untouched for 30 days.
@@ -81,10 +102,10 @@ impl Accounts {
     /// `address` the client's (recorded with a failure).
     pub async fn login(&self, email: &str, password: &str, address: &str) -> Result<Login, StoreError> {
         let email = email.trim().to_lowercase();
-        if self.throttle.is_locked(&email, address).await? {
+        let Some(slot) = self.throttle.admit(&email, address).await? else {
             tracing::warn!("login bloqueado por intentos fallidos repetidos");
             return Ok(Login::Locked);
-        }
+        };
         let found = self.store.credentials(&email).await?;
         let (usuario_id, hash) = found.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
         // Without a stored hash `verify` still spends the time of one check:
@@ -92,11 +113,11 @@ impl Accounts {
         let verified = password::verify(password, hash).await;
         match usuario_id {
             Some(usuario_id) if verified => {
-                self.throttle.clear(&email).await?;
+                self.throttle.succeeded(slot).await?;
                 Ok(Login::Accepted { usuario_id })
             }
             _ => {
-                self.throttle.record_failure(&email, address).await?;
+                self.throttle.failed(slot);
                 Ok(Login::Refused)
             }
         }
@@ -149,9 +170,12 @@ impl Accounts {
     }
 
     /// Changes the account's password after checking the current one.
+    /// Changes the password; every other session of the account ends
+    /// (`keep` is the one that asked).
     pub async fn change_password(
         &self,
         usuario: &Usuario,
+        keep: &Token,
         actual: &str,
         nueva: &str,
         confirmacion: &str,
@@ -167,6 +191,7 @@ impl Accounts {
             Err(e) => return Ok(Err(PasswordChange::Invalid(e))),
         };
         self.store.update_password(usuario.id, &password::hash(&nueva).await?).await?;
+        self.sessions.delete_all_of(usuario.id, Some(keep)).await?;
         Ok(Ok(()))
     }
 }
@@ -180,19 +205,31 @@ mod tests {
     async fn locks_an_email_after_repeated_failures() {
         let db = TestDb::new(Backend::Sqlite).await;
         let store = Store::connect(&db.url).await.unwrap();
-        let t = LoginThrottle::new(store.db().clone(), LOGIN_LIMITS);
+        let t = LoginThrottle::new(store.db().clone(), LOGIN_LIMITS, THROTTLE_LOCK);
         let is_locked = |email: &'static str| {
             let t = t.clone();
-            async move { t.is_locked(email, "127.0.0.1").await.unwrap() }
+            async move {
+                match t.admit(email, "127.0.0.1").await.unwrap() {
+                    Some(slot) => {
+                        t.release(slot).await.unwrap();
+                        false
+                    }
+                    None => true,
+                }
+            }
         };
+        let fail = || async { t.failed(t.admit("a@b.c", "127.0.0.1").await.unwrap().unwrap()) };
+        for _ in 1..MAX_FAILED_LOGINS {
+            fail().await;
+        }
+        // A right password starts the count again.
+        t.succeeded(t.admit("a@b.c", "127.0.0.1").await.unwrap().unwrap()).await.unwrap();
         for _ in 0..MAX_FAILED_LOGINS {
             assert!(!is_locked("a@b.c").await);
-            t.record_failure("a@b.c", "127.0.0.1").await.unwrap();
+            fail().await;
         }
         assert!(is_locked("a@b.c").await);
         assert!(!is_locked("otro@b.c").await);
-        t.clear("a@b.c").await.unwrap();
-        assert!(!is_locked("a@b.c").await);
         store.db().close().await;
     }
 

@@ -6,18 +6,57 @@
 
 use std::time::Duration;
 
-use belgrano_platform::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
+use belgrano_platform::api_key::ApiKeys;
+use belgrano_platform::cli::{About, COMMON_VARS, Var};
+use belgrano_platform::config::Vars;
+
+pub use belgrano_platform::config::{ConfigError, MIN_SECRET_LEN};
+pub use belgrano_platform::runtime::Environment;
 
 pub const DEFAULT_PORT: u16 = 5000;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ahorro.db";
 pub const DEFAULT_TICKETERA_URL: &str = "http://localhost:5001";
 pub const DEFAULT_CHECKOUT_WAIT: Duration = Duration::from_millis(2000);
+pub const DEFAULT_OUTBOX_LEASE: Duration = Duration::from_secs(30);
 /// The development secret (it signs tracking links): public, so refused in
 /// production.
 pub const DEV_SECRET_KEY: &str = "belgrano-ahorro-desarrollo-no-usar-en-produccion";
-pub const MIN_SECRET_LEN: usize = 32;
 
-pub use belgrano_platform::runtime::Environment;
+/// What `ahorro --help` says.
+pub const ABOUT: About = About {
+    binary: "ahorro",
+    version: env!("CARGO_PKG_VERSION"),
+    summary: "Belgrano Ahorro, la tienda: catálogo de los tres negocios, carrito, cuentas y checkout; \
+              cada pedido llega a Belgrano Tickets por un outbox que no pierde ninguno, y el cliente \
+              sigue su estado en vivo.",
+    vars: &[
+        &[
+            Var { name: "PORT", default: "5000", meaning: "puerto HTTP" },
+            Var {
+                name: "DATABASE_URL",
+                default: DEFAULT_DATABASE_URL,
+                meaning: "un archivo SQLite (se crea si falta) o postgres://...",
+            },
+            Var { name: "TICKETERA_URL", default: DEFAULT_TICKETERA_URL, meaning: "dónde responde Belgrano Tickets" },
+            Var {
+                name: "SECRET_KEY",
+                default: "en desarrollo, un secreto público; en producción es obligatoria (32 caracteres o más)",
+                meaning: "firma los enlaces de seguimiento",
+            },
+            Var {
+                name: "CHECKOUT_WAIT_MS",
+                default: "2000",
+                meaning: "cuánto espera un checkout la primera respuesta de Tickets antes de contestar",
+            },
+            Var {
+                name: "OUTBOX_LEASE_SECS",
+                default: "30",
+                meaning: "cuánto dura la reserva de un envío por un worker (más que un pedido HTTP)",
+            },
+        ],
+        COMMON_VARS,
+    ],
+};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -38,16 +77,6 @@ pub struct Settings {
     pub seed_demo_users: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{name} no es válido: {reason}")]
-    Invalid { name: &'static str, reason: String },
-    #[error(
-        "RENDER_ENVIRONMENT=production pero {name} {reason}. Configure un secreto propio (por ejemplo generado por Render)."
-    )]
-    Insecure { name: &'static str, reason: &'static str },
-}
-
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -56,100 +85,21 @@ impl Settings {
     /// Reads settings through `lookup`, so tests need not touch the process
     /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let environment = Environment::from_env_value(get("RENDER_ENVIRONMENT").as_deref());
-        let production = environment.is_production();
-        let port = match get("PORT") {
-            None => DEFAULT_PORT,
-            Some(raw) => raw
-                .parse()
-                .map_err(|_| ConfigError::Invalid { name: "PORT", reason: format!("'{raw}' no es un puerto") })?,
-        };
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::Invalid {
-                name: "DATABASE_URL",
-                reason: "se espera sqlite://..., postgres://... o postgresql://...".into(),
-            });
-        }
-        let ticketera_url = get("TICKETERA_URL").unwrap_or_else(|| DEFAULT_TICKETERA_URL.to_owned());
-        if !(ticketera_url.starts_with("http://") || ticketera_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid {
-                name: "TICKETERA_URL",
-                reason: "se espera una URL http:// o https://".into(),
-            });
-        }
-
-        let api_keys = ApiKeys::parse(&get("BELGRANO_AHORRO_API_KEY").unwrap_or_default());
-        let api_keys = match (production, api_keys.is_empty(), api_keys.contains_legacy_default()) {
-            (true, true, _) => {
-                return Err(ConfigError::Insecure { name: "BELGRANO_AHORRO_API_KEY", reason: "no está definida" });
-            }
-            (true, _, true) => {
-                return Err(ConfigError::Insecure {
-                    name: "BELGRANO_AHORRO_API_KEY",
-                    reason: "es la clave por defecto del sistema anterior, que es pública",
-                });
-            }
-            (false, true, _) => ApiKeys::parse(LEGACY_DEFAULT_API_KEY),
-            _ => api_keys,
-        };
-
-        let secret_key = match get("SECRET_KEY") {
-            None if production => {
-                return Err(ConfigError::Insecure { name: "SECRET_KEY", reason: "no está definida" });
-            }
-            Some(s) if production && s == DEV_SECRET_KEY => {
-                return Err(ConfigError::Insecure {
-                    name: "SECRET_KEY",
-                    reason: "es el secreto público de desarrollo",
-                });
-            }
-            Some(s) if production && s.len() < MIN_SECRET_LEN => {
-                return Err(ConfigError::Insecure { name: "SECRET_KEY", reason: "tiene menos de 32 caracteres" });
-            }
-            None => DEV_SECRET_KEY.to_owned(),
-            Some(s) => s,
-        };
-
-        let checkout_wait = match get("CHECKOUT_WAIT_MS") {
-            None => DEFAULT_CHECKOUT_WAIT,
-            Some(raw) => {
-                raw.parse::<u64>().ok().filter(|ms| *ms <= 30_000).map(Duration::from_millis).ok_or_else(|| {
-                    ConfigError::Invalid {
-                        name: "CHECKOUT_WAIT_MS",
-                        reason: "se esperan milisegundos entre 0 y 30000".into(),
-                    }
-                })?
-            }
-        };
-
-        let outbox_lease = match get("OUTBOX_LEASE_SECS") {
-            None => Duration::from_secs(30),
-            Some(raw) => {
-                raw.parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).map(Duration::from_secs).ok_or_else(
-                    || ConfigError::Invalid {
-                        name: "OUTBOX_LEASE_SECS",
-                        reason: "se esperan segundos entre 1 y 3600".into(),
-                    },
-                )?
-            }
-        };
-
+        let vars = Vars::new(lookup);
+        let environment = vars.environment()?;
+        let checkout_wait = vars.number("CHECKOUT_WAIT_MS", 0..=30_000, "milisegundos")?;
+        let outbox_lease = vars.number("OUTBOX_LEASE_SECS", 1..=3600, "segundos")?;
         Ok(Self {
             environment,
-            port,
-            host: "0.0.0.0".to_owned(),
-            database_url,
-            ticketera_url: ticketera_url.trim_end_matches('/').to_owned(),
-            api_keys,
-            secret_key,
-            checkout_wait,
-            outbox_lease,
-            seed_demo_users: !production,
+            port: vars.port(DEFAULT_PORT)?,
+            host: vars.host(),
+            database_url: vars.database_url(DEFAULT_DATABASE_URL)?,
+            ticketera_url: vars.base_url("TICKETERA_URL", DEFAULT_TICKETERA_URL)?,
+            api_keys: vars.api_keys(environment)?,
+            secret_key: vars.secret("SECRET_KEY", environment, DEV_SECRET_KEY, &[])?,
+            checkout_wait: checkout_wait.map_or(DEFAULT_CHECKOUT_WAIT, Duration::from_millis),
+            outbox_lease: outbox_lease.map_or(DEFAULT_OUTBOX_LEASE, Duration::from_secs),
+            seed_demo_users: !environment.is_production(),
         })
     }
 
@@ -170,6 +120,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use belgrano_platform::api_key::LEGACY_DEFAULT_API_KEY;
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
@@ -190,7 +141,7 @@ mod tests {
     #[test]
     fn production_refuses_missing_or_default_secrets() {
         let prod = ("RENDER_ENVIRONMENT", "production");
-        let key = ("BELGRANO_AHORRO_API_KEY", "k-from-render");
+        let key = ("BELGRANO_AHORRO_API_KEY", "k-from-render-0123456789abcdefghijk");
         let secret = ("SECRET_KEY", "0123456789abcdef0123456789abcdef");
         assert!(settings(&[prod, secret]).is_err());
         assert!(settings(&[prod, ("BELGRANO_AHORRO_API_KEY", LEGACY_DEFAULT_API_KEY), secret]).is_err());
@@ -199,6 +150,15 @@ mod tests {
         assert!(settings(&[prod, key, ("SECRET_KEY", "short")]).is_err());
         let ok = settings(&[prod, key, secret]).unwrap();
         assert!(ok.secure_cookies() && !ok.seed_demo_users);
+        let short_key = settings(&[prod, ("BELGRANO_AHORRO_API_KEY", "x"), secret]).unwrap_err();
+        assert!(short_key.to_string().contains("32 caracteres"), "{short_key}");
+    }
+
+    #[test]
+    fn an_unknown_environment_stops_the_start() {
+        let err = settings(&[("RENDER_ENVIRONMENT", "prod")]).unwrap_err().to_string();
+        assert!(err.contains("RENDER_ENVIRONMENT") && err.contains("production o development"), "{err}");
+        assert!(!settings(&[("RENDER_ENVIRONMENT", "development")]).unwrap().environment.is_production());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The `ahorro` binary (Render runs it alone; see `startup::run_from_env`).
+//! `--help` lists what it reads from the environment.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    belgrano_ahorro::config::ABOUT.handle_process_args();
     belgrano_ahorro::startup::run_from_env().await
 }

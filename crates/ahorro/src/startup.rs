@@ -67,7 +67,15 @@ impl Application {
         if store.seed_catalogo_if_empty(&Seed::bundled()).await? {
             tracing::info!("catálogo inicial cargado (137 productos)");
         }
-        if settings.seed_demo_users && store.count_usuarios().await? == 0 {
+        if !settings.seed_demo_users {
+            // A database that once ran in development keeps the demo
+            // accounts, whose passwords are public: none of them logs in here.
+            for email in [DEMO_CLIENTE.0, DEMO_COMERCIANTE.0] {
+                if accounts.disable_login(email).await? {
+                    tracing::warn!(email, "cuenta de demostración desactivada (producción)");
+                }
+            }
+        } else if store.count_usuarios().await? == 0 {
             seed_demo_users(&store).await?;
         }
 

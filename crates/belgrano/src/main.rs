@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use belgrano_platform::cli::{About, Var};
 use tokio::sync::watch;
 
 fn lookup_with(overrides: HashMap<&'static str, String>) -> impl Fn(&str) -> Option<String> {
@@ -22,8 +23,25 @@ fn var_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
 }
 
+/// What `belgrano --help` says.
+const ABOUT: About = About {
+    binary: "belgrano",
+    version: env!("CARGO_PKG_VERSION"),
+    summary: "Todo Belgrano en una máquina: Belgrano Tickets y Belgrano Ahorro en un proceso, cada uno \
+              con su archivo SQLite en ./data/, datos de demostración, conectados por HTTP en localhost. \
+              Ctrl-C detiene los dos. Cada servicio lee además sus propias variables (tickets --help, \
+              ahorro --help), salvo PORT y DATABASE_URL, que aquí son por servicio:",
+    vars: &[&[
+        Var { name: "TICKETS_PORT", default: "5001", meaning: "puerto de Belgrano Tickets" },
+        Var { name: "AHORRO_PORT", default: "5000", meaning: "puerto de Belgrano Ahorro" },
+        Var { name: "TICKETS_DATABASE_URL", default: "sqlite://data/tickets.db", meaning: "base de Tickets" },
+        Var { name: "AHORRO_DATABASE_URL", default: "sqlite://data/ahorro.db", meaning: "base de Ahorro" },
+    ]],
+};
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    ABOUT.handle_process_args();
     belgrano_platform::telemetry::init(false);
     let tickets_port = var_or("TICKETS_PORT", "5001");
     let ahorro_port = var_or("AHORRO_PORT", "5000");

@@ -21,6 +21,43 @@ pub const TICKET_ELIMINADO: &str = "ticket_eliminado";
 /// [`Sincronizacion`].
 pub const SINCRONIZAR: &str = "sincronizar";
 
+/// Server → client once the socket has joined its room (`{"rol": ...}`):
+/// from here on it misses nothing.
+pub const BIENVENIDA: &str = "bienvenida";
+/// Server → client: catch up now (`sincronizar` from the last seq seen),
+/// events may have been missed (the link between instances was down).
+pub const RESINCRONIZAR: &str = "resincronizar";
+/// Server → client just before the server disconnects the socket:
+/// [`Desconexion`].
+pub const DESCONEXION: &str = "desconexion";
+
+/// Why the server disconnects a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MotivoDesconexion {
+    /// `sesion-cerrada`: the session ended (logout, expiry, a new password,
+    /// deactivation): the person logs in again.
+    SesionCerrada,
+    /// `cuenta-modificada`: the account changed (availability, activation):
+    /// the client reconnects, which checks the session again.
+    CuentaModificada,
+}
+
+impl MotivoDesconexion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MotivoDesconexion::SesionCerrada => "sesion-cerrada",
+            MotivoDesconexion::CuentaModificada => "cuenta-modificada",
+        }
+    }
+}
+
+/// The payload of [`DESCONEXION`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Desconexion {
+    pub motivo: MotivoDesconexion,
+}
+
 /// The card of a ticket: the old `nuevo_ticket` payload (`ticket_id, numero,
 /// cliente_nombre, estado, repartidor`) plus what a board card shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,12 +12,16 @@ use sha2::{Digest, Sha256};
 
 use crate::estado::{Estado, MetodoPago, Prioridad, TipoCliente};
 use crate::money::Centavos;
-use crate::validation::{FieldError, check_email};
+use crate::validation::{FieldError, check_email, check_text};
 
 /// Longest accepted order number.
 pub const NUMERO_MAX_LEN: usize = 64;
 /// Most product lines in one ticket.
 pub const PRODUCTOS_MAX: usize = 500;
+/// Longest product name.
+pub const PRODUCTO_NOMBRE_MAX: usize = 300;
+/// Largest amount of one product line.
+pub const CANTIDAD_MAX: u64 = 100_000;
 
 /// An order number: 1 to 64 letters, digits, `-` or `_`. It is the
 /// idempotency key of intake.
@@ -82,20 +86,23 @@ pub struct Producto {
 }
 
 impl Producto {
-    /// `"Producto A x2"` → (`Producto A`, 2); without a suffix the amount is 1.
-    fn from_label(label: &str) -> Option<Self> {
+    /// `"Producto A x2"` → (`Producto A`, 2); without a suffix the amount
+    /// is 1. The same limits as a product object: a name of at most
+    /// [`PRODUCTO_NOMBRE_MAX`] characters, an amount from 1 to
+    /// [`CANTIDAD_MAX`].
+    fn from_label(label: &str, field: &str) -> Result<Self, FieldError> {
         let label = label.trim();
         if label.is_empty() {
-            return None;
+            return Err(FieldError::new(field, "no puede estar vacío"));
         }
         let (nombre, cantidad) = match label.rsplit_once(" x") {
-            Some((name, n)) if !name.trim().is_empty() => match n.parse::<u32>() {
-                Ok(q) if q > 0 => (name.trim(), q),
-                _ => (label, 1),
-            },
+            Some((name, n)) if !name.trim().is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+                (name.trim(), cantidad(n.parse::<u64>().ok(), &format!("{field}.cantidad"))?)
+            }
             _ => (label, 1),
         };
-        Some(Self { id: None, nombre: nombre.to_owned(), precio: None, cantidad, subtotal: None, extra: Map::new() })
+        let nombre = bounded(&format!("{field}.nombre"), nombre.to_owned(), PRODUCTO_NOMBRE_MAX)?;
+        Ok(Self { id: None, nombre, precio: None, cantidad, subtotal: None, extra: Map::new() })
     }
 }
 
@@ -199,9 +206,7 @@ fn parse_productos(value: Option<&Value>) -> Result<Vec<Producto>, FieldError> {
         .map(|(i, item)| {
             let field = format!("productos[{i}]");
             match item {
-                Value::String(label) => {
-                    Producto::from_label(label).ok_or_else(|| FieldError::new(field, "no puede estar vacío"))
-                }
+                Value::String(label) => Producto::from_label(label, &field),
                 Value::Object(map) => parse_producto_object(map, &field),
                 _ => Err(FieldError::new(field, "debe ser un objeto o un texto")),
             }
@@ -218,7 +223,7 @@ fn parse_producto_object(map: &Map<String, Value>, field: &str) -> Result<Produc
     }
     let nombre = match extra.remove("nombre") {
         Some(Value::String(s)) if !s.trim().is_empty() => {
-            bounded(&format!("{field}.nombre"), s.trim().to_owned(), 300)?
+            bounded(&format!("{field}.nombre"), s.trim().to_owned(), PRODUCTO_NOMBRE_MAX)?
         }
         Some(Value::String(_)) | None | Some(Value::Null) => return Err(err("nombre", "es obligatorio")),
         Some(_) => return Err(err("nombre", "debe ser un texto")),
@@ -237,20 +242,44 @@ fn parse_producto_object(map: &Map<String, Value>, field: &str) -> Result<Produc
     let subtotal = amount("subtotal", extra.remove("subtotal"))?;
     let cantidad = match extra.remove("cantidad") {
         None | Some(Value::Null) => 1,
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(q) if (1..=100_000).contains(&q) => q as u32,
-            _ => return Err(err("cantidad", "debe ser un entero entre 1 y 100000")),
-        },
+        Some(Value::Number(n)) => cantidad(n.as_u64(), &format!("{field}.cantidad"))?,
         Some(_) => return Err(err("cantidad", "debe ser un número entero")),
     };
+    if let Some(Value::String(id)) = &id {
+        check_text(&format!("{field}.id"), id)?;
+    }
+    for (key, value) in &extra {
+        check_json_text(&format!("{field}.{key}"), key, value)?;
+    }
     Ok(Producto { id, nombre, precio, cantidad, subtotal, extra })
 }
 
+/// An amount from 1 to [`CANTIDAD_MAX`].
+fn cantidad(raw: Option<u64>, field: &str) -> Result<u32, FieldError> {
+    match raw {
+        Some(q) if (1..=CANTIDAD_MAX).contains(&q) => Ok(q as u32),
+        _ => Err(FieldError::new(field, format!("debe ser un entero entre 1 y {CANTIDAD_MAX}"))),
+    }
+}
+
+/// A text of at most `max` characters that may be stored ([`check_text`]).
 fn bounded(field: &str, value: String, max: usize) -> Result<String, FieldError> {
     if value.chars().count() > max {
-        Err(FieldError::new(field, format!("no puede superar {max} caracteres")))
-    } else {
-        Ok(value)
+        return Err(FieldError::new(field, format!("no puede superar {max} caracteres")));
+    }
+    check_text(field, &value)?;
+    Ok(value)
+}
+
+/// Every text inside a JSON value (keys too) passes [`check_text`]: the
+/// extra keys of a product line are stored as they came.
+fn check_json_text(field: &str, key: &str, value: &Value) -> Result<(), FieldError> {
+    check_text(field, key)?;
+    match value {
+        Value::String(s) => check_text(field, s),
+        Value::Array(items) => items.iter().try_for_each(|v| check_json_text(field, "", v)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| check_json_text(field, k, v)),
+        _ => Ok(()),
     }
 }
 
@@ -492,6 +521,34 @@ mod tests {
     }
 
     #[test]
+    fn every_form_of_a_product_has_the_same_limits() {
+        let body = |productos: Value| json!({"numero": "X", "cliente_nombre": "A", "total": 1, "productos": productos});
+        let field_of = |productos: Value| NuevoTicket::from_json(&body(productos)).unwrap_err().field;
+        assert_eq!(field_of(json!([format!("{} x2", "a".repeat(301))])), "productos[0].nombre");
+        assert_eq!(field_of(json!([{"nombre": "a".repeat(301)}])), "productos[0].nombre");
+        assert_eq!(field_of(json!(["Pan x999999"])), "productos[0].cantidad");
+        assert_eq!(field_of(json!([{"nombre": "Pan", "cantidad": 999_999}])), "productos[0].cantidad");
+        assert_eq!(field_of(json!(["Pan x0"])), "productos[0].cantidad");
+        assert_eq!(field_of(json!(["Pan\u{0} x2"])), "productos[0].nombre");
+        assert_eq!(
+            field_of(json!([{"nombre": "Pan", "sucursal": {"nombre": "Centro\u{0}"}}])),
+            "productos[0].sucursal"
+        );
+        let ok = NuevoTicket::from_json(&body(json!(["Pan x2b", "Leche x100000"]))).unwrap();
+        assert_eq!((ok.productos[0].nombre.as_str(), ok.productos[0].cantidad), ("Pan x2b", 1));
+        assert_eq!(ok.productos[1].cantidad, 100_000);
+    }
+
+    #[test]
+    fn no_text_field_takes_a_nul() {
+        for field in ["cliente_nombre", "cliente_direccion", "cliente_telefono", "indicaciones"] {
+            let mut body = json!({"numero": "X", "cliente_nombre": "A", "total": 1});
+            body[field] = json!("Ana\u{0}");
+            assert_eq!(NuevoTicket::from_json(&body).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
     fn reads_old_and_new_timestamps() {
         assert!(parse_fecha("2024-12-01T12:34:56").is_some());
         assert!(parse_fecha("2024-12-01T12:34:56Z").is_some());
@@ -523,6 +580,26 @@ pub struct TicketActualizacion {
     pub motivo_cancelacion: Option<String>,
     #[serde(default)]
     pub notas_repartidor: Option<String>,
+}
+
+impl TicketActualizacion {
+    /// The same rules as every text of the contract: a receiver refuses an
+    /// update it could not store (a 400 the sender parks), never fails on
+    /// it later.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        Numero::parse(&self.numero).map_err(|e| FieldError::new("numero", e))?;
+        let texts = [
+            ("repartidor", &self.repartidor, 200),
+            ("motivo_cancelacion", &self.motivo_cancelacion, 2000),
+            ("notas_repartidor", &self.notas_repartidor, 2000),
+        ];
+        for (field, value, max) in texts {
+            if let Some(value) = value {
+                bounded(field, value.clone(), max)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The `evento` of a [`TicketActualizacion`].

@@ -19,6 +19,18 @@ impl FieldError {
     }
 }
 
+/// Whether `value` may be stored and shown: no NUL and no other control
+/// character but tab and line breaks. PostgreSQL refuses NUL in text (so a
+/// NUL that passed validation would fail later, as an outage, and be
+/// retried forever); the others break pages, logs and CSV exports.
+pub fn check_text(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        Err(FieldError::new(field, "contiene caracteres de control no permitidos"))
+    } else {
+        Ok(())
+    }
+}
+
 /// Longest e-mail address accepted (RFC 5321's path limit).
 pub const EMAIL_MAX_LEN: usize = 254;
 
@@ -82,6 +94,14 @@ impl std::fmt::Display for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_refuses_nul_and_control_characters() {
+        assert!(check_text("x", "Timbre 3B\nPortería\tsur").is_ok());
+        for bad in ["a\u{0}b", "\u{7}", "a\u{1b}[31m", "\u{85}"] {
+            assert_eq!(check_text("x", bad).unwrap_err().field, "x", "{bad:?}");
+        }
+    }
 
     #[test]
     fn one_rule_for_every_address() {

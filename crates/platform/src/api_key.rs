@@ -35,6 +35,11 @@ impl ApiKeys {
         self.keys.first().map(String::as_str).unwrap_or("")
     }
 
+    /// The length of the shortest key (0 when none).
+    pub fn shortest(&self) -> usize {
+        self.keys.iter().map(|k| k.chars().count()).min().unwrap_or(0)
+    }
+
     pub fn contains_legacy_default(&self) -> bool {
         self.keys.iter().any(|k| k == LEGACY_DEFAULT_API_KEY)
     }

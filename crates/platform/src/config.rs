@@ -9,6 +9,9 @@ use crate::api_key::{ApiKeys, LEGACY_DEFAULT_API_KEY};
 use crate::db::Backend;
 use crate::runtime::Environment;
 
+/// Shortest secret or API key production accepts.
+pub const MIN_SECRET_LEN: usize = 32;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} no es válido: {reason}")]
@@ -51,8 +54,34 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         (self.lookup)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
 
-    pub fn environment(&self) -> Environment {
-        Environment::from_env_value(self.get("RENDER_ENVIRONMENT").as_deref())
+    /// `RENDER_ENVIRONMENT`, refused unless a documented value.
+    pub fn environment(&self) -> Result<Environment, ConfigError> {
+        Environment::parse(self.get("RENDER_ENVIRONMENT").as_deref())
+            .map_err(|reason| ConfigError::invalid("RENDER_ENVIRONMENT", reason))
+    }
+
+    /// A whole number within `range`, or `None` when unset; `unit` names
+    /// it in the refusal ("milisegundos").
+    pub fn number(
+        &self,
+        name: &'static str,
+        range: std::ops::RangeInclusive<u64>,
+        unit: &str,
+    ) -> Result<Option<u64>, ConfigError> {
+        self.get(name)
+            .map(|raw| {
+                raw.parse::<u64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                    ConfigError::invalid(name, format!("se esperan {unit} entre {} y {}", range.start(), range.end()))
+                })
+            })
+            .transpose()
+    }
+
+    /// `HOST`: the address to listen on, `0.0.0.0` by default (every
+    /// interface, as Render needs); `127.0.0.1` keeps a service on this
+    /// machine.
+    pub fn host(&self) -> String {
+        self.get("HOST").unwrap_or_else(|| "0.0.0.0".to_owned())
     }
 
     /// `PORT`, or `default`.
@@ -97,8 +126,34 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
                 name: NAME,
                 reason: "es la clave por defecto del sistema anterior, que es pública",
             }),
+            Environment::Production if keys.shortest() < MIN_SECRET_LEN => {
+                Err(ConfigError::Insecure { name: NAME, reason: "tiene una clave de menos de 32 caracteres" })
+            }
             Environment::Development if keys.is_empty() => Ok(ApiKeys::parse(LEGACY_DEFAULT_API_KEY)),
             _ => Ok(keys),
+        }
+    }
+
+    /// A secret (`SECRET_KEY`): in production it must be set, at least
+    /// [`MIN_SECRET_LEN`] characters and none of `known_defaults`; in
+    /// development `dev_default` stands in when unset.
+    pub fn secret(
+        &self,
+        name: &'static str,
+        environment: Environment,
+        dev_default: &str,
+        known_defaults: &[&str],
+    ) -> Result<String, ConfigError> {
+        match (self.get(name), environment) {
+            (None, Environment::Production) => Err(ConfigError::Insecure { name, reason: "no está definida" }),
+            (Some(s), Environment::Production) if s == dev_default || known_defaults.contains(&s.as_str()) => {
+                Err(ConfigError::Insecure { name, reason: "es un valor por defecto conocido, que es público" })
+            }
+            (Some(s), Environment::Production) if s.chars().count() < MIN_SECRET_LEN => {
+                Err(ConfigError::Insecure { name, reason: "tiene menos de 32 caracteres" })
+            }
+            (None, Environment::Development) => Ok(dev_default.to_owned()),
+            (Some(s), _) => Ok(s),
         }
     }
 

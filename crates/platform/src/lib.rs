@@ -20,6 +20,7 @@
 
 pub mod api_key;
 pub mod assets;
+pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod db;

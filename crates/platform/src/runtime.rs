@@ -1,25 +1,34 @@
 //! What both services do the same way at the edges of their life: which
 //! environment they run in, and when to stop.
 
-/// `RENDER_ENVIRONMENT=production` (any case) means production; anything
-/// else is development.
+/// `RENDER_ENVIRONMENT`: `production` or `development` (any case); unset
+/// or empty is development. Any other value is refused, so a typo such as
+/// `prod` cannot silently start a production service as development (with
+/// demo accounts and public keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Development,
     Production,
 }
 
+/// The values `RENDER_ENVIRONMENT` accepts.
+pub const ENVIRONMENTS: &str = "production o development";
+
 impl Environment {
-    pub fn from_env_value(value: Option<&str>) -> Self {
-        match value {
-            Some(v) if v.trim().eq_ignore_ascii_case("production") => Environment::Production,
-            _ => Environment::Development,
+    pub fn parse(value: Option<&str>) -> Result<Self, String> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(Environment::Development),
+            Some(v) if v.eq_ignore_ascii_case("production") => Ok(Environment::Production),
+            Some(v) if v.eq_ignore_ascii_case("development") => Ok(Environment::Development),
+            Some(other) => Err(format!("'{other}' no es un entorno: se espera {ENVIRONMENTS}")),
         }
     }
 
-    /// From this process's `RENDER_ENVIRONMENT`.
+    /// From this process's `RENDER_ENVIRONMENT`, for what runs before the
+    /// settings are read (the log format); a wrong value counts as
+    /// production here, and the settings then refuse to start.
     pub fn from_process() -> Self {
-        Self::from_env_value(std::env::var("RENDER_ENVIRONMENT").ok().as_deref())
+        Self::parse(std::env::var("RENDER_ENVIRONMENT").ok().as_deref()).unwrap_or(Environment::Production)
     }
 
     pub fn is_production(self) -> bool {
@@ -88,9 +97,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_production_is_production() {
-        assert!(Environment::from_env_value(Some(" Production ")).is_production());
-        assert!(!Environment::from_env_value(Some("staging")).is_production());
-        assert!(!Environment::from_env_value(None).is_production());
+    fn only_the_documented_values_are_accepted() {
+        assert_eq!(Environment::parse(Some(" Production ")), Ok(Environment::Production));
+        assert_eq!(Environment::parse(Some("development")), Ok(Environment::Development));
+        assert_eq!(Environment::parse(None), Ok(Environment::Development));
+        assert_eq!(Environment::parse(Some("")), Ok(Environment::Development));
+        for typo in ["prod", "staging", "produccion"] {
+            assert!(Environment::parse(Some(typo)).unwrap_err().contains(typo), "{typo}");
+        }
     }
 }

@@ -1,15 +1,23 @@
-//! Brute-force protection for logins, the same in both services: after a
-//! number of failed logins for one account (or, where a service limits it,
-//! from one address) within a window, further attempts are refused without
-//! checking the password.
+//! Brute-force protection for logins, the same in both services: within a
+//! window, at most a fixed number of password checks per account (and,
+//! where a service limits it, per client address); further attempts are
+//! refused without checking the password.
+//!
+//! The limit holds when attempts arrive at once, on either backend and
+//! across instances: an attempt is admitted by reserving a slot — count and
+//! insert in one exclusive transaction — before its password is checked.
+//! A reserved slot counts as a failure until the password proves right, so
+//! fifty concurrent guesses get at most the limit's number of checks.
 //!
 //! Failures live in the database (`login_failures`: `email`, `address`,
 //! `failed_at`), so every instance counts the same ones. `email` is what was
-//! typed, lower-cased: unknown emails are limited too.
+//! typed, lower-cased: unknown emails are limited too. The address limit
+//! only refuses that address: the same account from another network is
+//! refused only by the account's own limit.
 
 use std::time::Duration;
 
-use crate::db::{Db, StoreError, Ts, sql};
+use crate::db::{Db, Lock, StoreError, Ts, sql};
 
 /// How many failures lock what, for how long.
 #[derive(Debug, Clone, Copy)]
@@ -24,11 +32,23 @@ pub struct Limits {
 pub struct LoginThrottle {
     db: Db,
     limits: Limits,
+    lock: Lock,
+}
+
+/// A reserved password check: it counts as a failure unless
+/// [`LoginThrottle::succeeded`] says otherwise.
+#[derive(Debug)]
+#[must_use = "a slot is a failure until the login succeeds"]
+pub struct Slot {
+    id: i64,
+    email: String,
 }
 
 impl LoginThrottle {
-    pub fn new(db: Db, limits: Limits) -> Self {
-        Self { db, limits }
+    /// `lock` serialises admissions across instances (each service names
+    /// its own, so the two never wait for each other on one database).
+    pub fn new(db: Db, limits: Limits, lock: Lock) -> Self {
+        Self { db, limits, lock }
     }
 
     pub fn limits(&self) -> Limits {
@@ -39,36 +59,51 @@ impl LoginThrottle {
         Ts(chrono::Utc::now() - chrono::Duration::from_std(self.limits.window).unwrap_or_default())
     }
 
-    /// Whether this email (or this address) has used up its failures.
-    pub async fn is_locked(&self, email: &str, address: &str) -> Result<bool, StoreError> {
+    /// Admits one password check for `email` from `address`, or `None`
+    /// when the account or the address has used up its checks.
+    pub async fn admit(&self, email: &str, address: &str) -> Result<Option<Slot>, StoreError> {
+        let since = self.window_start();
+        let mut tx = self.db.begin_exclusive(self.lock).await?;
+        // Failures that no longer count go on the way.
+        sql("DELETE FROM login_failures WHERE failed_at <= $1").bind(since).execute(&mut tx).await?;
         let (for_account, from_address): (i64, i64) =
             sql("SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND failed_at > $3),
                     (SELECT COUNT(*) FROM login_failures WHERE address = $2 AND failed_at > $3)")
             .bind(email)
             .bind(address)
-            .bind(self.window_start())
-            .fetch_one(self.db.read())
+            .bind(since)
+            .fetch_one(&mut tx)
             .await?;
         let address_locked = self.limits.per_address.is_some_and(|limit| from_address >= limit);
-        Ok(for_account >= self.limits.per_account || address_locked)
+        if for_account >= self.limits.per_account || address_locked {
+            return Ok(None);
+        }
+        let (id,): (i64,) =
+            sql("INSERT INTO login_failures (email, address, failed_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(email)
+                .bind(address)
+                .bind(Ts::now())
+                .fetch_one(&mut tx)
+                .await?;
+        tx.commit().await?;
+        Ok(Some(Slot { id, email: email.to_owned() }))
     }
 
-    /// Records a failed login and forgets failures that no longer count.
-    pub async fn record_failure(&self, email: &str, address: &str) -> Result<(), StoreError> {
-        let mut tx = self.db.begin_write().await?;
-        sql("DELETE FROM login_failures WHERE failed_at <= $1").bind(self.window_start()).execute(&mut tx).await?;
-        sql("INSERT INTO login_failures (email, address, failed_at) VALUES ($1, $2, $3)")
-            .bind(email)
-            .bind(address)
-            .bind(Ts::now())
-            .execute(&mut tx)
-            .await?;
-        tx.commit().await
+    /// The password was right: its slot goes, and the account's count
+    /// starts again (the address's does not: one valid account must not
+    /// unlock guessing others).
+    pub async fn succeeded(&self, slot: Slot) -> Result<(), StoreError> {
+        sql("DELETE FROM login_failures WHERE email = $1").bind(&slot.email).execute(self.db.write()).await.map(drop)
     }
 
-    /// After a successful login the account's count starts again (the
-    /// address's does not: one valid account must not unlock guessing others).
-    pub async fn clear(&self, email: &str) -> Result<(), StoreError> {
-        sql("DELETE FROM login_failures WHERE email = $1").bind(email).execute(self.db.write()).await.map(drop)
+    /// The password was right but the login still did not happen (the
+    /// account is deactivated): the check does not count, nothing else changes.
+    pub async fn release(&self, slot: Slot) -> Result<(), StoreError> {
+        sql("DELETE FROM login_failures WHERE id = $1").bind(slot.id).execute(self.db.write()).await.map(drop)
+    }
+
+    /// The password was wrong: the slot stays, as the failure it already is.
+    pub fn failed(&self, slot: Slot) {
+        let _ = slot;
     }
 }

@@ -18,7 +18,11 @@ static POSTGRES: Migrator = sqlx::migrate!("tests/migrations/postgres");
 
 async fn connect(backend: Backend) -> (TestDb, Db) {
     let test_db = TestDb::new(backend).await;
-    let options = Options { migrations: Migrations { sqlite: &SQLITE, postgres: &POSTGRES }, postgres_connections: 5 };
+    let options = Options {
+        migrations: Migrations { sqlite: &SQLITE, postgres: &POSTGRES },
+        postgres_schema: "prueba",
+        postgres_connections: 5,
+    };
     let db = Db::connect(&test_db.url, options).await.expect("connects and migrates");
     (test_db, db)
 }
@@ -150,22 +154,54 @@ on_both_backends!(sessions_are_stored_hashed_expire_and_end);
 async fn the_throttle_counts_accounts_and_addresses(backend: Backend) {
     let (_guard, db) = connect(backend).await;
     let limits = Limits { per_account: 3, per_address: Some(5), window: Duration::from_secs(60) };
-    let throttle = LoginThrottle::new(db.clone(), limits);
+    let throttle = LoginThrottle::new(db.clone(), limits, Lock(7));
     for _ in 0..3 {
-        assert!(!throttle.is_locked("ana@x.com", "1.1.1.1").await.unwrap());
-        throttle.record_failure("ana@x.com", "1.1.1.1").await.unwrap();
+        let slot = throttle.admit("ana@x.com", "1.1.1.1").await.unwrap().expect("under the limit");
+        throttle.failed(slot);
     }
-    assert!(throttle.is_locked("ana@x.com", "9.9.9.9").await.unwrap(), "the account, from anywhere");
+    assert!(throttle.admit("ana@x.com", "9.9.9.9").await.unwrap().is_none(), "the account, from anywhere");
     for n in 0..2 {
-        throttle.record_failure(&format!("otro{n}@x.com"), "1.1.1.1").await.unwrap();
+        throttle.failed(throttle.admit(&format!("otro{n}@x.com"), "1.1.1.1").await.unwrap().unwrap());
     }
-    assert!(throttle.is_locked("nueva@x.com", "1.1.1.1").await.unwrap(), "the address, for any account");
-    throttle.clear("ana@x.com").await.unwrap();
-    assert!(!throttle.is_locked("ana@x.com", "9.9.9.9").await.unwrap());
-    let unlimited = LoginThrottle::new(db, Limits { per_address: None, ..limits });
-    assert!(!unlimited.is_locked("nueva@x.com", "1.1.1.1").await.unwrap());
+    assert!(throttle.admit("nueva@x.com", "1.1.1.1").await.unwrap().is_none(), "the address, for any account");
+    let elsewhere = throttle.admit("nueva@x.com", "2.2.2.2").await.unwrap();
+    assert!(elsewhere.is_some(), "an address limit does not lock the account from another network");
+    throttle.succeeded(elsewhere.unwrap()).await.unwrap();
+    let unlimited = LoginThrottle::new(db.clone(), Limits { per_address: None, ..limits }, Lock(7));
+    let slot = unlimited.admit("nueva@x.com", "1.1.1.1").await.unwrap().expect("no address limit");
+    unlimited.succeeded(slot).await.unwrap();
+    // A right password clears the account's failures.
+    let mut tx = db.begin_write().await.unwrap();
+    sql("DELETE FROM login_failures WHERE email = 'ana@x.com'").execute(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let slot = throttle.admit("ana@x.com", "9.9.9.9").await.unwrap().unwrap();
+    throttle.succeeded(slot).await.unwrap();
+    let (left,): (i64,) =
+        sql("SELECT COUNT(*) FROM login_failures WHERE email = 'ana@x.com'").fetch_one(db.read()).await.unwrap();
+    assert_eq!(left, 0);
 }
 on_both_backends!(the_throttle_counts_accounts_and_addresses);
+
+async fn concurrent_attempts_get_at_most_the_limit_of_checks(backend: Backend) {
+    let (_guard, db) = connect(backend).await;
+    let limits = Limits { per_account: 10, per_address: None, window: Duration::from_secs(60) };
+    let throttle = LoginThrottle::new(db, limits, Lock(7));
+    let attempts: Vec<_> = (0..50)
+        .map(|n| {
+            let throttle = throttle.clone();
+            tokio::spawn(async move { throttle.admit("jefa@x.com", &format!("10.0.0.{n}")).await.unwrap() })
+        })
+        .collect();
+    let mut admitted = 0;
+    for attempt in attempts {
+        if let Some(slot) = attempt.await.unwrap() {
+            admitted += 1;
+            throttle.failed(slot);
+        }
+    }
+    assert_eq!(admitted, 10, "fifty at once, ten password checks");
+}
+on_both_backends!(concurrent_attempts_get_at_most_the_limit_of_checks);
 
 const ENVIOS: Table = Table { name: "envios", subject: "destino" };
 
@@ -280,3 +316,43 @@ async fn a_claimed_row_is_not_claimed_again_until_its_lease_ends(backend: Backen
     assert_eq!(due[0].attempts, 1);
 }
 on_both_backends!(a_claimed_row_is_not_claimed_again_until_its_lease_ends);
+
+/// Two services on one PostgreSQL database each keep their tables (here
+/// both have `sessions`) in their own schema, and a database from before
+/// schemas keeps its data when its tables move into the service's schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_share_a_database_in_their_own_schemas_and_old_tables_are_adopted() {
+    let Some(test_db) = TestDb::postgres().await else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run");
+        return;
+    };
+    // The old layout: this service's tables in `public`, with a row.
+    let old = sqlx::PgPool::connect(&test_db.url).await.unwrap();
+    POSTGRES.run(&old).await.unwrap();
+    sqlx::query("INSERT INTO valores (label) VALUES ('de antes')").execute(&old).await.unwrap();
+    old.close().await;
+
+    let options = |schema| Options {
+        migrations: Migrations { sqlite: &SQLITE, postgres: &POSTGRES },
+        postgres_schema: schema,
+        postgres_connections: 2,
+    };
+    let ours = Db::connect(&test_db.url, options("prueba")).await.unwrap();
+    let kept: Vec<(String,)> = sql("SELECT label FROM valores").fetch_all(ours.read()).await.unwrap();
+    assert_eq!(kept, vec![("de antes".to_owned(),)], "adopted with its data");
+    let (in_public,): (i64,) =
+        sql("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetch_one(ours.read()).await.unwrap();
+    assert_eq!(in_public, 0, "nothing left behind");
+
+    // Another service on the same database: its own `sessions`, apart.
+    let other = Db::connect(&test_db.url, options("otro")).await.unwrap();
+    let token = Token::generate();
+    Sessions::new(other.clone()).create(&token, 9, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!(Sessions::new(other.clone()).user_id(&token).await.unwrap(), Some(9));
+    assert_eq!(Sessions::new(ours.clone()).user_id(&token).await.unwrap(), None, "each service its own tables");
+    // A restart finds its schema and migrates nothing again.
+    ours.close().await;
+    let again = Db::connect(&test_db.url, options("prueba")).await.unwrap();
+    let (n,): (i64,) = sql("SELECT COUNT(*) FROM valores").fetch_one(again.read()).await.unwrap();
+    assert_eq!(n, 1);
+}

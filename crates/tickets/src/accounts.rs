@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use belgrano_platform::db::Lock;
 use belgrano_platform::password;
 use belgrano_platform::session::{CookieSpec, Sessions, Token};
 use belgrano_platform::throttle::{Limits, LoginThrottle};
@@ -26,6 +27,8 @@ pub const CSRF_COOKIE: &str = "belgrano_csrf";
 pub const SESSION_HOURS: i64 = 12;
 pub const MAX_FAILURES: i64 = 10;
 pub const WINDOW_MINUTES: i64 = 15;
+/// Serialises login admissions across instances ("BTLG").
+const THROTTLE_LOCK: Lock = Lock(0x4254_4C47);
 
 /// The session cookie (`Secure` in production).
 pub fn session_cookie(secure: bool) -> CookieSpec {
@@ -61,7 +64,7 @@ impl Accounts {
             window: Duration::from_secs(WINDOW_MINUTES as u64 * 60),
         };
         let sessions = Sessions::new(store.db().clone());
-        let throttle = LoginThrottle::new(store.db().clone(), limits);
+        let throttle = LoginThrottle::new(store.db().clone(), limits, THROTTLE_LOCK);
         Self { store, sessions, throttle }
     }
 
@@ -69,10 +72,10 @@ impl Accounts {
     pub async fn login(&self, email: &str, password: &str, address: &str) -> Result<LoginOutcome, StoreError> {
         // Counted by what was typed, so unknown emails are limited too.
         let email = email.trim().to_lowercase();
-        if self.throttle.is_locked(&email, address).await? {
+        let Some(slot) = self.throttle.admit(&email, address).await? else {
             tracing::warn!(address, "login refused: too many failed attempts");
             return Ok(LoginOutcome::TooManyAttempts);
-        }
+        };
         let (user, stored) = match self.store.login_account(&email).await? {
             Some((user, hash)) => (Some(user), hash),
             None => (None, None),
@@ -81,14 +84,15 @@ impl Accounts {
         let user = match user {
             Some(user) if matches => user,
             _ => {
-                self.throttle.record_failure(&email, address).await?;
+                self.throttle.failed(slot);
                 return Ok(LoginOutcome::WrongCredentials);
             }
         };
         if !user.activo {
+            self.throttle.release(slot).await?;
             return Ok(LoginOutcome::Inactive);
         }
-        self.throttle.clear(&email).await?;
+        self.throttle.succeeded(slot).await?;
         let token = Token::generate();
         let expires_at = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
         self.sessions.create(&token, user.id, expires_at).await?;
@@ -105,6 +109,11 @@ impl Accounts {
 
     pub async fn logout(&self, token: &Token) -> Result<(), StoreError> {
         self.sessions.delete(token).await
+    }
+
+    /// Ends every session of an account (a dispatcher set its password).
+    pub async fn end_all_sessions(&self, user_id: i64) -> Result<(), StoreError> {
+        self.sessions.delete_all_of(user_id, None).await
     }
 
     /// Ends every session of an account but `keep` (after a password change).

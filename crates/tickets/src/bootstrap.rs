@@ -5,6 +5,7 @@
 use belgrano_platform::password;
 
 use crate::config::Settings;
+use crate::domain::assign::LeastLoaded;
 use crate::store::accounts::Upserted;
 use crate::store::{NewCourier, Store};
 
@@ -23,6 +24,24 @@ pub async fn first_dispatcher(store: &Store, settings: &Settings) -> anyhow::Res
         Upserted::Updated => {
             tracing::info!(email = %admin.email, "despachante de ADMIN_EMAIL actualizado (contraseña de ADMIN_PASSWORD)");
         }
+    }
+    Ok(())
+}
+
+/// Production: every demo account that exists (a database that once ran in
+/// development) is deactivated, loses its password and its sessions, and
+/// hands its open tickets to real couriers. The account named by
+/// `ADMIN_EMAIL` is left alone, whatever its address.
+pub async fn disable_demo_accounts(store: &Store, settings: &Settings, couriers: &[NewCourier]) -> anyhow::Result<()> {
+    let admin = settings.admin.as_ref().map(|a| a.email.as_str());
+    let demo = std::iter::once(DEMO_DISPATCHER_EMAIL).chain(couriers.iter().map(|c| c.email.as_str()));
+    for email in demo.filter(|email| Some(*email) != admin) {
+        let Some((usuario, hash)) = store.login_account(email).await? else { continue };
+        if !usuario.activo && hash.is_none() {
+            continue; // disabled at an earlier start
+        }
+        let moved = store.disable_account(usuario.id, &LeastLoaded).await?;
+        tracing::warn!(email, tickets_reasignados = moved, "cuenta de demostración desactivada (producción)");
     }
     Ok(())
 }

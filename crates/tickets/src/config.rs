@@ -6,6 +6,7 @@
 //! platform's rules (`belgrano_platform::config`).
 
 use belgrano_platform::api_key::ApiKeys;
+use belgrano_platform::cli::{About, COMMON_VARS, Var};
 use belgrano_platform::config::{AdminAccount, Vars};
 
 pub use belgrano_platform::config::ConfigError;
@@ -14,6 +15,39 @@ pub use belgrano_platform::runtime::Environment;
 pub const DEFAULT_PORT: u16 = 5001;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tickets.db";
 pub const DEFAULT_AHORRO_URL: &str = "http://localhost:5000";
+
+/// What `tickets --help` says.
+pub const ABOUT: About = About {
+    binary: "tickets",
+    version: env!("CARGO_PKG_VERSION"),
+    summary: "Belgrano Tickets, el despacho: recibe los pedidos de Belgrano Ahorro (POST /api/tickets), \
+              les asigna repartidor, los muestra en vivo en el tablero (/panel) y a cada repartidor \
+              (/repartidor), y devuelve cada cambio de estado a Ahorro.",
+    vars: &[
+        &[
+            Var { name: "PORT", default: "5001", meaning: "puerto HTTP y Socket.IO" },
+            Var {
+                name: "DATABASE_URL",
+                default: DEFAULT_DATABASE_URL,
+                meaning: "un archivo SQLite (se crea si falta) o postgres://...",
+            },
+            Var {
+                name: "BELGRANO_AHORRO_URL", default: DEFAULT_AHORRO_URL, meaning: "dónde responde Belgrano Ahorro"
+            },
+            Var {
+                name: "ADMIN_EMAIL, ADMIN_PASSWORD",
+                default: "—",
+                meaning: "las dos o ninguna: crean o actualizan la primera cuenta de despacho al arrancar",
+            },
+            Var {
+                name: "REDIS_URL",
+                default: "— (una sola instancia)",
+                meaning: "redis://host:puerto para varias instancias: los eventos llegan a los tableros de todas",
+            },
+        ],
+        COMMON_VARS,
+    ],
+};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -45,11 +79,11 @@ impl Settings {
     /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars::new(lookup);
-        let environment = vars.environment();
+        let environment = vars.environment()?;
         Ok(Self {
             environment,
             port: vars.port(DEFAULT_PORT)?,
-            host: "0.0.0.0".to_owned(),
+            host: vars.host(),
             database_url: vars.database_url(DEFAULT_DATABASE_URL)?,
             api_keys: vars.api_keys(environment)?,
             ahorro_url: vars.base_url("BELGRANO_AHORRO_URL", DEFAULT_AHORRO_URL)?,
@@ -121,9 +155,16 @@ mod tests {
             settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", LEGACY_DEFAULT_API_KEY)])
                 .unwrap_err();
         assert!(err.to_string().contains("pública"));
-        let ok = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render")])
-            .unwrap();
+        let ok = settings(&[
+            ("RENDER_ENVIRONMENT", "production"),
+            ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render-0123456789abcdef"),
+        ])
+        .unwrap();
         assert!(!ok.seed_demo_data);
+        let err = settings(&[("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "1")]).unwrap_err();
+        assert!(err.to_string().contains("32 caracteres"), "{err}");
+        let err = settings(&[("RENDER_ENVIRONMENT", "produccion")]).unwrap_err();
+        assert!(err.to_string().contains("RENDER_ENVIRONMENT"), "{err}");
     }
 
     #[test]
@@ -135,7 +176,8 @@ mod tests {
         assert_eq!(admin.password.expose(), "muy-secreta");
         assert!(!format!("{admin:?}").contains("muy-secreta"));
 
-        let prod = [("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render")];
+        let prod =
+            [("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "s3cret-from-render-0123456789abcdef")];
         let err = settings(&[prod[0], prod[1], ("ADMIN_EMAIL", "jefa@belgrano.com")]).unwrap_err();
         assert!(err.to_string().contains("ADMIN_PASSWORD no está definida"), "{err}");
         let err = settings(&[prod[0], prod[1], ("ADMIN_PASSWORD", "muy-secreta")]).unwrap_err();

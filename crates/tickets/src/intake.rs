@@ -76,6 +76,19 @@ async fn run_writer(
         let (requests, replies): (Vec<_>, Vec<_>) = batch.drain(..).map(|j| (j.request, j.reply)).unzip();
         match store.intake_batch(&requests, strategy.as_ref()).await {
             Ok(outcomes) => deliver(outcomes, replies, &broadcaster).await,
+            Err(error) if error.is_unavailable() => {
+                // The database is down: every request waiting now would
+                // wait for a connection again, so all of them get the answer
+                // now (a 503 the client retries) instead of queueing.
+                tracing::warn!(%error, size = requests.len(), "intake: database unavailable");
+                let mut waiting = replies;
+                while let Ok(job) = queue.try_recv() {
+                    waiting.push(job.reply);
+                }
+                for reply in waiting {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
             Err(error) if requests.len() > 1 => {
                 // Do not let one request sink its neighbours: retry alone.
                 tracing::warn!(%error, size = requests.len(), "intake batch failed; retrying one by one");

@@ -61,6 +61,12 @@ impl Application {
                 tracing::info!("created {created} demo couriers (Repartidor1..Repartidor{created})");
             }
             crate::bootstrap::demo_accounts(&store, &demo_couriers()).await.context("creating the demo accounts")?;
+        } else {
+            // A database that once ran in development keeps its demo
+            // accounts, whose passwords are public: none of them logs in here.
+            crate::bootstrap::disable_demo_accounts(&store, &settings, &demo_couriers())
+                .await
+                .context("disabling the demo accounts")?;
         }
         crate::bootstrap::first_dispatcher(&store, &settings).await.context("creating the ADMIN_EMAIL dispatcher")?;
 
@@ -73,7 +79,7 @@ impl Application {
         let (socket_layer, broadcaster) =
             live::socket_io(api_keys.clone(), accounts.clone(), store.clone(), fanout).await?;
         if broadcaster.is_shared() {
-            tracing::info!("Socket.IO events shared with the other instances through Redis");
+            tracing::info!("Socket.IO events shared with the other instances through Redis (reconnects by itself)");
         }
         let strategy: Arc<dyn AssignmentStrategy> = Arc::new(LeastLoaded);
         let (intake, writer) = Intake::start(store.clone(), strategy.clone(), broadcaster.clone());

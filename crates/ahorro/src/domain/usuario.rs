@@ -3,7 +3,7 @@
 //! passwords, the CUIT check digit). Hashing and sessions are the
 //! platform's, in [`crate::accounts`].
 
-use belgrano_contract::validation::EMAIL_MAX_LEN;
+use belgrano_contract::validation::{EMAIL_MAX_LEN, check_text};
 use belgrano_contract::{Email, FieldError, TipoCliente};
 
 /// An account as the pages see it (never its hash).
@@ -73,6 +73,7 @@ pub fn text(field: &str, value: &str, required: bool, max: usize) -> Result<Stri
     if value.chars().count() > max {
         return Err(FieldError::new(field, format!("no puede superar {max} caracteres")));
     }
+    check_text(field, value)?;
     Ok(value.to_owned())
 }
 

@@ -263,12 +263,15 @@ pub async fn change_password(
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
-    let (mensaje, error) =
-        match state.accounts.change_password(&u, &f.actual, &f.password, &f.confirmar_password).await? {
-            Ok(()) => ("Contraseña cambiada.".to_owned(), String::new()),
-            Err(PasswordChange::NoAccount) => return Err(ApiError::LoginRequired.into()),
-            Err(PasswordChange::WrongCurrent) => (String::new(), "La contraseña actual no es correcta.".to_owned()),
-            Err(PasswordChange::Invalid(e)) => (String::new(), message(&e)),
-        };
+    let (mensaje, error) = match state
+        .accounts
+        .change_password(&u, &visitor.token, &f.actual, &f.password, &f.confirmar_password)
+        .await?
+    {
+        Ok(()) => ("Contraseña cambiada.".to_owned(), String::new()),
+        Err(PasswordChange::NoAccount) => return Err(ApiError::LoginRequired.into()),
+        Err(PasswordChange::WrongCurrent) => (String::new(), "La contraseña actual no es correcta.".to_owned()),
+        Err(PasswordChange::Invalid(e)) => (String::new(), message(&e)),
+    };
     profile_page(&state, &visitor, mensaje, error).await
 }

@@ -1,9 +1,10 @@
-//! Static assets compiled into the binary (no CDN, nothing fetched at run
-//! time).
+//! The shop's static files (`assets/`, embedded in the binary: no CDN,
+//! nothing fetched at run time) at `/static/{path}`, served by the platform
+//! (content types, ETags, caching), and the favicon at `/favicon.ico`.
 
-use axum::extract::Path;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, RawQuery};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use rust_embed::RustEmbed;
 
 use super::error::ApiError;
@@ -12,15 +13,12 @@ use super::error::ApiError;
 #[folder = "assets/"]
 struct Assets;
 
-pub async fn serve(Path(path): Path<String>) -> Response {
-    let Some(file) = Assets::get(&path) else {
-        return ApiError::NotFound("archivo no encontrado").page();
-    };
-    let mime = match path.rsplit('.').next() {
-        Some("css") => "text/css; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        _ => "application/octet-stream",
-    };
-    ([(CONTENT_TYPE, mime), (CACHE_CONTROL, "public, max-age=3600")], file.data.into_owned()).into_response()
+pub async fn serve(Path(path): Path<String>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    belgrano_platform::assets::serve::<Assets>(&path, query.as_deref(), &headers)
+        .unwrap_or_else(|| ApiError::NotFound("archivo no encontrado").page())
+}
+
+/// Where browsers look for the icon when a page names none.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    belgrano_platform::assets::serve::<Assets>("favicon.ico", None, &headers).expect("assets/favicon.ico is embedded")
 }

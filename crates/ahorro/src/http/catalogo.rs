@@ -1,13 +1,14 @@
 //! Catalogue pages: home (with `?busqueda=` search), a store, a category,
-//! a product, and the 404 page. Old paths kept so bookmarks work.
+//! a product, and the 404 page (with the shop around it). Old paths kept so bookmarks work.
 
 use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use belgrano_platform::http::url_encode;
+use belgrano_platform::http::{url_encode, wants_json};
 
 use super::error::{ApiError, PageError};
 use super::extract::Visitor;
@@ -91,7 +92,7 @@ pub async fn negocio(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let negocio = state.store.negocios().await?.into_iter().find(|n| n.id == id);
-    let negocio = negocio.ok_or(ApiError::NotFound("Ese negocio no existe"))?;
+    let Some(negocio) = negocio else { return no_encontrado(&state, &visitor, "Ese negocio no existe.").await };
     let q = ProductoQuery { negocio: Some(id.clone()), page: page_param(&params), ..Default::default() };
     let sucursales = state.store.sucursales(&id).await?;
     let title = negocio.nombre.clone();
@@ -106,7 +107,7 @@ pub async fn categoria(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let categoria = state.store.categorias().await?.into_iter().find(|c| c.id == id);
-    let categoria = categoria.ok_or(ApiError::NotFound("Esa categoría no existe"))?;
+    let Some(categoria) = categoria else { return no_encontrado(&state, &visitor, "Esa categoría no existe.").await };
     let q = ProductoQuery { categoria: Some(id.clone()), page: page_param(&params), ..Default::default() };
     let titulo = format!("{} {}", categoria.icono, categoria.nombre);
     let (title, descripcion) = (categoria.nombre, categoria.descripcion);
@@ -142,9 +143,13 @@ pub async fn producto(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let not_found = || ApiError::NotFound("Ese producto no existe");
-    let id: i64 = id.parse().map_err(|_| not_found())?;
-    let p = state.store.producto(id).await?.filter(|p| p.activo).ok_or_else(not_found)?;
+    let producto = match id.parse::<i64>() {
+        Ok(id) => state.store.producto(id).await?.filter(|p| p.activo),
+        Err(_) => None,
+    };
+    let Some(p) = producto else {
+        return no_encontrado(&state, &visitor, "Ese producto no existe o ya no está a la venta.").await;
+    };
     let negocio =
         state.store.negocios().await?.into_iter().find(|n| n.id == p.negocio_id).map(|n| n.nombre).unwrap_or_default();
     let categoria = state
@@ -160,6 +165,27 @@ pub async fn producto(
         .into_response())
 }
 
-pub async fn not_found() -> Response {
-    ApiError::NotFound("No encontramos esa página").page()
+#[derive(Template, WebTemplate)]
+#[template(path = "no_encontrado.html")]
+pub struct NoEncontrado {
+    pub l: Layout,
+    pub mensaje: &'static str,
+    pub negocios: Vec<Negocio>,
+}
+
+/// A 404 page with the shop around it (header, search, cart), so a wrong
+/// link still leads somewhere.
+async fn no_encontrado(state: &AppState, visitor: &Visitor, mensaje: &'static str) -> Result<Response, PageError> {
+    let negocios = state.store.negocios().await?;
+    let page = NoEncontrado { l: Layout::new(state, visitor, "No encontramos esa página").await?, mensaje, negocios };
+    Ok((StatusCode::NOT_FOUND, page).into_response())
+}
+
+/// Any other address: the JSON error for API calls, the shop's 404 page
+/// for people.
+pub async fn not_found(State(state): State<AppState>, visitor: Visitor, uri: Uri, headers: HeaderMap) -> Response {
+    if uri.path().starts_with("/api/") || wants_json(&headers) {
+        return ApiError::NotFound("ruta no encontrada").into_response();
+    }
+    no_encontrado(&state, &visitor, "La dirección que abriste no existe o cambió.").await.into_response()
 }

@@ -378,3 +378,107 @@ impl CheckoutResponse {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The document against the code: `Compra` in `api/openapi.json` states
+    //! the rules a guest's `POST /api/checkout` body is held to here (all
+    //! but the stored ones: products and stock).
+
+    use belgrano_platform::http::text_patterns;
+    use belgrano_platform::session::Token;
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::carrito::MAX_CANTIDAD;
+    use crate::domain::checkout::MAX_ITEMS;
+
+    fn document() -> Value {
+        serde_json::from_str(crate::http::OPENAPI).unwrap()
+    }
+
+    /// A guest's body as the handler reads it, up to the stored rules: `Ok`
+    /// or the field it names.
+    fn parse(body: &Value) -> Result<(), String> {
+        let guest = Visitor { token: Token::generate(), usuario: None, csrf: String::new() };
+        let Loose::Is(body) = serde_json::from_value::<Object<CheckoutBody>>(body.clone()).unwrap().0 else {
+            return Err("body".into());
+        };
+        let (mut input, items) = body.input(&guest).map_err(|e| e.field)?;
+        let Items::Sent(items) = items else { return Err("items".into()) };
+        input.items = items;
+        Checkout::parse(input, None).map(drop).map_err(|e| e.field)
+    }
+
+    fn body_with(field: &str, value: Value) -> Value {
+        let mut body = json!({
+            "cliente": {"nombre": "Ana", "email": "ana@example.com"},
+            "direccion": "Cabildo 1234",
+            "items": [{"producto_id": 1, "cantidad": 1}],
+        });
+        match field.split_once('.') {
+            Some((outer, inner)) => body[outer][inner] = value,
+            None => body[field] = value,
+        }
+        body
+    }
+
+    /// The `n` of a trimmed-text pattern, checking that the pattern is
+    /// exactly the platform's spelling of it.
+    fn trimmed_max(pattern: &str, required: bool) -> usize {
+        let n =
+            pattern.split("{0,").nth(1).and_then(|rest| rest.split('}').next()).unwrap().parse::<usize>().unwrap() + 2;
+        assert_eq!(pattern, text_patterns::trimmed(Some(n), required), "not the platform's spelling");
+        n
+    }
+
+    #[test]
+    fn every_documented_rule_of_a_checkout_is_the_parser_s() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        assert!(parse(&body_with("notas", json!(""))).is_ok());
+        let texts = [
+            ("cliente.nombre", &schemas["Cliente"]["properties"]["nombre"], true),
+            ("cliente.apellido", &schemas["Cliente"]["properties"]["apellido"], false),
+            ("cliente.telefono", &schemas["Cliente"]["properties"]["telefono"], false),
+            ("cliente.email", &schemas["Cliente"]["properties"]["email"]["allOf"][0], true),
+            ("direccion", &schemas["Compra"]["properties"]["direccion"], true),
+            ("notas", &schemas["Compra"]["properties"]["notas"], false),
+        ];
+        for (field, schema, required) in texts {
+            let max = trimmed_max(schema["pattern"].as_str().unwrap(), required);
+            let fits =
+                if field == "cliente.email" { format!("{}@x.com", "a".repeat(max - 6)) } else { "a".repeat(max) };
+            assert_eq!(parse(&body_with(field, json!(format!(" {fits}\u{a0}")))), Ok(()), "{field}: {max}");
+            assert_eq!(parse(&body_with(field, json!(format!("a{fits}")))), Err(field.to_owned()), "{field}");
+            assert_eq!(parse(&body_with(field, json!("a\u{7}b@x.com"))), Err(field.to_owned()), "{field}: control");
+            let blank = if required { Err(field.to_owned()) } else { Ok(()) };
+            assert_eq!(parse(&body_with(field, json!("  "))), blank, "{field}: blank");
+            assert_eq!(parse(&body_with(field, Value::Null)), blank, "{field}: null");
+        }
+        let compra = &schemas["Compra"];
+        assert_eq!(compra["properties"]["items"]["maxItems"], json!(MAX_ITEMS));
+        let many = vec![json!({"producto_id": 1, "cantidad": 1}); MAX_ITEMS + 1];
+        assert_eq!(parse(&body_with("items", json!(many))), Err("items".to_owned()));
+        assert_eq!(parse(&body_with("items", json!([]))), Err("items".to_owned()));
+        let cantidad = &schemas["ItemCompra"]["properties"]["cantidad"]["anyOf"];
+        assert_eq!(cantidad[0]["maximum"], json!(MAX_CANTIDAD));
+        for (q, ok) in
+            [(json!(MAX_CANTIDAD), true), (json!(MAX_CANTIDAD + 1), false), (json!(" 7 "), true), (json!(0), false)]
+        {
+            let body = body_with("items", json!([{"producto_id": "1", "cantidad": q}]));
+            assert_eq!(parse(&body).is_ok(), ok, "{q}");
+        }
+        let metodos = compra["properties"]["metodo_pago"]["anyOf"][0]["enum"].as_array().unwrap();
+        let mut expected: Vec<Value> = MetodoPago::ALL.iter().map(|m| json!(m.as_str())).collect();
+        expected.extend([json!(""), Value::Null]);
+        assert_eq!(metodos, &expected);
+        assert_eq!(parse(&body_with("metodo_pago", json!(" tarjeta "))), Ok(()));
+        assert_eq!(parse(&body_with("metodo_pago", json!(" "))), Err("metodo_pago".to_owned()));
+        for required in compra["required"].as_array().unwrap() {
+            let mut body = body_with("notas", json!(""));
+            body.as_object_mut().unwrap().remove(required.as_str().unwrap());
+            assert_eq!(parse(&body), Err(required.as_str().unwrap().to_owned()), "a guest must send {required}");
+        }
+    }
+}

@@ -30,7 +30,7 @@ use axum::http::HeaderValue;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::Response;
 use axum::routing::{get, post};
-use belgrano_platform::http::{Limits, with_standard_layers};
+use belgrano_platform::http::{Standard, with_standard_layers};
 use belgrano_platform::{csrf, session, telemetry};
 use state::{csrf_cookie, session_cookie};
 
@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::render))
         .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         // Labelled by route template, so ids and tokens do not explode the series.
         .route_layer(axum::middleware::from_fn(|request, next| telemetry::track_requests("ahorro", request, next)))
         .fallback(catalogo::not_found)
@@ -92,7 +93,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(csrf_cookie(secure), csrf::ensure_cookie))
         .layer(axum::middleware::map_response(private_by_default))
         .with_state(state);
-    with_standard_layers(routes, Limits { body_bytes: MAX_BODY_BYTES, timeout: REQUEST_TIMEOUT }, error::on_panic)
+    // Secure cookies and HSTS go together: production is served over HTTPS.
+    with_standard_layers(
+        routes,
+        Standard {
+            body_bytes: MAX_BODY_BYTES,
+            timeout: REQUEST_TIMEOUT,
+            https_only: secure,
+            on_panic: error::on_panic,
+        },
+    )
 }
 
 /// Pages are personal (cart, account): never cached in shared caches,

@@ -73,6 +73,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = Options {
             migrations: Migrations { sqlite: &SQLITE_MIGRATIONS, postgres: &POSTGRES_MIGRATIONS },
+            postgres_schema: "ahorro",
             postgres_connections: POSTGRES_CONNECTIONS,
         };
         let db = Db::connect(url, options).await?;

@@ -247,9 +247,12 @@ impl Store {
             return Ok(false);
         }
         let version = update.versioned.as_ref().map(|v| v.version);
+        // A versioned update applies if newer. An unversioned one (old
+        // clients) never overrides a versioned state, nor moves a final one.
         sql("UPDATE pedidos SET ticket_estado = $1, repartidor = $2, ticket_id = COALESCE($3, ticket_id), \
              ticket_version = COALESCE($4, ticket_version), fecha_actualizacion = $5 \
-             WHERE numero = $6 AND ($4 IS NULL OR ticket_version < $4)")
+             WHERE numero = $6 AND (ticket_version < $4 OR ($4 IS NULL AND ticket_version = 0 \
+                   AND (ticket_estado IS NULL OR ticket_estado NOT IN ('entregado', 'cancelado'))))")
         .bind(update.estado.as_str())
         .bind(&update.repartidor)
         .bind(update.ticket_id)

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-pub const API_KEY: &str = "test-api-key";
+pub const API_KEY: &str = "test-api-key-for-the-ahorro-tests-01234";
 
 pub use belgrano_testkit::{Backend, TestDb, eventually, urlencode};
 

@@ -5,6 +5,7 @@
 
 mod checkout;
 mod delivery;
+mod hardening;
 mod helpers;
 mod metrics;
 mod openapi;

@@ -23,6 +23,25 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// The database could not be reached (no connection in time, the
+    /// server refused or dropped it, it is shutting down): nothing about the
+    /// request itself, so retrying it alone would only wait again.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else { return false };
+        match &**e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+            sqlx::Error::WorkerCrashed | sqlx::Error::Protocol(_) => true,
+            // SQLSTATE class 08 (connection exception), 57P0x (the server
+            // is shutting down or starting).
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P0"))
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         StoreError::Database(Arc::new(e))

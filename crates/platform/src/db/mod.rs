@@ -74,6 +74,9 @@ pub struct Migrations {
 /// How a service connects.
 pub struct Options {
     pub migrations: Migrations,
+    /// The service's own PostgreSQL schema (see `postgres.rs`); unused on
+    /// SQLite, where each service has its own file.
+    pub postgres_schema: &'static str,
     /// Connections of the PostgreSQL pool.
     pub postgres_connections: u32,
 }
@@ -114,7 +117,11 @@ impl Db {
     /// the migrations of the chosen backend.
     pub async fn connect(url: &str, options: Options) -> Result<Db, StoreError> {
         let pools = match Backend::of_url(url) {
-            Some(Backend::Postgres) => Pools::Postgres(postgres::connect(url, options.postgres_connections).await?),
+            Some(Backend::Postgres) => {
+                let pool = postgres::connect(url, options.postgres_schema, options.postgres_connections).await?;
+                postgres::adopt_public_tables(&pool, options.postgres_schema, options.migrations.postgres).await?;
+                Pools::Postgres(pool)
+            }
             _ => {
                 let (writer, readers) = sqlite::connect(url).await?;
                 Pools::Sqlite { writer, readers }

@@ -39,6 +39,7 @@ pub enum Param {
     Ts(Option<Ts>),
     /// JSON text: a `JSONB` column on PostgreSQL, text on SQLite.
     Json(Option<Box<RawValue>>),
+    Bytes(Option<Vec<u8>>),
 }
 
 impl Param {
@@ -56,6 +57,7 @@ impl Param {
             Param::Text(v) => args.add(v),
             Param::Ts(v) => args.add(v),
             Param::Json(v) => args.add(v),
+            Param::Bytes(v) => args.add(v),
         }
     }
 
@@ -68,6 +70,7 @@ impl Param {
             Param::Text(v) => args.add(v),
             Param::Ts(v) => args.add(v),
             Param::Json(v) => args.add(v),
+            Param::Bytes(v) => args.add(v),
         }
     }
 }

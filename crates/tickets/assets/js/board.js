@@ -3,7 +3,9 @@
 // only grows and the whole card of its ticket (with `version`), so cards
 // are upserted by ticket id keeping the newest version. After a reconnect
 // the board asks for everything after the last seq it saw ("sincronizar"),
-// because Socket.IO itself keeps no buffer for a disconnected client.
+// because Socket.IO itself keeps no buffer for a disconnected client; so it
+// does when the server says events may have been missed ("resincronizar").
+// The tickets arrive as data (a JSON block, escaped for HTML), never as code.
 (function () {
   "use strict";
 
@@ -168,12 +170,43 @@
     socket.on(name, function (payload) { apply(name, payload, true); render(); });
   });
 
+  // The session ended (logout here or elsewhere, expiry, a new password):
+  // reload, and the server sends this browser to the login page. Once per
+  // 15 s at most, so a page the server still accepts cannot loop.
+  var leaving = false;
+  function sessionEnded() {
+    if (leaving) return;
+    leaving = true;
+    socket.close();
+    statusEl.textContent = "Sesión terminada";
+    statusEl.className = "live off";
+    var last = Number(window.sessionStorage.getItem("belgrano-sesion-terminada") || 0);
+    if (Date.now() - last < 15000) { statusEl.textContent = "Sin conexión en vivo: recargue la página"; return; }
+    window.sessionStorage.setItem("belgrano-sesion-terminada", String(Date.now()));
+    window.location.reload();
+  }
+
+  // Catch-up from the last seq seen: after every (re)connect, and whenever
+  // the server says events may have been missed ("resincronizar": its link
+  // to the other instances was down). One request at a time.
+  var syncing = false;
+  var syncAgain = false;
   function catchUp() {
-    socket.emit("sincronizar", { desde_seq: lastSeq }, function (answer) {
-      if (!answer || answer.error) { toast("No se pudo sincronizar; reintentando…", "error"); setTimeout(catchUp, 2000); return; }
+    if (leaving) return;
+    if (syncing) { syncAgain = true; return; }
+    syncing = true;
+    syncAgain = false;
+    socket.timeout(10000).emit("sincronizar", { desde_seq: lastSeq }, function (err, answer) {
+      syncing = false;
+      if (!err && answer && answer.sesion_terminada) { sessionEnded(); return; }
+      if (err || !answer || answer.error) {
+        // Disconnected meanwhile: the next "connect" catches up.
+        if (socket.connected) { toast("No se pudo sincronizar; reintentando…", "error"); setTimeout(catchUp, 2000); }
+        return;
+      }
       answer.eventos.forEach(function (e) { apply(e.evento, e.datos, true); });
       render();
-      if (!answer.completo) catchUp();
+      if (!answer.completo || syncAgain) catchUp();
     });
   }
 
@@ -182,13 +215,22 @@
     statusEl.className = "live on";
     catchUp();
   });
-  socket.on("disconnect", function () {
+  socket.on("resincronizar", catchUp);
+  socket.on("desconexion", function (why) {
+    if (why && why.motivo === "sesion-cerrada") sessionEnded();
+  });
+  socket.on("disconnect", function (reason) {
+    if (leaving) return;
     statusEl.textContent = "Reconectando…";
     statusEl.className = "live off";
+    // The server let this socket go (its account changed): connect again,
+    // which checks the session again. Other drops reconnect by themselves.
+    if (reason === "io server disconnect") setTimeout(function () { socket.connect(); }, 500 + Math.random() * 1500);
   });
-  socket.on("connect_error", function () {
+  socket.on("connect_error", function (error) {
     statusEl.textContent = "Sin conexión en vivo";
     statusEl.className = "live off";
+    if (error && error.message === "no autorizado") sessionEnded();
   });
 
   function patch(id, body) {

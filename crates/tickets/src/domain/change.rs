@@ -11,9 +11,10 @@
 //! transaction (ticket row, events, notify outbox); then the lifecycle
 //! service broadcasts the events and wakes the notify worker.
 
-use belgrano_contract::Estado;
 use belgrano_contract::events::{TICKET_ACTUALIZADO, TICKET_ASIGNADO, TicketEliminadoEvent, TicketEvent};
 use belgrano_contract::ticket::{EVENTO_ACTUALIZACION, Ticket, TicketActualizacion};
+use belgrano_contract::validation::check_text;
+use belgrano_contract::{Estado, FieldError};
 use belgrano_platform::db::StoreError;
 use chrono::{DateTime, Utc};
 
@@ -52,6 +53,9 @@ pub enum ChangeError {
     MotivoRequerido,
     #[error("No se pidió ningún cambio")]
     NothingToChange,
+    /// A text that cannot be stored (see `belgrano_contract::validation::check_text`).
+    #[error("{}", .0.message)]
+    Invalid(FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -98,6 +102,11 @@ pub fn plan_change(
     }
     if change.estado.is_none() && change.repartidor.is_none() {
         return Err(ChangeError::NothingToChange);
+    }
+    for (field, text) in [("motivo", &change.motivo), ("nota", &change.nota)] {
+        if let Some(text) = text {
+            check_text(field, text).map_err(ChangeError::Invalid)?;
+        }
     }
     if current.estado.is_final() {
         return Err(ChangeError::Final(current.estado));

@@ -1,7 +1,7 @@
 //! Account data as people type it, parsed once into validated values. The
 //! error texts are shown on the forms as they are.
 
-use belgrano_contract::validation::{Email, EmailError};
+use belgrano_contract::validation::{Email, EmailError, check_text};
 
 /// An e-mail address as people type it: the one rule of the contract, in
 /// this desk's words.
@@ -55,6 +55,9 @@ pub fn parse_nombre(raw: &str) -> Result<String, &'static str> {
     }
     if nombre.chars().count() > 100 {
         return Err("El nombre no puede superar los 100 caracteres.");
+    }
+    if check_text("nombre", nombre).is_err() {
+        return Err("El nombre tiene caracteres no permitidos.");
     }
     Ok(nombre.to_owned())
 }

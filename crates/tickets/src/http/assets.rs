@@ -19,3 +19,8 @@ pub async fn serve(Path(path): Path<String>, RawQuery(query): RawQuery, headers:
     belgrano_platform::assets::serve::<Assets>(&path, query.as_deref(), &headers)
         .unwrap_or_else(|| (StatusCode::NOT_FOUND, "no existe").into_response())
 }
+
+/// Where browsers look for the icon when a page names none.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    belgrano_platform::assets::serve::<Assets>("favicon.ico", None, &headers).expect("assets/favicon.ico is embedded")
+}

@@ -94,6 +94,7 @@ async fn login_submit(
             let cookie = session_cookie(state.secure_cookies());
             if let Some(previous) = previous {
                 state.accounts.logout(&previous).await?;
+                state.broadcaster.disconnect_session(&previous);
             }
             let to = next.unwrap_or_else(|| home_of(&user).to_owned());
             let mut response = Redirect::to(&to).into_response();
@@ -118,6 +119,8 @@ async fn logout(
     let cookie = session_cookie(state.secure_cookies());
     if let Some(token) = token {
         state.accounts.logout(&token).await?;
+        // Its live connections end too, on every instance.
+        state.broadcaster.disconnect_session(&token);
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie.clear());
@@ -167,9 +170,16 @@ async fn password_submit(
     }
     let hash = password::hash(nueva.as_str()).await.map_err(PageError::Unavailable)?;
     state.store.set_password_hash(user.id, &hash).await?;
-    // Whoever else held a session of this account is out; this one stays.
-    if let Some(token) = token {
-        state.accounts.end_other_sessions(user.id, &token).await?;
+    // Whoever else held a session of this account is out, live connections
+    // included; this one stays.
+    match token {
+        Some(token) => {
+            state.accounts.end_other_sessions(user.id, &token).await?;
+            state.broadcaster.disconnect_usuario_except(user.id, &token);
+        }
+        None => {
+            state.broadcaster.disconnect_usuario(user.id, crate::live::Motivo::CuentaModificada);
+        }
     }
     Ok(page(None, Some("Contraseña actualizada. Las demás sesiones de su cuenta se cerraron.")).into_response())
 }

@@ -31,8 +31,10 @@ pub enum ApiError {
     IdempotencyConflict { numero: String },
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
+    /// The change does not fit the ticket as it is now (409), `campo` the
+    /// field that asked for it.
+    #[error("{message}")]
+    Conflict { campo: &'static str, message: String },
     #[error("servicio no disponible")]
     Unavailable(#[source] anyhow::Error),
     #[error("error interno")]
@@ -56,10 +58,19 @@ impl From<ChangeError> for ApiError {
         match e {
             ChangeError::NotFound => ApiError::NotFound("ticket no encontrado"),
             ChangeError::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
-            ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => ApiError::Conflict(e.to_string()),
+            ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => {
+                ApiError::Conflict { campo: "estado", message: e.to_string() }
+            }
             ChangeError::UnknownCourier => ApiError::Validation(FieldError::new("repartidor_id", e.to_string())),
             ChangeError::MotivoRequerido => ApiError::Validation(FieldError::new("motivo", e.to_string())),
-            ChangeError::NothingToChange => ApiError::Validation(FieldError::new("estado", e.to_string())),
+            // The API asks for an estado or a repartidor (or answers 400); a
+            // change that changes nothing asked for the courier the ticket
+            // already has, as asking for its own estado is a 409 too.
+            ChangeError::NothingToChange => ApiError::Conflict {
+                campo: "repartidor_id",
+                message: "El ticket ya tiene ese repartidor: no se pidió ningún cambio".to_owned(),
+            },
+            ChangeError::Invalid(field) => ApiError::Validation(field),
             ChangeError::Store(e) => e.into(),
         }
     }
@@ -108,8 +119,8 @@ impl IntoResponse for ApiError {
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, json!({"exito": false, "error": self.to_string()})),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, json!({"exito": false, "error": self.to_string()})),
-            ApiError::Conflict(_) => {
-                (StatusCode::CONFLICT, json!({"exito": false, "error": self.to_string(), "campo": "estado"}))
+            ApiError::Conflict { campo, .. } => {
+                (StatusCode::CONFLICT, json!({"exito": false, "error": self.to_string(), "campo": campo}))
             }
             ApiError::IdempotencyConflict { .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,

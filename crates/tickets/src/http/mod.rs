@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use belgrano_platform::api_key::ApiKeys;
 use belgrano_platform::csrf::{self, FormRejections};
-use belgrano_platform::http::{Limits, Surface, with_standard_layers};
+use belgrano_platform::http::{Standard, Surface, with_standard_layers};
 
 use crate::accounts::{Accounts, CSRF_COOKIE};
 use crate::config::Settings;
@@ -94,8 +94,19 @@ fn on_panic(json: bool) -> Response {
     }
 }
 
+/// Any other address: the JSON error for API calls, a Spanish page for
+/// people (a browser would otherwise show its own English error).
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    if uri.path().starts_with("/api/") || belgrano_platform::http::wants_json(&headers) {
+        return ApiError::NotFound("ruta no encontrada").into_response();
+    }
+    PageError::NotFound("La página que buscaba no existe. Revise la dirección o vuelva al inicio.".into())
+        .into_response()
+}
+
 pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
     let csrf_cookie = csrf::cookie_spec(CSRF_COOKIE, state.secure_cookies());
+    let https_only = state.settings.environment.is_production();
     let routes = Router::new()
         .route("/", get(health::index))
         .route("/health", get(health::health))
@@ -112,6 +123,7 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .merge(cuenta::routes())
         .merge(repartidores::routes())
         .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/panel", get(panel::board))
         .route("/panel/tickets", get(panel::list))
         .route("/panel/tickets/{id}", get(panel::detail))
@@ -125,12 +137,10 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route_layer(axum::middleware::from_fn(|request, next| {
             belgrano_platform::telemetry::track_requests("tickets", request, next)
         }))
+        .fallback(not_found)
         // Every visitor gets a CSRF token for the forms of the page.
         .layer(axum::middleware::from_fn_with_state(csrf_cookie, csrf::ensure_cookie))
         .with_state(state);
-    with_standard_layers(
-        socket_layer.apply(routes),
-        Limits { body_bytes: MAX_BODY_BYTES, timeout: Duration::from_secs(30) },
-        on_panic,
-    )
+    let standard = Standard { body_bytes: MAX_BODY_BYTES, timeout: Duration::from_secs(30), https_only, on_panic };
+    with_standard_layers(socket_layer.apply(routes), standard)
 }

@@ -47,9 +47,14 @@ pub async fn failed(State(state): State<AppState>, auth: DeskAuth) -> Result<Jso
 pub async fn retry(
     State(state): State<AppState>,
     auth: DeskAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     auth.require_desk()?;
+    // As for tickets, an id that is not an integer names nothing: a 404 in
+    // the API's JSON (axum's own rejection would be a plain-text 400).
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(ApiError::NotFound("no hay una notificación fallida con ese id"));
+    };
     if state.store.notify_outbox().retry_parked(id).await? {
         state.lifecycle.wake_notifier();
         Ok(Json(serde_json::json!({"exito": true, "id": id})))

@@ -57,11 +57,34 @@ pub async fn board(
     }
     let repartidores = state.store.courier_options().await?;
     let cards: Vec<_> = tickets.iter().map(|t| card(t, 0, None)).collect();
-    let board_json = serde_json::json!({"tickets": cards, "ultimo_seq": ultimo_seq, "repartidores": repartidores})
-        .to_string()
-        // Keep the JSON inert inside <script>.
-        .replace("</", "<\\/");
+    let board_json =
+        script_json(&serde_json::json!({"tickets": cards, "ultimo_seq": ultimo_seq, "repartidores": repartidores}));
     Ok(BoardPage { csrf, usuario: Some(user), estados: estados(), repartidores, board_json })
+}
+
+/// JSON to embed in a page as `<script type="application/json">` data.
+///
+/// The HTML parser does not read JSON: inside a script element it ends the
+/// data at `</script`, and `<!--` followed by `<script` makes it skip the
+/// real end tag, swallowing the rest of the page (the board's own scripts
+/// with it). So every `<`, `>` and `&` is written as a `\u` escape, and so
+/// are U+2028 and U+2029 (line terminators to older JavaScript). These
+/// characters only occur inside JSON strings, where the escape means the
+/// same character: the data parses back exactly as it was.
+pub fn script_json(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub struct ListRow {
@@ -255,9 +278,10 @@ pub enum Refusal {
 pub fn refusal(error: ChangeError) -> Refusal {
     match error {
         ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => Refusal::Conflict(error.to_string()),
-        ChangeError::UnknownCourier | ChangeError::MotivoRequerido | ChangeError::NothingToChange => {
-            Refusal::BadRequest(error.to_string())
-        }
+        ChangeError::UnknownCourier
+        | ChangeError::MotivoRequerido
+        | ChangeError::NothingToChange
+        | ChangeError::Invalid(_) => Refusal::BadRequest(error.to_string()),
         ChangeError::NotFound => Refusal::Page(PageError::NotFound("El ticket no existe.".into())),
         ChangeError::Forbidden(why) => Refusal::Page(PageError::Forbidden(why.to_owned())),
         ChangeError::Store(e) => Refusal::Page(e.into()),
@@ -387,4 +411,23 @@ pub async fn reports_page(
         por_repartidor: report.por_repartidor,
         por_dia_svg: charts::columns("Tickets por día", &por_dia, "#2f7d4f"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_json;
+    use serde_json::json;
+
+    #[test]
+    fn script_json_is_inert_in_html_and_parses_back_exactly() {
+        let hostile = "</script><script>alert(1)</script>\u{2028}&<b><!--<script>\u{2029}-->";
+        let value = json!({"tickets": [{"cliente_nombre": hostile, "numero": "A&B"}], "n": 1});
+        let text = script_json(&value);
+        for forbidden in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
+            assert!(!text.contains(forbidden), "{forbidden:?} in {text}");
+        }
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        assert_eq!(back["tickets"][0]["cliente_nombre"], hostile);
+    }
 }

@@ -23,6 +23,9 @@ pub struct CourierPage {
     disponible: bool,
     tickets: Vec<TicketView>,
     mensaje: Option<String>,
+    /// The last event's seq when the page was made: `courier.js` catches up
+    /// from it (and reloads the page if one of the courier's tickets moved).
+    ultimo_seq: i64,
 }
 
 async fn page(
@@ -31,8 +34,10 @@ async fn page(
     csrf: String,
     mensaje: Option<String>,
 ) -> Result<CourierPage, PageError> {
+    // Read first: whatever happens while the page loads is caught up.
+    let ultimo_seq = state.store.last_seq().await?;
     let tickets = state.store.open_tickets_of(user.id).await?.iter().map(TicketView::from).collect();
-    Ok(CourierPage { csrf, disponible: user.disponible, usuario: Some(user), tickets, mensaje })
+    Ok(CourierPage { csrf, disponible: user.disponible, usuario: Some(user), tickets, mensaje, ultimo_seq })
 }
 
 /// `GET /repartidor`.

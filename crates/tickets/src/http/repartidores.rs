@@ -19,6 +19,7 @@ use super::auth::{CourierUser, DispatcherUser};
 use super::page::PageError;
 use crate::domain::input::{NewPassword, parse_email, parse_nombre, parse_telefono};
 use crate::domain::usuario::{Actor, Role, Usuario};
+use crate::live::Motivo;
 use crate::store::accounts::{AccountData, AccountError, CourierSummary};
 
 pub fn routes() -> Router<AppState> {
@@ -196,6 +197,10 @@ async fn update(
                 if let Some(password) = input.password {
                     let hash = password::hash(password.as_str()).await.map_err(PageError::Unavailable)?;
                     state.store.set_password_hash(user.id, &hash).await?;
+                    // A new password: whoever held the old one is out, live
+                    // connections included.
+                    state.accounts.end_all_sessions(user.id).await?;
+                    state.broadcaster.disconnect_usuario(user.id, Motivo::SesionCerrada);
                 }
                 tracing::info!(courier_id = user.id, by = me.id, "courier updated");
                 return Ok(Redirect::to("/repartidores?aviso=guardado").into_response());
@@ -238,6 +243,11 @@ async fn set_active(
 ) -> Result<Redirect, PageError> {
     let (target, activo) = switch(&state, &id, &form.activo).await?;
     state.store.set_courier_active(target.id, activo).await?;
+    // Deactivated: their live connections end with their sessions, on every
+    // instance. Reactivated: they have none, but nothing stale stays either.
+    state
+        .broadcaster
+        .disconnect_usuario(target.id, if activo { Motivo::CuentaModificada } else { Motivo::SesionCerrada });
     if activo {
         tracing::info!(courier_id = target.id, by = me.id, "courier reactivated");
         return Ok(Redirect::to("/repartidores?aviso=reactivado"));
@@ -269,6 +279,8 @@ async fn set_available(
 ) -> Result<Redirect, PageError> {
     let (target, disponible) = switch(&state, &id, &form.disponible).await?;
     state.store.set_courier_available(target.id, disponible).await?;
+    // Their live connections reconnect and see the account as it is now.
+    state.broadcaster.disconnect_usuario(target.id, Motivo::CuentaModificada);
     tracing::info!(courier_id = target.id, by = me.id, disponible, "courier availability set");
     Ok(Redirect::to(if disponible { "/repartidores?aviso=disponible" } else { "/repartidores?aviso=pausado" }))
 }
@@ -287,5 +299,7 @@ async fn toggle_own_availability(
 ) -> Result<Redirect, PageError> {
     let disponible = if form.disponible.is_empty() { !me.disponible } else { yes_no(&form.disponible)? };
     state.store.set_courier_available(me.id, disponible).await?;
+    // Their other pages reconnect and see the account as it is now.
+    state.broadcaster.disconnect_usuario(me.id, Motivo::CuentaModificada);
     Ok(Redirect::to("/repartidor"))
 }

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use belgrano_contract::ticket::{Ticket, parse_fecha};
+use belgrano_contract::ticket::Ticket;
+use belgrano_contract::validation::check_text;
 use belgrano_contract::{Estado, FieldError};
-use chrono::{NaiveDate, TimeZone, Utc};
+use belgrano_platform::http::{parse_date, parse_timestamp};
+use chrono::{TimeZone, Utc};
 use serde::Serialize;
 
 use super::AppState;
@@ -19,6 +21,10 @@ use belgrano_platform::http::Json as JsonBody;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
+/// Largest `offset`: deeper pages go by `cursor`.
+pub const MAX_OFFSET: i64 = 1_000_000;
+/// Longest text a change takes (`estado`, `motivo`, `nota`), spaces included.
+pub const CHANGE_TEXT_MAX: usize = 500;
 
 #[derive(Serialize)]
 pub struct TicketPage {
@@ -63,8 +69,13 @@ async fn visible_ticket(state: &AppState, auth: &DeskAuth, id: i64) -> Result<Ti
 }
 
 /// Turns query parameters into a filter, naming the parameter at fault.
+/// Values are trimmed, and an empty one is no filter (as a form sends an
+/// empty field); `crates/tickets/api/openapi.json` states each rule.
 fn parse_filter(params: &HashMap<String, String>) -> Result<TicketFilter, FieldError> {
     let get = |k: &str| params.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    // Free text reaches the database as a parameter: text it could not
+    // store (a NUL) is refused here, not by PostgreSQL as an outage.
+    let text = |k: &'static str| get(k).map(|v| check_text(k, v).map(|()| v)).transpose();
     let int = |k: &'static str, min: i64, max: i64| -> Result<Option<i64>, FieldError> {
         get(k)
             .map(|raw| match raw.parse::<i64>() {
@@ -76,12 +87,11 @@ fn parse_filter(params: &HashMap<String, String>) -> Result<TicketFilter, FieldE
     let fecha = |k: &'static str, end_of_day: bool| -> Result<Option<chrono::DateTime<Utc>>, FieldError> {
         get(k)
             .map(|raw| {
-                if let Some(at) = parse_fecha(raw) {
+                if let Some(at) = parse_timestamp(raw) {
                     return Ok(at);
                 }
                 // A plain date covers the whole day (`hasta=2024-12-01` includes that day).
-                NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                    .ok()
+                parse_date(raw)
                     .and_then(|d| if end_of_day { d.succ_opt() } else { Some(d) })
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
                     .map(|naive| Utc.from_utc_datetime(&naive))
@@ -93,16 +103,16 @@ fn parse_filter(params: &HashMap<String, String>) -> Result<TicketFilter, FieldE
     };
     Ok(TicketFilter {
         estado: get("estado").map(str::parse::<Estado>).transpose().map_err(|e| FieldError::new("estado", e))?,
-        repartidor: get("repartidor").map(|raw| match raw.parse::<i64>() {
+        repartidor: text("repartidor")?.map(|raw| match raw.parse::<i64>() {
             Ok(id) => CourierFilter::Id(id),
             Err(_) if raw == "sin-asignar" || raw == "ninguno" => CourierFilter::Unassigned,
             Err(_) => CourierFilter::Nombre(raw.to_owned()),
         }),
         desde: fecha("desde", false)?,
         hasta: fecha("hasta", true)?,
-        q: get("q").map(|q| q.chars().take(100).collect()),
+        q: text("q")?.map(|q| q.chars().take(100).collect()),
         limit: int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT),
-        offset: int("offset", 0, 1_000_000)?.unwrap_or(0),
+        offset: int("offset", 0, MAX_OFFSET)?.unwrap_or(0),
         before_id: int("cursor", 1, i64::MAX)?,
     })
 }
@@ -171,8 +181,10 @@ fn parse_change(body: &serde_json::Value) -> Result<TicketChange, FieldError> {
     let text = |key: &str| -> Result<Option<String>, FieldError> {
         match obj.get(key) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.chars().count() <= 500 => Ok(Some(s.trim().to_owned())),
-            Some(serde_json::Value::String(_)) => Err(FieldError::new(key, "no puede superar 500 caracteres")),
+            Some(serde_json::Value::String(s)) if s.chars().count() <= CHANGE_TEXT_MAX => Ok(Some(s.trim().to_owned())),
+            Some(serde_json::Value::String(_)) => {
+                Err(FieldError::new(key, format!("no puede superar {CHANGE_TEXT_MAX} caracteres")))
+            }
             Some(_) => Err(FieldError::new(key, "debe ser un texto")),
         }
     };
@@ -190,4 +202,85 @@ fn parse_change(body: &serde_json::Value) -> Result<TicketChange, FieldError> {
         return Err(FieldError::new("estado", "indique 'estado' y/o 'repartidor_id'"));
     }
     Ok(TicketChange { estado, repartidor, motivo: text("motivo")?, nota: text("nota")? })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The document against the code: the filters and the change body as
+    //! `api/openapi.json` states them are the ones parsed here.
+
+    use belgrano_platform::http::text_patterns;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn document() -> Value {
+        serde_json::from_str(crate::http::OPENAPI).unwrap()
+    }
+
+    fn filter(query: &[(&str, &str)]) -> Result<TicketFilter, String> {
+        let params = query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        parse_filter(&params).map_err(|e| e.field)
+    }
+
+    #[test]
+    fn the_documented_filters_are_the_parsed_ones() {
+        let doc = document();
+        let parameters = doc["paths"]["/api/tickets"]["get"]["parameters"].as_array().unwrap();
+        let schema = |name: &str| &parameters.iter().find(|p| p["name"] == name).unwrap()["schema"];
+        assert_eq!(schema("limit")["maximum"], json!(MAX_LIMIT));
+        assert_eq!(schema("limit")["default"], json!(DEFAULT_LIMIT));
+        assert_eq!(schema("offset")["maximum"], json!(MAX_OFFSET));
+        assert_eq!(schema("cursor")["maximum"], json!(i64::MAX));
+        for (name, min, max) in [("limit", 1, MAX_LIMIT), ("offset", 0, MAX_OFFSET), ("cursor", 1, i64::MAX)] {
+            assert_eq!(schema(name)["minimum"], json!(min));
+            for ok in [min, max] {
+                assert!(filter(&[(name, &ok.to_string())]).is_ok(), "{name}={ok}");
+            }
+            assert_eq!(filter(&[(name, &(min - 1).to_string())]).err().as_deref(), Some(name));
+            if max < i64::MAX {
+                assert_eq!(filter(&[(name, &(max + 1).to_string())]).err().as_deref(), Some(name));
+            }
+            assert!(filter(&[(name, " ")]).is_ok(), "{name}: empty is the default");
+        }
+        let estados = schema("estado")["anyOf"][0]["enum"].as_array().unwrap();
+        let mut expected: Vec<Value> = Estado::ALL.iter().map(|e| json!(e.as_str())).collect();
+        expected.push(json!(""));
+        assert_eq!(estados, &expected);
+        for name in ["q", "repartidor"] {
+            assert_eq!(schema(name)["pattern"], json!(text_patterns::trimmed(None, false)), "{name}");
+            assert_eq!(filter(&[(name, "a\u{0}")]).err().as_deref(), Some(name));
+        }
+        for name in ["desde", "hasta"] {
+            for ok in [" 2024-02-29 ", "2024-02-29T23:59:60.5-03:00", "2024-02-29T10:00:00", "\t"] {
+                assert!(filter(&[(name, ok)]).is_ok(), "{name}={ok:?}");
+            }
+            for bad in ["2023-02-29", "2024-2-29", "2024-02-29 10:00:00Z", "ayer"] {
+                assert_eq!(filter(&[(name, bad)]).err().as_deref(), Some(name), "{bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_documented_change_is_the_parsed_one() {
+        let doc = document();
+        let cambio = &doc["components"]["schemas"]["CambioTicket"]["properties"];
+        for field in ["estado", "motivo", "nota"] {
+            assert_eq!(cambio[field]["maxLength"], json!(CHANGE_TEXT_MAX), "{field}");
+            let mut body = json!({"estado": "cancelado"});
+            body[field] = json!(format!("{}cancelado", " ".repeat(CHANGE_TEXT_MAX + 1 - "cancelado".len())));
+            assert_eq!(parse_change(&body).unwrap_err().field, field);
+        }
+        for field in ["motivo", "nota"] {
+            assert_eq!(cambio[field]["pattern"], json!(text_patterns::trimmed(None, false)), "{field}");
+        }
+        let estado = cambio["estado"]["pattern"].as_str().unwrap();
+        let names: Vec<&str> = Estado::ALL.iter().map(|e| e.as_str()).collect();
+        assert!(estado.contains(&format!("(?:{})", names.join("|"))), "{estado}");
+        assert_eq!(cambio["repartidor_id"]["minimum"], json!(1));
+        assert!(parse_change(&json!({"repartidor_id": 0})).is_err());
+        assert!(parse_change(&json!({"repartidor_id": null})).is_ok());
+        assert_eq!(parse_change(&json!({"estado": null, "nota": "x"})).unwrap_err().field, "estado");
+        assert_eq!(parse_change(&json!({"estado": ""})).unwrap_err().field, "estado");
+    }
 }

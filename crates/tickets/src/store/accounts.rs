@@ -5,7 +5,9 @@
 use belgrano_platform::db::{Sql, Ts, sql};
 
 use super::{Store, StoreError};
-use crate::domain::usuario::{Role, Usuario};
+use crate::domain::assign::AssignmentStrategy;
+use crate::domain::change::ChangeError;
+use crate::domain::usuario::{Actor, Role, Usuario};
 
 /// Why an account change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -261,6 +263,21 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Takes an account out of use for good: inactive, without a password,
+    /// its sessions ended, its open tickets handed on by `strategy`.
+    /// Returns how many tickets moved.
+    pub async fn disable_account(&self, id: i64, strategy: &dyn AssignmentStrategy) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        sql("UPDATE usuarios SET activo = FALSE, password_hash = NULL WHERE id = $1").bind(id).execute(&mut tx).await?;
+        belgrano_platform::session::end_all_in(&mut tx, id).await?;
+        tx.commit().await?;
+        let moved = self.reassign_open_tickets_of(id, &Actor::Service, strategy).await.map_err(|e| match e {
+            ChangeError::Store(e) => e,
+            other => StoreError::Corrupt(other.to_string()),
+        })?;
+        Ok(moved.len())
     }
 
     /// Activates or deactivates a courier. Deactivating also ends their

@@ -87,7 +87,7 @@ impl Store {
     /// the migrations of the chosen backend.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let migrations = Migrations { sqlite: &SQLITE_MIGRATIONS, postgres: &POSTGRES_MIGRATIONS };
-        let db = Db::connect(url, Options { migrations, postgres_connections: 10 }).await?;
+        let db = Db::connect(url, Options { migrations, postgres_schema: "tickets", postgres_connections: 10 }).await?;
         let notify = Outbox::new(db.clone(), NOTIFY_OUTBOX);
         Ok(Self { db, notify })
     }

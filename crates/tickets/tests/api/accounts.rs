@@ -1,6 +1,8 @@
 //! People and login: sessions, CSRF, rate limiting, the first dispatcher,
 //! demo accounts and the courier pages, through real HTTP.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 use crate::helpers::{Browser, TestApp, TestDb, settings};
@@ -264,7 +266,8 @@ fn production_refuses_half_of_the_admin_variables() {
     let lookup = |vars: &'static [(&'static str, &'static str)]| {
         move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     };
-    let base = [("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "clave-propia")];
+    let base =
+        [("RENDER_ENVIRONMENT", "production"), ("BELGRANO_AHORRO_API_KEY", "clave-propia-de-render-0123456789abc")];
     let only_email: &'static [(&str, &str)] =
         Box::leak(Box::new([base[0], base[1], ("ADMIN_EMAIL", "jefa@belgrano.com")]));
     let err = belgrano_tickets::Settings::from_lookup(lookup(only_email)).unwrap_err().to_string();
@@ -490,4 +493,58 @@ fn id_in_list(list: &str, email: &str) -> i64 {
     let row = row(list, email);
     let start = row.find("data-id=\"").unwrap() + 9;
     row[start..start + row[start..].find('"').unwrap()].parse().unwrap()
+}
+
+on_both_backends!(changing_a_couriers_account_disconnects_their_live_connections, |db: TestDb| async move {
+    use crate::live::{assert_disconnected, assert_live, logged_in, session_socket_refused, socket_of};
+    let app = TestApp::with_couriers(&db).await;
+    let mut desk = logged_in(&app, DEMO_ADMIN, DEMO_PASSWORD).await;
+    let mut desk_socket = socket_of(&app, &desk).await;
+    let bystander = logged_in(&app, "repartidor5@belgrano.local", DEMO_PASSWORD).await;
+    let mut bystander_socket = socket_of(&app, &bystander).await;
+    let list = desk.get("/repartidores").await.body;
+    let id_of = |n: u32| id_in_list(&list, &format!("repartidor{n}@belgrano.local"));
+
+    // Paused by despacho: the phone's socket goes, and may come back (its
+    // session lives) to see the account as it is now.
+    let mut courier = logged_in(&app, "repartidor1@belgrano.local", DEMO_PASSWORD).await;
+    let mut phone = socket_of(&app, &courier).await;
+    let paused = desk.post(&format!("/repartidores/{}/disponible", id_of(1)), &[("disponible", "no")]).await;
+    assert_eq!(paused.status, StatusCode::SEE_OTHER);
+    assert_disconnected(&mut phone, "cuenta-modificada").await;
+    let mut phone = socket_of(&app, &courier).await;
+    assert_live(&mut phone).await;
+    // The courier switches it back themself: the same.
+    assert_eq!(courier.post("/repartidor/disponibilidad", &[]).await.status, StatusCode::SEE_OTHER);
+    assert_disconnected(&mut phone, "cuenta-modificada").await;
+
+    // A new password set by despacho ends every session of the courier.
+    let mut phone = socket_of(&app, &courier).await;
+    let page = browser_update_password(&mut desk, id_of(1), "repartidor1@belgrano.local", "clave-nueva-1").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_disconnected(&mut phone, "sesion-cerrada").await;
+    assert!(session_socket_refused(&app, &courier.session().unwrap()).await);
+    assert_eq!(courier.get("/repartidor").await.status, StatusCode::SEE_OTHER, "the page session ended too");
+
+    // Deactivated: the same.
+    let courier = logged_in(&app, "repartidor2@belgrano.local", DEMO_PASSWORD).await;
+    let mut phone = socket_of(&app, &courier).await;
+    let page = desk.post(&format!("/repartidores/{}/activo", id_of(2)), &[("activo", "no")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_disconnected(&mut phone, "sesion-cerrada").await;
+    assert!(session_socket_refused(&app, &courier.session().unwrap()).await);
+
+    // Nobody else was touched.
+    assert_live(&mut desk_socket).await;
+    assert_live(&mut bystander_socket).await;
+    for (name, _) in desk_socket.drain(Duration::from_millis(300)).await {
+        assert_ne!(name, "desconexion");
+    }
+    app.stop().await;
+});
+
+/// Despacho's edit form for courier `id`, with a new password.
+async fn browser_update_password(desk: &mut Browser, id: i64, email: &str, password: &str) -> crate::helpers::Page {
+    let nombre = format!("Repartidor{}", email.trim_start_matches("repartidor").chars().next().unwrap());
+    desk.post(&format!("/repartidores/{id}"), &[("nombre", &nombre), ("email", email), ("password", password)]).await
 }

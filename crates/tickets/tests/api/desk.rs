@@ -285,3 +285,130 @@ on_both_backends!(reports_count_states_couriers_days_and_delivery_time, |db: Tes
     assert!(bad.body.contains("formato AAAA-MM-DD"));
     app.stop().await;
 });
+
+/// What a shopper typed, chosen to end a `<script>` element early (`</script>`,
+/// `<!--<script>`), to run code, or to confuse older JavaScript (U+2028).
+pub const HOSTILE_NAME: &str = "</script><script>alert(1)</script>\u{2028}&<b>";
+const HOSTILE_ADDRESS: &str = "<!--<script>window.__roto=1</script>\u{2029}Cabildo 1234";
+const HOSTILE_PRODUCT: &str = "<img src=x onerror=alert(2)>";
+const HOSTILE_NOTE: &str = "</SCRIPT ><script>alert(3)</script>";
+
+/// An order whose customer-controlled text is all hostile.
+pub fn hostile_order(numero: &str) -> Value {
+    let mut body = order(numero);
+    body["cliente_nombre"] = json!(HOSTILE_NAME);
+    body["cliente_direccion"] = json!(HOSTILE_ADDRESS);
+    body["indicaciones"] = json!(HOSTILE_NOTE);
+    body["productos"][0]["nombre"] = json!(HOSTILE_PRODUCT);
+    body
+}
+
+/// The tags of an HTML page, as the parser sees them: `(name, attributes
+/// text, content)` where content is the raw text up to the element's end tag
+/// for `<script>` (what a browser treats as script data), empty otherwise.
+/// Text between tags is skipped; askama escapes `<` there, so customer text
+/// never starts a tag.
+fn tags(html: &str) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        if name.is_empty() {
+            continue;
+        }
+        let end = rest.find('>').expect("a tag ends");
+        let attributes = rest[name.len()..end].to_owned();
+        rest = &rest[end + 1..];
+        let mut content = String::new();
+        if name.eq_ignore_ascii_case("script") {
+            let close = rest.to_ascii_lowercase().find("</script").expect("a script ends");
+            content = rest[..close].to_owned();
+            rest = &rest[close..];
+        }
+        found.push((name.to_ascii_lowercase(), attributes, content));
+    }
+    found
+}
+
+/// Asserts a page has no inline script code (what `script-src 'self'`
+/// blocks): every `<script>` has a `src` and no content, or is a JSON data
+/// block with nothing the HTML parser could take for markup; no tag has an
+/// `on…=` handler; no `javascript:` URL.
+fn assert_no_inline_code(path: &str, html: &str) {
+    for (name, attributes, content) in tags(html) {
+        let lower = attributes.to_ascii_lowercase();
+        let handler = lower.split_whitespace().find(|a| a.starts_with("on") && a.contains('='));
+        assert!(handler.is_none(), "{path}: <{name}{attributes}> has an inline handler");
+        assert!(!lower.contains("javascript:"), "{path}: <{name}{attributes}>");
+        if name == "script" {
+            if lower.contains("type=\"application/json\"") {
+                for c in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
+                    assert!(!content.contains(c), "{path}: the data block holds a raw {c:?}: {content}");
+                }
+                serde_json::from_str::<Value>(&content).unwrap_or_else(|e| panic!("{path}: data block: {e}"));
+            } else {
+                assert!(lower.contains("src="), "{path}: an inline <script{attributes}>");
+                assert!(content.trim().is_empty(), "{path}: inline code in <script{attributes}>: {content}");
+            }
+        }
+    }
+}
+
+on_both_backends!(customer_text_cannot_break_out_of_the_board_or_any_page, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    app.create("PED-NICE-1").await;
+    let (status, created) = app.post_ticket(&hostile_order("PED-HOSTILE-1")).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let id = created["ticket_id"].clone();
+    app.create("PED-NICE-2").await;
+    let mut dispatcher = logged_in(&app, ADMIN).await;
+
+    let board = dispatcher.get("/panel").await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert_no_inline_code("/panel", &board.body);
+    let scripts: Vec<_> = tags(&board.body).into_iter().filter(|(name, ..)| name == "script").collect();
+    assert_eq!(scripts.len(), 3, "the data block, socket.io and board.js, nothing more: {scripts:?}");
+    assert!(scripts[1].1.contains("socket.io.min.js") && scripts[2].1.contains("js/board.js"));
+    // The data parses back to exactly what the shopper typed.
+    let data: Value = serde_json::from_str(&scripts[0].2).unwrap();
+    let card = data["tickets"].as_array().unwrap().iter().find(|t| t["numero"] == "PED-HOSTILE-1").unwrap().clone();
+    assert_eq!(card["cliente_nombre"], HOSTILE_NAME);
+    assert_eq!(card["cliente_direccion"], HOSTILE_ADDRESS);
+    assert_eq!(data["tickets"].as_array().unwrap().len(), 3, "the other tickets are there too");
+
+    // Every other page of the desk: escaped text, no inline code.
+    let courier_email = format!("{}@belgrano.local", created["repartidor_asignado"].as_str().unwrap().to_lowercase());
+    let mut courier = logged_in(&app, &courier_email).await;
+    let courier_page = courier.get("/repartidor").await;
+    assert_eq!(courier_page.status, StatusCode::OK);
+    assert!(courier_page.body.contains("PED-HOSTILE-1"));
+    assert_no_inline_code("/repartidor", &courier_page.body);
+    assert!(courier_page.body.contains("data-ultimo-seq=\""), "courier.js catches up from the page's seq");
+    let mut anonymous = Browser::new(&app);
+    assert_no_inline_code("/login", &anonymous.get("/login").await.body);
+    for path in [
+        "/panel/tickets".to_owned(),
+        format!("/panel/tickets/{id}"),
+        format!("/panel/tickets/{id}/imprimir"),
+        "/reportes".to_owned(),
+        "/repartidores".to_owned(),
+        "/repartidores/1".to_owned(),
+        "/cuenta/password".to_owned(),
+        "/panel/tickets/999999".to_owned(),
+    ] {
+        let page = dispatcher.get(&path).await;
+        assert!(page.status == StatusCode::OK || page.status == StatusCode::NOT_FOUND, "{path}: {}", page.status);
+        assert_no_inline_code(&path, &page.body);
+        for raw in ["<script>alert", "<img src=x", "<!--<script>", "<b>"] {
+            assert!(!page.body.contains(raw), "{path} carries {raw:?} unescaped");
+        }
+    }
+    let detail = dispatcher.get(&format!("/panel/tickets/{id}")).await.body;
+    assert!(detail.contains("&#60;/script&#62;&#60;script&#62;alert(1)&#60;/script&#62;"), "shown as text: {detail}");
+    let slip = dispatcher.get(&format!("/panel/tickets/{id}/imprimir")).await.body;
+    assert!(slip.contains("id=\"imprimir\"") && slip.contains("js/slip.js"), "printing is wired from a file");
+    assert_eq!(dispatcher.get("/static/js/slip.js").await.status, StatusCode::OK);
+    assert_eq!(dispatcher.get("/static/slip.css").await.status, StatusCode::OK);
+    app.stop().await;
+});

@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-pub const API_KEY: &str = "test-api-key";
+pub const API_KEY: &str = "test-api-key-for-the-tickets-tests-0123";
+/// A second valid key (rotation): production refuses keys under 32 characters.
+pub const SECOND_KEY: &str = "second-key-for-rotation-tests-4567890";
 
 pub use belgrano_testkit::{Backend, TestDb};
 
@@ -24,7 +26,7 @@ pub struct TestApp {
 pub fn settings(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), db.url.clone()),
-        ("BELGRANO_AHORRO_API_KEY".into(), format!("{API_KEY},second-key")),
+        ("BELGRANO_AHORRO_API_KEY".into(), format!("{API_KEY},{SECOND_KEY}")),
         ("PORT".into(), "0".into()),
     ]);
     for (k, v) in extra {

@@ -106,7 +106,7 @@ on_both_backends!(wrong_or_missing_keys_get_401, |db: TestDb| async move {
     let response = app
         .client
         .post(format!("{}/api/tickets", app.address))
-        .header("X-API-Key", "second-key")
+        .header("X-API-Key", crate::helpers::SECOND_KEY)
         .json(&order("PED-AUTH"))
         .send()
         .await

@@ -3,7 +3,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{API_KEY, TestApp, TestDb, order};
+use crate::helpers::{API_KEY, Browser, TestApp, TestDb, order};
 use crate::on_both_backends;
 use belgrano_testkit::socket_client::{Connect, SocketClient};
 
@@ -136,4 +136,177 @@ on_both_backends!(an_unreachable_redis_stops_the_start_with_a_clear_error, |db: 
     .expect("gives up in time");
     let error = format!("{:#}", started.err().expect("does not start"));
     assert!(error.contains("REDIS_URL"), "{error}");
+});
+
+// ---- A live connection lives no longer than its session ----
+
+pub const DEMO_PASSWORD: &str = "demo1234";
+
+/// A browser logged in as `email`.
+pub async fn logged_in(app: &TestApp, email: &str, password: &str) -> Browser {
+    let mut browser = Browser::new(app);
+    let page = browser.login(email, password).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} logs in: {}", page.body);
+    browser
+}
+
+/// A Socket.IO client on `browser`'s session cookie, once in its rooms.
+pub async fn socket_of(app: &TestApp, browser: &Browser) -> SocketClient {
+    let cookie = format!("belgrano_sesion={}", browser.session().expect("logged in"));
+    match SocketClient::connect(app.port, None, &[("cookie", &cookie)]).await {
+        Connect::Accepted(client) => client,
+        Connect::Refused(error, _) => panic!("the session's socket is refused: {error}"),
+    }
+}
+
+/// Whether a new socket on `browser`'s (former) session is refused.
+pub async fn session_socket_refused(app: &TestApp, browser_session: &str) -> bool {
+    let cookie = format!("belgrano_sesion={browser_session}");
+    matches!(SocketClient::connect(app.port, None, &[("cookie", &cookie)]).await, Connect::Refused(..))
+}
+
+/// Asserts the server disconnected `client` for `motivo`: it hears
+/// `desconexion` (whatever came before is skipped), and from then on
+/// nothing: no answer to a catch-up, no customer's ticket.
+pub async fn assert_disconnected(client: &mut SocketClient, motivo: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let (name, payload) = client.next_event(left).await.expect("a disconnect notice in time");
+        if name == "desconexion" {
+            assert_eq!(payload["motivo"], motivo, "{payload}");
+            break;
+        }
+    }
+    let answer = client.emit_with_ack("sincronizar", json!({"desde_seq": 0}), Duration::from_millis(800)).await;
+    assert!(answer.is_none(), "a disconnected socket still gets the history: {answer:?}");
+}
+
+/// Asserts `client` is connected and allowed: its catch-up is answered.
+pub async fn assert_live(client: &mut SocketClient) {
+    let answer = client.emit_with_ack("sincronizar", json!({"desde_seq": 0}), WAIT).await.expect("answered");
+    assert!(answer["eventos"].is_array(), "a live socket gets its catch-up: {answer}");
+}
+
+/// Whether `client` hears `nuevo_ticket` for `numero` within `WAIT`.
+pub async fn hears_ticket(client: &mut SocketClient, numero: &str) -> bool {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while let Some((name, event)) =
+        client.next_event(deadline.saturating_duration_since(tokio::time::Instant::now())).await
+    {
+        if name == "nuevo_ticket" && event["numero"] == numero {
+            return true;
+        }
+    }
+    false
+}
+
+on_both_backends!(logging_out_disconnects_that_sessions_sockets_and_no_others, |db: TestDb| async move {
+    let app = TestApp::start(crate::helpers::settings(
+        &db,
+        &[("ADMIN_EMAIL", "jefa@belgrano.local"), ("ADMIN_PASSWORD", "clave-de-jefa")],
+    ))
+    .await;
+    let mut leaving = logged_in(&app, "admin@belgrano.local", DEMO_PASSWORD).await;
+    let staying = logged_in(&app, "admin@belgrano.local", DEMO_PASSWORD).await;
+    let colleague = logged_in(&app, "jefa@belgrano.local", "clave-de-jefa").await;
+    // The board open in two tabs of the leaving browser.
+    let (mut tab_1, mut tab_2) = (socket_of(&app, &leaving).await, socket_of(&app, &leaving).await);
+    let mut same_account = socket_of(&app, &staying).await;
+    let mut other_dispatcher = socket_of(&app, &colleague).await;
+    let Connect::Accepted(mut service) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await
+    else {
+        panic!("the service connects")
+    };
+    let old_session = leaving.session().unwrap();
+
+    let out = leaving.post("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_disconnected(&mut tab_1, "sesion-cerrada").await;
+    assert_disconnected(&mut tab_2, "sesion-cerrada").await;
+
+    // Customers' data keeps reaching everyone else, and only them.
+    app.post_ticket(&order("PED-AFTER-LOGOUT")).await;
+    for (who, client) in [("same account", &mut same_account), ("other dispatcher", &mut other_dispatcher)] {
+        assert!(hears_ticket(client, "PED-AFTER-LOGOUT").await, "{who} still hears new tickets");
+        assert_live(client).await;
+    }
+    assert!(hears_ticket(&mut service, "PED-AFTER-LOGOUT").await);
+    for tab in [&mut tab_1, &mut tab_2] {
+        let heard = tab.drain(Duration::from_millis(300)).await;
+        assert!(heard.is_empty(), "a logged-out tab heard {heard:?}");
+    }
+    assert!(session_socket_refused(&app, &old_session).await, "and cannot come back");
+    app.stop().await;
+});
+
+on_both_backends!(a_password_change_disconnects_the_accounts_other_sessions, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    let mut phone = logged_in(&app, "repartidor4@belgrano.local", DEMO_PASSWORD).await;
+    let laptop = logged_in(&app, "repartidor4@belgrano.local", DEMO_PASSWORD).await;
+    let someone_else = logged_in(&app, "repartidor5@belgrano.local", DEMO_PASSWORD).await;
+    let mut on_phone = socket_of(&app, &phone).await;
+    let mut on_laptop = socket_of(&app, &laptop).await;
+    let mut other_courier = socket_of(&app, &someone_else).await;
+
+    let page = phone
+        .post(
+            "/cuenta/password",
+            &[("actual", DEMO_PASSWORD), ("nueva", "otra-clave-1"), ("confirmacion", "otra-clave-1")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_disconnected(&mut on_laptop, "sesion-cerrada").await;
+    assert!(session_socket_refused(&app, &laptop.session().unwrap()).await);
+    // The session that changed it stays, and so does everyone else.
+    assert_live(&mut on_phone).await;
+    assert_live(&mut other_courier).await;
+    assert!(on_phone.drain(Duration::from_millis(300)).await.iter().all(|(name, _)| name != "desconexion"));
+    app.stop().await;
+});
+
+/// Opens the test's database beside the running service.
+async fn store_of(db: &TestDb) -> belgrano_tickets::store::Store {
+    belgrano_tickets::store::Store::connect(&db.url).await.expect("the test database opens")
+}
+
+on_both_backends!(sincronizar_refuses_a_deleted_or_expired_session_and_disconnects, |db: TestDb| async move {
+    use belgrano_platform::db::{Ts, sql};
+    let app = TestApp::with_couriers(&db).await;
+    app.post_ticket(&order("PED-HISTORY-1")).await;
+    let dispatcher = logged_in(&app, "admin@belgrano.local", DEMO_PASSWORD).await;
+    let courier = logged_in(&app, "repartidor1@belgrano.local", DEMO_PASSWORD).await;
+    let mut deleted = socket_of(&app, &dispatcher).await;
+    let mut expired = socket_of(&app, &courier).await;
+    let Connect::Accepted(mut service) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await
+    else {
+        panic!("the service connects")
+    };
+    assert_live(&mut deleted).await;
+
+    // Ended behind the service's back (as when the news of a logout on
+    // another instance could not be relayed): one deleted, one expired.
+    let store = store_of(&db).await;
+    let admin_id = store.login_account("admin@belgrano.local").await.unwrap().unwrap().0.id;
+    belgrano_platform::session::Sessions::new(store.db().clone()).delete_all_of(admin_id, None).await.unwrap();
+    sql("UPDATE sessions SET expires_at = $1")
+        .bind(Ts(chrono::Utc::now() - chrono::Duration::minutes(1)))
+        .execute(store.db().write())
+        .await
+        .unwrap();
+    store.db().close().await;
+
+    for client in [&mut deleted, &mut expired] {
+        let answer = client.emit_with_ack("sincronizar", json!({"desde_seq": 0}), WAIT).await.expect("answered");
+        assert_eq!(answer["sesion_terminada"], true, "{answer}");
+        assert!(answer.get("eventos").is_none(), "no history for an ended session: {answer}");
+        assert_disconnected(client, "sesion-cerrada").await;
+    }
+    app.post_ticket(&order("PED-HISTORY-2")).await;
+    assert!(deleted.drain(Duration::from_millis(300)).await.is_empty());
+    assert!(expired.drain(Duration::from_millis(300)).await.is_empty());
+    // The API key has no session to end.
+    assert!(hears_ticket(&mut service, "PED-HISTORY-2").await);
+    assert_live(&mut service).await;
+    app.stop().await;
 });

@@ -8,6 +8,7 @@ pub use belgrano_testkit::on_both_backends;
 mod accounts;
 mod assignment;
 mod desk;
+mod hardening;
 mod health;
 mod idempotency;
 mod intake;
