@@ -65,8 +65,11 @@ const DATABASE_FIELDS: &[&str] = &[
 ];
 const ENV_SOURCES: &[&str] = &["value", "generateValue", "sync", "fromDatabase", "fromService", "fromGroup"];
 /// Read by the code but needed only by some deployments: `REDIS_URL` joins
-/// several Tickets instances (render_tickets_scaled.yaml provides it).
+/// several Tickets instances (render_scaled.yaml provides it).
 const ONLY_FOR_SEVERAL_INSTANCES: &[&str] = &["REDIS_URL"];
+/// Read by the code with a default that is right on Render (`HOST` is
+/// `0.0.0.0`, as Render needs), so no blueprint sets them.
+const DEFAULT_FITS_RENDER: &[&str] = &["HOST"];
 /// Variables that must never be written into a blueprint.
 const SECRETS: &[&str] = &["BELGRANO_AHORRO_API_KEY", "SECRET_KEY", "ADMIN_PASSWORD", "ADMIN_EMAIL", "DATABASE_URL"];
 
@@ -74,6 +77,7 @@ const SECRETS: &[&str] = &["BELGRANO_AHORRO_API_KEY", "SECRET_KEY", "ADMIN_PASSW
 /// a call to one means the crate reads these.
 const PLATFORM_READERS: &[(&str, &[&str])] = &[
     (".environment()", &["RENDER_ENVIRONMENT"]),
+    (".host()", &["HOST"]),
     (".port(", &["PORT"]),
     (".database_url(", &["DATABASE_URL"]),
     (".api_keys(", &["BELGRANO_AHORRO_API_KEY"]),
@@ -98,7 +102,7 @@ fn variables_read_by(crate_dir: &str) -> BTreeSet<String> {
                         found.extend(names.iter().map(|n| n.to_string()));
                     }
                 }
-                for call in ["lookup(\"", "get(\"", "var(\"", "base_url(\""] {
+                for call in ["lookup(\"", "get(\"", "var(\"", "base_url(\"", "number(\"", "secret(\""] {
                     for (i, _) in text.match_indices(call) {
                         let rest = &text[i + call.len()..];
                         let name: String = rest
@@ -116,11 +120,21 @@ fn variables_read_by(crate_dir: &str) -> BTreeSet<String> {
     found
 }
 
-fn services(files: &[&Value]) -> Vec<Value> {
-    files.iter().flat_map(|f| f["services"].as_array().unwrap().clone()).collect()
+/// Every Blueprint in the repository, with what it is for.
+const FILES: &[&str] = &["render.yaml", "render_scaled.yaml", "render_tickets.yaml", "render_ahorro.yaml"];
+
+/// The binary a service's build command builds (`--bin tickets`).
+fn binary(service: &Value) -> &str {
+    service["buildCommand"].as_str().unwrap().rsplit("--bin ").next().unwrap().trim()
 }
 
-fn check_structure(file: &Value, all_services: &[Value]) {
+fn web_services(file: &Value) -> Vec<&Value> {
+    file["services"].as_array().unwrap().iter().filter(|s| s["type"] == "web").collect()
+}
+
+fn check_structure(file: &Value) {
+    // Render resolves references within one Blueprint only.
+    let all_services = file["services"].as_array().unwrap();
     for key in keys(file) {
         assert!(TOP_LEVEL.contains(&key.as_str()), "unknown top-level field {key}");
     }
@@ -209,39 +223,102 @@ fn check_structure(file: &Value, all_services: &[Value]) {
 
 #[test]
 fn blueprints_follow_renders_specification() {
-    let (tickets, ahorro) = (blueprint("render_tickets.yaml"), blueprint("render_ahorro.yaml"));
-    let scaled = blueprint("render_tickets_scaled.yaml");
-    let all = services(&[&tickets, &ahorro]);
-    check_structure(&tickets, &all);
-    check_structure(&ahorro, &all);
-    check_structure(&scaled, &services(&[&scaled, &ahorro]));
-    assert_eq!(tickets["services"][0]["healthCheckPath"], "/health");
-    assert_eq!(scaled["services"][0]["healthCheckPath"], "/health");
-    assert!(scaled["services"][0]["numInstances"].as_u64().unwrap() >= 2);
-    // The variant is the same service (Ahorro's fromService finds it).
-    assert_eq!(scaled["services"][0]["name"], tickets["services"][0]["name"]);
-    assert!(["/test", "/healthz"].contains(&ahorro["services"][0]["healthCheckPath"].as_str().unwrap()));
+    for name in FILES {
+        check_structure(&blueprint(name));
+    }
+    // The default Blueprint is the whole system on one database.
+    let whole = blueprint("render.yaml");
+    let mut binaries: Vec<&str> = web_services(&whole).into_iter().map(binary).collect();
+    binaries.sort();
+    assert_eq!(binaries, ["ahorro", "tickets"]);
+    assert_eq!(whole["databases"].as_array().unwrap().len(), 1, "one database for both services");
+    for service in web_services(&whole) {
+        assert_eq!(service["plan"], "free", "render.yaml fits a free workspace");
+    }
+    let scaled = blueprint("render_scaled.yaml");
+    for service in web_services(&scaled) {
+        assert!(service["numInstances"].as_u64().unwrap() >= 2, "{}", service["name"]);
+    }
+    for name in FILES {
+        for service in web_services(&blueprint(name)) {
+            let health = service["healthCheckPath"].as_str().unwrap();
+            match binary(service) {
+                "tickets" => assert_eq!(health, "/health"),
+                "ahorro" => assert!(["/test", "/healthz"].contains(&health)),
+                other => panic!("{name}: unknown binary {other}"),
+            }
+        }
+    }
+}
+
+/// A resource (service or database) is managed by one Blueprint file only, so
+/// syncing any two files together never has two Blueprints fighting over one.
+#[test]
+fn no_two_blueprints_manage_the_same_resource() {
+    let mut owner = std::collections::BTreeMap::new();
+    for name in FILES {
+        let file = blueprint(name);
+        let resources = file["services"].as_array().unwrap().iter().chain(file["databases"].as_array().unwrap());
+        for resource in resources {
+            let resource = resource["name"].as_str().unwrap().to_owned();
+            if let Some(other) = owner.insert(resource.clone(), *name) {
+                panic!("{resource} is in both {other} and {name}");
+            }
+        }
+    }
+}
+
+/// The public URL a Blueprint writes for the other service names a service of
+/// the same file (Render's default address is `https://<name>.onrender.com`).
+#[test]
+fn written_urls_point_at_a_service_of_the_same_blueprint() {
+    for name in FILES {
+        let file = blueprint(name);
+        let names: Vec<&str> =
+            file["services"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+        for service in web_services(&file) {
+            for var in service["envVars"].as_array().unwrap() {
+                let (Some(key), Some(value)) = (var["key"].as_str(), var["value"].as_str()) else { continue };
+                if key.ends_with("_URL") {
+                    let host = value.strip_prefix("https://").and_then(|v| v.strip_suffix(".onrender.com"));
+                    assert!(host.is_some_and(|h| names.contains(&h)), "{name}: {key}={value}");
+                }
+            }
+        }
+    }
+}
+
+/// The toolchain Render builds with is pinned, to the compiler CI uses, and
+/// satisfies the workspace's declared minimum.
+#[test]
+fn the_toolchain_is_pinned() {
+    let pinned = std::fs::read_to_string(repo().join("rust-toolchain")).unwrap();
+    let pinned = pinned.trim();
+    let parts: Vec<u32> = pinned.split('.').map(|p| p.parse().expect("a version like 1.95.0")).collect();
+    assert_eq!(parts.len(), 3, "a full version, not a channel: {pinned}");
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let msrv = manifest.lines().find_map(|l| l.strip_prefix("rust-version = ")).unwrap().trim_matches('"');
+    let msrv: Vec<u32> = msrv.split('.').map(|p| p.parse().unwrap()).collect();
+    assert!(parts[..2] >= msrv[..], "{pinned} is older than rust-version");
 }
 
 #[test]
 fn every_variable_read_is_provided_and_every_one_provided_is_read() {
-    for (file, crate_dir, several) in [
-        ("render_tickets.yaml", "crates/tickets", false),
-        ("render_tickets_scaled.yaml", "crates/tickets", true),
-        ("render_ahorro.yaml", "crates/ahorro", false),
-    ] {
-        let provided: BTreeSet<String> = blueprint(file)["services"][0]["envVars"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v["key"].as_str().unwrap().to_owned())
-            .collect();
-        let mut read = variables_read_by(crate_dir);
-        assert!(read.remove("PORT"), "{crate_dir} reads PORT (Render provides it)");
-        assert!(read.contains("DATABASE_URL"), "the scan finds the configuration");
-        if !several {
-            read.retain(|v| !ONLY_FOR_SEVERAL_INSTANCES.contains(&v.as_str()));
+    for name in FILES {
+        let file = blueprint(name);
+        let several = file["services"].as_array().unwrap().iter().any(|s| s["type"] == "keyvalue");
+        for service in web_services(&file) {
+            let crate_dir = format!("crates/{}", binary(service));
+            let provided: BTreeSet<String> =
+                service["envVars"].as_array().unwrap().iter().map(|v| v["key"].as_str().unwrap().to_owned()).collect();
+            let mut read = variables_read_by(&crate_dir);
+            assert!(read.remove("PORT"), "{crate_dir} reads PORT (Render provides it)");
+            assert!(read.contains("DATABASE_URL"), "the scan finds the configuration");
+            if !several || binary(service) != "tickets" {
+                read.retain(|v| !ONLY_FOR_SEVERAL_INSTANCES.contains(&v.as_str()));
+            }
+            read.retain(|v| !DEFAULT_FITS_RENDER.contains(&v.as_str()));
+            assert_eq!(read, provided, "{name} {crate_dir}: read by the code vs provided by the blueprint");
         }
-        assert_eq!(read, provided, "{file}: read by the code vs provided by the blueprint");
     }
 }

@@ -4,6 +4,7 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod checkout;
+mod cli;
 mod delivery;
 mod hardening;
 mod helpers;

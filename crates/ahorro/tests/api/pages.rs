@@ -59,8 +59,17 @@ async fn catalogue_pages(backend: Backend) {
     for missing in ["/negocio/nada", "/categoria/nada", "/producto/99999", "/producto/abc", "/no-existe"] {
         let page = b.get(missing).await;
         assert_eq!(page.status, 404, "{missing}");
-        assert!(page.body.contains("<html"), "{missing} answers a page");
+        // The shop around it: header with search and cart, and a way on.
+        for part in ["role=\"search\"", "id=\"cart-count\"", "Volver al inicio", "/negocio/maxi_descuento"] {
+            assert!(page.body.contains(part), "{missing} lacks {part}");
+        }
     }
+    let api = app.client.get(format!("{}/api/no-existe", app.address)).send().await.unwrap();
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.json::<serde_json::Value>().await.unwrap()["error"], "ruta no encontrada");
+    let icon = app.client.get(format!("{}/favicon.ico", app.address)).send().await.unwrap();
+    assert_eq!((icon.status().as_u16(), icon.headers()["content-type"].to_str().unwrap()), (200, "image/x-icon"));
+    assert!(b.get("/").await.body.contains("href=\"/static/favicon.svg\""), "the pages name the icon");
     let css = app.client.get(format!("{}/static/app.css", app.address)).send().await.unwrap();
     assert_eq!(css.status(), 200);
     assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));

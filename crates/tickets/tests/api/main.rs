@@ -7,6 +7,8 @@ pub use belgrano_testkit::on_both_backends;
 
 mod accounts;
 mod assignment;
+mod cli;
+mod conventions;
 mod desk;
 mod hardening;
 mod health;
