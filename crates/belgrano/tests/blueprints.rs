@@ -169,6 +169,9 @@ fn check_structure(file: &Value) {
         let start = service["startCommand"].as_str().unwrap();
         let bin = build.rsplit("--bin ").next().unwrap().trim();
         assert!(build.contains("--release") && build.contains("--locked"), "{build}");
+        // The workspace's default member is the launcher: `--bin` alone finds no
+        // service binary at the root (the deploy test saw Render's build fail so).
+        assert!(build.contains(&format!("-p belgrano-{bin} ")), "{build} names the service's package");
         assert_eq!(start, format!("./target/release/{bin}"));
         for var in service["envVars"].as_array().unwrap() {
             let key = var["key"].as_str().unwrap();
