@@ -6,6 +6,11 @@
 //!
 //! Every login makes a new token (no session fixation): the guest's cart
 //! is merged into the account's and the old session, if any, is deleted.
+//!
+//! Staff accounts (the back office's encargados and admins) are accounts
+//! too: [`Accounts::create_staff`], [`Accounts::change_staff`] (role,
+//! deactivation and a new password end the account's sessions, in the
+//! same transaction) and [`Accounts::ensure_admin`] (`ADMIN_EMAIL`).
 
 use std::time::Duration;
 
@@ -15,8 +20,8 @@ use belgrano_platform::session::{Sessions, Token};
 use belgrano_platform::throttle::{Limits, LoginThrottle};
 
 use crate::domain::carrito::{Carrito, CarritoOwner};
-use crate::domain::usuario::{self, NuevoUsuario, Registro, Usuario};
-use crate::store::{Store, StoreError};
+use crate::domain::usuario::{self, CambioStaff, NuevoStaff, NuevoUsuario, Registro, Usuario};
+use crate::store::{StaffRefusal, Store, StoreError, Upserted};
 
 /// Failed logins per email before that email is locked for a while.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -167,6 +172,52 @@ impl Accounts {
     pub async fn end_session(&self, current: &Token) -> Result<Token, StoreError> {
         self.sessions.delete(current).await?;
         Ok(Token::generate())
+    }
+
+    /// Creates a staff account (an admin's form); `Ok(None)` when the email
+    /// is taken.
+    pub async fn create_staff(&self, nuevo: NuevoStaff) -> anyhow::Result<Option<i64>> {
+        let hash = password::hash(&nuevo.password).await?;
+        let id = self.store.create_staff(nuevo.email.as_str(), &nuevo.nombre, nuevo.rol, &hash).await?;
+        if let Some(id) = id {
+            tracing::info!(usuario_id = id, rol = %nuevo.rol, "cuenta de personal creada");
+        }
+        Ok(id)
+    }
+
+    /// Changes a staff account (role, active, a new password in clear,
+    /// hashed here). Deactivation and a new password end its sessions.
+    /// `por` is the admin who asked, for the log.
+    pub async fn change_staff(
+        &self,
+        id: i64,
+        cambio: CambioStaff<String>,
+        por: &Usuario,
+    ) -> anyhow::Result<Result<Usuario, StaffRefusal>> {
+        let password = match &cambio.password {
+            Some(p) => Some(password::hash(p).await?),
+            None => None,
+        };
+        let cambio = CambioStaff { password, ..cambio };
+        let outcome = self.store.change_staff(id, &cambio).await?;
+        if let Ok(u) = &outcome {
+            tracing::info!(
+                usuario_id = id,
+                rol = %u.rol,
+                activo = u.activo,
+                nueva_password = cambio.password.is_some(),
+                por = por.id,
+                "cuenta de personal modificada"
+            );
+        }
+        Ok(outcome)
+    }
+
+    /// The admin of `ADMIN_EMAIL`: created, or made an active admin with
+    /// this password, at every start.
+    pub async fn ensure_admin(&self, email: &str, clear: &str) -> anyhow::Result<Upserted> {
+        let hash = password::hash(clear).await?;
+        Ok(self.store.upsert_admin(email, "Administrador", &hash).await?)
     }
 
     /// Changes the account's password after checking the current one.

@@ -2,13 +2,14 @@
 //! `PORT`, `DATABASE_URL`, `TICKETERA_URL`, `BELGRANO_AHORRO_API_KEY`,
 //! `SECRET_KEY`, `RENDER_ENVIRONMENT`, plus `CHECKOUT_WAIT_MS` (how long a
 //! checkout waits for Tickets, default 2000) and `OUTBOX_LEASE_SECS` (how
-//! long a claimed delivery stays claimed, default 30).
+//! long a claimed delivery stays claimed, default 30), and
+//! `ADMIN_EMAIL`/`ADMIN_PASSWORD` for the first back-office admin.
 
 use std::time::Duration;
 
 use belgrano_platform::api_key::ApiKeys;
 use belgrano_platform::cli::{About, COMMON_VARS, Var};
-use belgrano_platform::config::Vars;
+use belgrano_platform::config::{AdminAccount, Vars};
 
 pub use belgrano_platform::config::{ConfigError, MIN_SECRET_LEN};
 pub use belgrano_platform::runtime::Environment;
@@ -21,6 +22,18 @@ pub const DEFAULT_OUTBOX_LEASE: Duration = Duration::from_secs(30);
 /// The development secret (it signs tracking links): public, so refused in
 /// production.
 pub const DEV_SECRET_KEY: &str = "belgrano-ahorro-desarrollo-no-usar-en-produccion";
+
+/// The demo accounts of a development database: (email, password). Their
+/// passwords are public, so production refuses them as `ADMIN_PASSWORD`
+/// and disables these accounts if a database still has them.
+pub const DEMO_CLIENTE: (&str, &str) = ("cliente@belgrano.local", "cliente1234");
+pub const DEMO_COMERCIANTE: (&str, &str) = ("comerciante@belgrano.local", "comerciante1234");
+pub const DEMO_ADMIN: (&str, &str) = ("admin@belgranoahorro.com.ar", "admin1234");
+
+/// Passwords everybody knows (the demo logins, the README's examples,
+/// Tickets' demo password): refused as `ADMIN_PASSWORD` in production.
+pub const KNOWN_PASSWORDS: &[&str] =
+    &[DEMO_CLIENTE.1, DEMO_COMERCIANTE.1, DEMO_ADMIN.1, "demo1234", "admin123", "password"];
 
 /// What `ahorro --help` says.
 pub const ABOUT: About = About {
@@ -42,6 +55,11 @@ pub const ABOUT: About = About {
                 name: "SECRET_KEY",
                 default: "en desarrollo, un secreto público; en producción es obligatoria (32 caracteres o más)",
                 meaning: "firma los enlaces de seguimiento",
+            },
+            Var {
+                name: "ADMIN_EMAIL, ADMIN_PASSWORD",
+                default: "—",
+                meaning: "las dos o ninguna: crean o actualizan el primer administrador del back office (/admin) al arrancar",
             },
             Var {
                 name: "CHECKOUT_WAIT_MS",
@@ -75,6 +93,8 @@ pub struct Settings {
     pub outbox_lease: Duration,
     /// Demo accounts at first start (development only).
     pub seed_demo_users: bool,
+    /// The first back-office admin, from `ADMIN_EMAIL` + `ADMIN_PASSWORD`.
+    pub admin: Option<AdminAccount>,
 }
 
 impl Settings {
@@ -89,6 +109,13 @@ impl Settings {
         let environment = vars.environment()?;
         let checkout_wait = vars.number("CHECKOUT_WAIT_MS", 0..=30_000, "milisegundos")?;
         let outbox_lease = vars.number("OUTBOX_LEASE_SECS", 1..=3600, "segundos")?;
+        let admin = vars.admin_account()?;
+        if let Some(admin) = &admin
+            && environment.is_production()
+            && KNOWN_PASSWORDS.contains(&admin.password.expose())
+        {
+            return Err(ConfigError::invalid("ADMIN_PASSWORD", "es una contraseña conocida; elegí otra"));
+        }
         Ok(Self {
             environment,
             port: vars.port(DEFAULT_PORT)?,
@@ -100,6 +127,7 @@ impl Settings {
             checkout_wait: checkout_wait.map_or(DEFAULT_CHECKOUT_WAIT, Duration::from_millis),
             outbox_lease: outbox_lease.map_or(DEFAULT_OUTBOX_LEASE, Duration::from_secs),
             seed_demo_users: !environment.is_production(),
+            admin,
         })
     }
 
@@ -152,6 +180,31 @@ mod tests {
         assert!(ok.secure_cookies() && !ok.seed_demo_users);
         let short_key = settings(&[prod, ("BELGRANO_AHORRO_API_KEY", "x"), secret]).unwrap_err();
         assert!(short_key.to_string().contains("32 caracteres"), "{short_key}");
+    }
+
+    #[test]
+    fn admin_variables_go_together_and_production_refuses_known_passwords() {
+        assert!(settings(&[]).unwrap().admin.is_none());
+        let s = settings(&[("ADMIN_EMAIL", " Duena@Tienda.com.ar "), ("ADMIN_PASSWORD", "muy-secreta")]).unwrap();
+        let admin = s.admin.unwrap();
+        assert_eq!((admin.email.as_str(), admin.password.expose()), ("duena@tienda.com.ar", "muy-secreta"));
+        assert!(
+            settings(&[("ADMIN_EMAIL", "duena@tienda.com.ar")]).unwrap_err().to_string().contains("ADMIN_PASSWORD")
+        );
+        assert!(settings(&[("ADMIN_PASSWORD", "muy-secreta")]).unwrap_err().to_string().contains("ADMIN_EMAIL"));
+        assert!(settings(&[("ADMIN_EMAIL", "duena@tienda.com.ar"), ("ADMIN_PASSWORD", "corta")]).is_err());
+        // A demo password is fine in development, refused in production.
+        let demo = [("ADMIN_EMAIL", "duena@tienda.com.ar"), ("ADMIN_PASSWORD", DEMO_ADMIN.1)];
+        assert!(settings(&demo).is_ok());
+        let prod = [
+            ("RENDER_ENVIRONMENT", "production"),
+            ("BELGRANO_AHORRO_API_KEY", "k-from-render-0123456789abcdefghijk"),
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+        ];
+        let err = settings(&[prod[0], prod[1], prod[2], demo[0], demo[1]]).unwrap_err().to_string();
+        assert!(err.contains("ADMIN_PASSWORD"), "{err}");
+        let ok = settings(&[prod[0], prod[1], prod[2], demo[0], ("ADMIN_PASSWORD", "otra-muy-secreta")]).unwrap();
+        assert!(ok.admin.is_some());
     }
 
     #[test]

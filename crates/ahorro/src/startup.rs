@@ -18,15 +18,14 @@ use crate::checkout::CheckoutService;
 use crate::config::Settings;
 use crate::delivery::{TicketsDelivery, Waiters};
 use crate::domain::catalogo::Seed;
-use crate::domain::usuario::{Comercio, NuevoUsuario, Perfil};
+use crate::domain::usuario::{Comercio, NuevoStaff, NuevoUsuario, Perfil, Rol};
 use crate::http::{self, AppState};
-use crate::store::Store;
+use crate::store::{Store, Upserted};
 use crate::tickets_client::TicketsClient;
 use crate::tracking::Novedades;
 
 /// The demo accounts of a development database: (email, password).
-pub const DEMO_CLIENTE: (&str, &str) = ("cliente@belgrano.local", "cliente1234");
-pub const DEMO_COMERCIANTE: (&str, &str) = ("comerciante@belgrano.local", "comerciante1234");
+pub use crate::config::{DEMO_ADMIN, DEMO_CLIENTE, DEMO_COMERCIANTE};
 
 /// Most deliveries to Tickets in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
@@ -67,17 +66,7 @@ impl Application {
         if store.seed_catalogo_if_empty(&Seed::bundled()).await? {
             tracing::info!("catálogo inicial cargado (137 productos)");
         }
-        if !settings.seed_demo_users {
-            // A database that once ran in development keeps the demo
-            // accounts, whose passwords are public: none of them logs in here.
-            for email in [DEMO_CLIENTE.0, DEMO_COMERCIANTE.0] {
-                if accounts.disable_login(email).await? {
-                    tracing::warn!(email, "cuenta de demostración desactivada (producción)");
-                }
-            }
-        } else if store.count_usuarios().await? == 0 {
-            seed_demo_users(&store).await?;
-        }
+        bootstrap_accounts(&store, &accounts, &settings).await?;
 
         let tickets = TicketsClient::new(&settings.ticketera_url, settings.api_keys.outgoing());
         let waiters = Waiters::default();
@@ -136,6 +125,56 @@ impl Application {
     }
 }
 
+/// The accounts a start makes sure of. Production: the demo accounts a
+/// database may keep from development (public passwords) cannot log in,
+/// except the one `ADMIN_EMAIL` names. Development: the demo customer and
+/// merchant on an empty database, the demo admin if missing, and the demo
+/// logins printed. Then, anywhere, the `ADMIN_EMAIL` admin is created or
+/// updated.
+async fn bootstrap_accounts(store: &Store, accounts: &Accounts, settings: &Settings) -> anyhow::Result<()> {
+    let admin_email = settings.admin.as_ref().map(|a| a.email.as_str());
+    if !settings.seed_demo_users {
+        for email in [DEMO_CLIENTE.0, DEMO_COMERCIANTE.0, DEMO_ADMIN.0] {
+            if Some(email) != admin_email && accounts.disable_login(email).await? {
+                tracing::warn!(email, "cuenta de demostración desactivada (producción)");
+            }
+        }
+    } else {
+        if store.count_usuarios().await? == 0 {
+            seed_demo_users(store).await.context("creating the demo accounts")?;
+        }
+        if store.credentials(DEMO_ADMIN.0).await?.is_none() && Some(DEMO_ADMIN.0) != admin_email {
+            let nuevo = NuevoStaff::parse(DEMO_ADMIN.0, "Administración (demo)", Rol::Admin.as_str(), DEMO_ADMIN.1)
+                .map_err(|e| anyhow::anyhow!("demo admin: {e:?}"))?;
+            // Taken means the account exists but was deactivated: leave it so.
+            accounts.create_staff(nuevo).await?;
+        }
+        tracing::info!(
+            "\n──────── Cuentas de demostración de Ahorro (sólo desarrollo) ────────\n  \
+             Cliente        {:<30} contraseña: {}\n  \
+             Comerciante    {:<30} contraseña: {}\n  \
+             Administración {:<30} contraseña: {}   (back office en /admin)\n  \
+             (si alguien cambió su contraseña, vale la nueva)\n\
+             ─────────────────────────────────────────────────────────────────────",
+            DEMO_CLIENTE.0,
+            DEMO_CLIENTE.1,
+            DEMO_COMERCIANTE.0,
+            DEMO_COMERCIANTE.1,
+            DEMO_ADMIN.0,
+            DEMO_ADMIN.1,
+        );
+    }
+    if let Some(admin) = &settings.admin {
+        match accounts.ensure_admin(&admin.email, admin.password.expose()).await.context("ADMIN_EMAIL")? {
+            Upserted::Created => tracing::info!(email = %admin.email, "administrador creado desde ADMIN_EMAIL"),
+            Upserted::Updated => {
+                tracing::info!(email = %admin.email, "administrador de ADMIN_EMAIL actualizado (contraseña de ADMIN_PASSWORD)");
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn seed_demo_users(store: &Store) -> anyhow::Result<()> {
     let perfil = |nombre: &str, apellido: &str| Perfil {
         nombre: nombre.into(),
@@ -164,13 +203,6 @@ async fn seed_demo_users(store: &Store) -> anyhow::Result<()> {
             }),
         })
         .await?;
-    tracing::info!(
-        "cuentas de demostración: {} / {} y {} / {}",
-        DEMO_CLIENTE.0,
-        DEMO_CLIENTE.1,
-        DEMO_COMERCIANTE.0,
-        DEMO_COMERCIANTE.1
-    );
     Ok(())
 }
 

@@ -11,7 +11,7 @@
 //! - [`api_key`], [`retry`], [`signing`]: the shared key between the
 //!   services, the delivery retry policy, signed links.
 //! - [`config`]: reading settings from the environment; [`assets`]: the
-//!   embedded static files.
+//!   embedded static files; [`charts`]: inline SVG bar charts.
 //! - [`telemetry`], [`runtime`]: logs and metrics; the environment and the
 //!   stop signal.
 //!
@@ -20,6 +20,7 @@
 
 pub mod api_key;
 pub mod assets;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod csrf;

@@ -180,6 +180,9 @@ pub struct VisitorToken {
 /// every browser a token cookie on its first visit and puts the token in
 /// the request ([`VisitorToken`]). A handler that sets this cookie itself
 /// (login, logout) wins.
+/// A response that shared caches may keep (`Cache-Control: public`: static
+/// files, product photos) never carries the cookie: a cache would hand one
+/// visitor's token to everyone.
 pub async fn visitor_token(
     axum::extract::State(cookie): axum::extract::State<CookieSpec>,
     mut request: Request,
@@ -193,7 +196,12 @@ pub async fn visitor_token(
     let prefix = format!("{}=", cookie.name);
     let handler_set_it =
         response.headers().get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(prefix.as_bytes()));
-    if is_new && !handler_set_it {
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim().eq_ignore_ascii_case("public")));
+    if is_new && !handler_set_it && !public {
         response.headers_mut().append(header::SET_COOKIE, cookie.set(token.as_str()));
     }
     response

@@ -168,6 +168,7 @@ mod tests {
         Producto {
             id,
             nombre: format!("P{id}"),
+            descripcion: String::new(),
             precio: Centavos(10_000),
             precio_original: None,
             negocio_id: "n".into(),
@@ -176,6 +177,9 @@ mod tests {
             destacado: false,
             activo: true,
             sucursales: vec![],
+            foto: None,
+            unidad: crate::domain::catalogo::Unidad::Unidad,
+            precio_por_medida: None,
         }
     }
 

@@ -1,7 +1,9 @@
-//! Customer and merchant accounts (usuarios): the account as pages see it,
-//! and the validation of what a person types (profile, registration, new
-//! passwords, the CUIT check digit). Hashing and sessions are the
-//! platform's, in [`crate::accounts`].
+//! Accounts (usuarios): customers, merchants and the shop's staff. The
+//! account as pages see it, its role ([`Rol`]: who may open the back
+//! office), and the validation of what a person types (profile,
+//! registration, new passwords, the CUIT check digit, a new staff
+//! account). Hashing and sessions are the platform's, in
+//! [`crate::accounts`].
 
 use belgrano_contract::validation::{EMAIL_MAX_LEN, check_text};
 use belgrano_contract::{Email, FieldError, TipoCliente};
@@ -19,6 +21,70 @@ pub struct Usuario {
     pub nombre_negocio: Option<String>,
     pub cuit: Option<String>,
     pub tipo_negocio: Option<String>,
+    pub rol: Rol,
+    /// False once deactivated by an admin: it cannot log in.
+    pub activo: bool,
+}
+
+/// What an account may do. Customers and merchants are `Cliente`; the
+/// back office (`/admin`) is for `Encargado` (catalogue, stock, orders)
+/// and `Admin` (everything, staff management too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rol {
+    Cliente,
+    Encargado,
+    Admin,
+}
+
+impl Rol {
+    pub const ALL: [Rol; 3] = [Rol::Cliente, Rol::Encargado, Rol::Admin];
+    /// The roles a staff account can have.
+    pub const STAFF: [Rol; 2] = [Rol::Encargado, Rol::Admin];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Rol::Cliente => "cliente",
+            Rol::Encargado => "encargado",
+            Rol::Admin => "admin",
+        }
+    }
+
+    /// May open the back office.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Rol::Encargado | Rol::Admin)
+    }
+
+    /// A staff role as a person chose it (`rol` field): `encargado` or
+    /// `admin`.
+    pub fn parse_staff(field: &str, value: &str) -> Result<Rol, FieldError> {
+        match value.trim().parse::<Rol>() {
+            Ok(rol) if rol.is_staff() => Ok(rol),
+            _ => Err(FieldError::new(field, "debe ser encargado o admin")),
+        }
+    }
+
+    /// For pages: "Administrador", "Encargado", "Cliente".
+    pub fn label(self) -> &'static str {
+        match self {
+            Rol::Cliente => "Cliente",
+            Rol::Encargado => "Encargado",
+            Rol::Admin => "Administrador",
+        }
+    }
+}
+
+impl std::fmt::Display for Rol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Rol {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Rol::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("rol desconocido: {s}"))
+    }
 }
 
 impl Usuario {
@@ -27,6 +93,13 @@ impl Usuario {
     }
     pub fn es_comerciante(&self) -> bool {
         self.tipo_cliente == TipoCliente::Comerciante
+    }
+    /// An active staff account (may open `/admin`).
+    pub fn es_staff(&self) -> bool {
+        self.activo && self.rol.is_staff()
+    }
+    pub fn es_admin(&self) -> bool {
+        self.activo && self.rol == Rol::Admin
     }
 }
 
@@ -129,6 +202,48 @@ pub fn cuit(value: &str) -> Result<String, FieldError> {
     Ok(format!("{}-{}-{}", &s[..2], &s[2..10], &s[10..]))
 }
 
+/// A staff account to create, validated (the password still in clear).
+#[derive(Debug, Clone)]
+pub struct NuevoStaff {
+    pub email: Email,
+    pub nombre: String,
+    pub rol: Rol,
+    pub password: String,
+}
+
+impl NuevoStaff {
+    /// The staff form (or JSON body) as typed; names the first field at fault.
+    pub fn parse(email: &str, nombre: &str, rol: &str, password: &str) -> Result<Self, FieldError> {
+        Ok(Self {
+            email: self::email("email", email)?,
+            nombre: text("nombre", nombre, true, 100)?,
+            rol: Rol::parse_staff("rol", rol)?,
+            password: new_password(password, password)?,
+        })
+    }
+}
+
+/// What an admin changes on a staff account: any of its role, whether it
+/// is active, its password (then hashed).
+#[derive(Debug, Clone, Default)]
+pub struct CambioStaff<P = String> {
+    pub rol: Option<Rol>,
+    pub activo: Option<bool>,
+    pub password: Option<P>,
+}
+
+impl<P> CambioStaff<P> {
+    /// Whether the account's sessions must end: deactivated, or a new
+    /// password (whoever knew the old one is out).
+    pub fn ends_sessions(&self) -> bool {
+        self.activo == Some(false) || self.password.is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rol.is_none() && self.activo.is_none() && self.password.is_none()
+    }
+}
+
 /// The registration form as typed.
 #[derive(Debug, Clone, Copy)]
 pub struct RegistroInput<'a> {
@@ -182,6 +297,22 @@ impl Registro {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_roles_and_new_staff() {
+        assert_eq!("encargado".parse::<Rol>().unwrap(), Rol::Encargado);
+        assert!("jefe".parse::<Rol>().is_err());
+        assert_eq!(Rol::parse_staff("rol", "cliente").unwrap_err().field, "rol");
+        let s = NuevoStaff::parse(" Ana@Tienda.com ", "Ana", "admin", "secreta123").unwrap();
+        assert_eq!((s.email.as_str(), s.rol), ("ana@tienda.com", Rol::Admin));
+        assert_eq!(NuevoStaff::parse("ana", "Ana", "admin", "secreta123").unwrap_err().field, "email");
+        assert_eq!(NuevoStaff::parse("a@b.com", " ", "admin", "secreta123").unwrap_err().field, "nombre");
+        assert_eq!(NuevoStaff::parse("a@b.com", "Ana", "x", "secreta123").unwrap_err().field, "rol");
+        assert_eq!(NuevoStaff::parse("a@b.com", "Ana", "admin", "corta").unwrap_err().field, "password");
+        let c: CambioStaff = CambioStaff { activo: Some(false), ..Default::default() };
+        assert!(c.ends_sessions() && !c.is_empty());
+        assert!(CambioStaff::<String>::default().is_empty());
+    }
 
     #[test]
     fn checks_the_cuit_digit() {

@@ -1,6 +1,7 @@
 //! Account pages: register, login, logout, profile and password. The
 //! rules are `crate::accounts`'; here are the forms, the pages and the
-//! session cookie (a new token at every login and logout).
+//! session cookie (a new token at every login and logout). Staff log in
+//! here too and land on `/admin` (unless the login link names a page).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -142,7 +143,12 @@ pub async fn login(
 ) -> Result<Response, PageError> {
     let next = next_or_home(&f.next);
     let (status, error) = match state.accounts.login(&f.email, &f.password, &address).await? {
-        LoginOutcome::Accepted { usuario_id } => return start_session(&state, &visitor, usuario_id, &next).await,
+        LoginOutcome::Accepted { usuario_id } => {
+            // Staff land in the back office unless the link asked for a page.
+            let staff = state.store.usuario(usuario_id).await?.is_some_and(|u| u.es_staff());
+            let next = if staff && next == "/" { "/admin".to_owned() } else { next };
+            return start_session(&state, &visitor, usuario_id, &next).await;
+        }
         LoginOutcome::Locked => (
             StatusCode::TOO_MANY_REQUESTS,
             "Demasiados intentos fallidos para ese email. Espere 15 minutos e intente de nuevo.",

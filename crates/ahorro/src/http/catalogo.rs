@@ -166,6 +166,30 @@ pub async fn producto(
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "oferta.html")]
+pub struct OfertaPage {
+    pub l: Layout,
+    pub o: Oferta,
+    pub productos: Vec<Producto>,
+}
+
+/// `/ofertas/{id}`: an offer's products (the active ones), from its card
+/// on the home page.
+pub async fn oferta(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let Some(o) = state.store.oferta(&id).await? else {
+        return no_encontrado(&state, &visitor, "Esa oferta no existe o ya terminó.").await;
+    };
+    let mut productos: Vec<Producto> =
+        state.store.productos_por_id(&o.productos).await?.into_iter().filter(|p| p.activo).collect();
+    productos.sort_by_key(|p| o.productos.iter().position(|id| *id == p.id));
+    Ok(OfertaPage { l: Layout::new(&state, &visitor, o.titulo.clone()).await?, o, productos }.into_response())
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "no_encontrado.html")]
 pub struct NoEncontrado {
     pub l: Layout,

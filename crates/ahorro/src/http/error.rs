@@ -36,6 +36,18 @@ pub enum ApiError {
     LoginRequired,
     #[error("El formulario venció; recargue la página e intente de nuevo")]
     Csrf,
+    /// A JSON call that changes something without the page's token in
+    /// `X-CSRF-Token` (or with another one).
+    #[error("Falta el encabezado X-CSRF-Token o no coincide con la sesión")]
+    CsrfHeader,
+    /// Logged in, but this account may not do that (a customer in the back
+    /// office, an encargado managing staff).
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The request is valid but the state forbids it (the last active admin
+    /// cannot be demoted); names the field.
+    #[error("{}", .0.message)]
+    Conflict(FieldError),
     #[error("Servicio no disponible momentáneamente; reintente")]
     Unavailable(#[source] anyhow::Error),
     /// A handler panicked (logged where it was caught).
@@ -109,7 +121,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Csrf | ApiError::CsrfHeader | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -156,6 +169,8 @@ impl IntoResponse for ApiError {
             ApiError::UnsupportedMediaType => {
                 json!({"success": false, "error": self.to_string(), "campo": "Content-Type"})
             }
+            ApiError::CsrfHeader => json!({"success": false, "error": self.to_string(), "campo": "X-CSRF-Token"}),
+            ApiError::Conflict(e) => json!({"success": false, "error": self.to_string(), "campo": e.field}),
             _ => json!({"success": false, "error": self.to_string()}),
         };
         (status, Json(body)).into_response()

@@ -14,10 +14,15 @@
 //! - [`carritos`]: carts by owner;
 //! - [`pedidos`]: the checkout transaction, orders, Tickets' reports;
 //! - [`seguimiento`]: what tracking pages and streams read;
-//! - [`outbox`]: the outbox table the platform worker empties.
+//! - [`outbox`]: the outbox table the platform worker empties;
+//! - [`imagenes`]: product photos (the re-encoded files, by hash);
+//! - [`backoffice`]: what the back office reads about orders (filters,
+//!   CSV, their history) and the dashboard's figures.
 
+mod backoffice;
 mod carritos;
 mod catalogo;
+mod imagenes;
 pub mod outbox;
 mod pedidos;
 mod seguimiento;
@@ -27,7 +32,9 @@ use belgrano_platform::db::{Db, Lock, Migrations, Options};
 use belgrano_platform::outbox::Outbox;
 use sqlx::migrate::Migrator;
 
+pub use backoffice::{FiltroPedidos, Historia, PanelHoy};
 pub use belgrano_platform::db::StoreError;
+pub use usuarios::{StaffRefusal, Upserted};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/ahorro/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/ahorro/postgres");

@@ -10,8 +10,8 @@ use super::{PlaceError, Store, outbox};
 use crate::domain::pedido::{Cliente, NuevoPedido, Pedido, PedidoItem, PlacedPedido, ReservedLine, TicketUpdate};
 
 #[derive(sqlx::FromRow)]
-struct PedidoRow {
-    id: i64,
+pub(super) struct PedidoRow {
+    pub(super) id: i64,
     numero: String,
     usuario_id: Option<i64>,
     sesion: Option<String>,
@@ -35,7 +35,7 @@ struct PedidoRow {
 }
 
 impl PedidoRow {
-    fn into_pedido(self, items: Vec<PedidoItem>) -> Result<Pedido, StoreError> {
+    pub(super) fn into_pedido(self, items: Vec<PedidoItem>) -> Result<Pedido, StoreError> {
         Ok(Pedido {
             id: self.id,
             numero: Numero::parse(&self.numero).map_err(StoreError::Corrupt)?,
@@ -65,14 +65,14 @@ impl PedidoRow {
     }
 }
 
-const PEDIDO_SELECT: &str = "SELECT p.id, p.numero, p.usuario_id, p.sesion, p.cliente_nombre, p.cliente_apellido, \
+pub(super) const PEDIDO_SELECT: &str = "SELECT p.id, p.numero, p.usuario_id, p.sesion, p.cliente_nombre, p.cliente_apellido, \
      p.cliente_email, p.cliente_telefono, p.direccion, p.metodo_pago, p.notas, p.tipo_cliente, p.total, p.estado, \
      p.fecha, p.ticket_id, p.ticket_estado, p.ticket_fecha_creacion, p.repartidor, p.fecha_actualizacion, \
      o.status AS envio FROM pedidos p LEFT JOIN outbox o ON o.pedido_id = p.id";
 
 #[derive(sqlx::FromRow)]
-struct ItemRow {
-    pedido_id: i64,
+pub(super) struct ItemRow {
+    pub(super) pedido_id: i64,
     producto_id: i64,
     nombre: String,
     cantidad: i64,
@@ -92,7 +92,7 @@ impl From<ItemRow> for PedidoItem {
     }
 }
 
-const ITEM_COLS: &str = "pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal";
+pub(super) const ITEM_COLS: &str = "pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal";
 
 impl Store {
     /// The checkout transaction: reserves stock for every line (refusing the
@@ -243,24 +243,25 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let exists: Option<(i64,)> =
             sql("SELECT id FROM pedidos WHERE numero = $1").bind(&update.numero).fetch_optional(&mut tx).await?;
-        if exists.is_none() {
-            return Ok(false);
-        }
+        let Some((pedido_id,)) = exists else { return Ok(false) };
         let version = update.versioned.as_ref().map(|v| v.version);
         // A versioned update applies if newer. An unversioned one (old
         // clients) never overrides a versioned state, nor moves a final one.
-        sql("UPDATE pedidos SET ticket_estado = $1, repartidor = $2, ticket_id = COALESCE($3, ticket_id), \
+        let applied =
+            sql("UPDATE pedidos SET ticket_estado = $1, repartidor = $2, ticket_id = COALESCE($3, ticket_id), \
              ticket_version = COALESCE($4, ticket_version), fecha_actualizacion = $5 \
              WHERE numero = $6 AND (ticket_version < $4 OR ($4 IS NULL AND ticket_version = 0 \
                    AND (ticket_estado IS NULL OR ticket_estado NOT IN ('entregado', 'cancelado'))))")
-        .bind(update.estado.as_str())
-        .bind(&update.repartidor)
-        .bind(update.ticket_id)
-        .bind(version)
-        .bind(Ts::now())
-        .bind(&update.numero)
-        .execute(&mut tx)
-        .await?;
+            .bind(update.estado.as_str())
+            .bind(&update.repartidor)
+            .bind(update.ticket_id)
+            .bind(version)
+            .bind(Ts::now())
+            .bind(&update.numero)
+            .execute(&mut tx)
+            .await?;
+        // Every report is kept for the back office, applied or not.
+        super::backoffice::record_history(&mut tx, pedido_id, "ticket_actualizado", update, applied > 0).await?;
         if let Some(v) = &update.versioned {
             // Kept only if that version is the one the order now holds (a
             // newer update that came first keeps its own).
@@ -289,8 +290,8 @@ impl Store {
         .bind(creado.repartidor_asignado.as_deref())
         .bind(Ts::now())
         .bind(numero)
-        .execute(tx)
-        .await
-        .map(drop)
+        .execute(&mut *tx)
+        .await?;
+        super::backoffice::record_creation(tx, numero, creado).await
     }
 }

@@ -1,10 +1,31 @@
-//! Accounts. Login sessions and failed logins live in the platform's
-//! `sessions` and `login_failures` tables (`crate::accounts`).
+//! Accounts, customers and staff alike (`rol`, `activo`). Login sessions
+//! and failed logins live in the platform's `sessions` and
+//! `login_failures` tables (`crate::accounts`).
 
-use belgrano_platform::db::{StoreError, Ts, parse_stored, sql};
+use belgrano_platform::db::{Sql, StoreError, Ts, parse_stored, sql};
+use belgrano_platform::session;
 
-use super::Store;
-use crate::domain::usuario::{NuevoUsuario, Perfil, Usuario};
+use super::{EXCLUSIVE, Store};
+use crate::domain::usuario::{CambioStaff, NuevoUsuario, Perfil, Rol, Usuario};
+
+const USUARIO_COLS: &str =
+    "id, email, nombre, apellido, telefono, direccion, tipo_cliente, nombre_negocio, cuit, tipo_negocio, rol, activo";
+
+/// What [`Store::upsert_admin`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+}
+
+/// Why a change to a staff account was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffRefusal {
+    /// No staff account has that id (customers are not managed here).
+    NotFound,
+    /// It would leave no active admin.
+    LastAdmin,
+}
 
 #[derive(sqlx::FromRow)]
 struct UsuarioRow {
@@ -18,6 +39,8 @@ struct UsuarioRow {
     nombre_negocio: Option<String>,
     cuit: Option<String>,
     tipo_negocio: Option<String>,
+    rol: String,
+    activo: bool,
 }
 
 impl TryFrom<UsuarioRow> for Usuario {
@@ -34,6 +57,8 @@ impl TryFrom<UsuarioRow> for Usuario {
             nombre_negocio: r.nombre_negocio,
             cuit: r.cuit,
             tipo_negocio: r.tipo_negocio,
+            rol: parse_stored(&r.rol)?,
+            activo: r.activo,
         })
     }
 }
@@ -71,20 +96,128 @@ impl Store {
         }
     }
 
-    /// (id, password hash) of the account with this email.
+    /// (id, password hash) of the active account with this email (a
+    /// deactivated one cannot log in).
     pub async fn credentials(&self, email: &str) -> Result<Option<(i64, String)>, StoreError> {
-        sql("SELECT id, password_hash FROM usuarios WHERE email = $1").bind(email).fetch_optional(self.db.read()).await
+        sql("SELECT id, password_hash FROM usuarios WHERE email = $1 AND activo")
+            .bind(email)
+            .fetch_optional(self.db.read())
+            .await
     }
 
     pub async fn usuario(&self, id: i64) -> Result<Option<Usuario>, StoreError> {
-        let row: Option<UsuarioRow> = sql(
-            "SELECT id, email, nombre, apellido, telefono, direccion, tipo_cliente, nombre_negocio, cuit, tipo_negocio \
-             FROM usuarios WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.db.read())
-        .await?;
+        let row: Option<UsuarioRow> = Sql::build(&format!("SELECT {USUARIO_COLS} FROM usuarios WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.db.read())
+            .await?;
         row.map(Usuario::try_from).transpose()
+    }
+
+    /// Every staff account (encargados and admins, active or not): admins
+    /// first, then by name.
+    pub async fn staff(&self) -> Result<Vec<Usuario>, StoreError> {
+        let rows: Vec<UsuarioRow> = Sql::build(&format!(
+            "SELECT {USUARIO_COLS} FROM usuarios WHERE rol <> 'cliente' ORDER BY activo DESC, rol, nombre, id"
+        ))
+        .fetch_all(self.db.read())
+        .await?;
+        rows.into_iter().map(Usuario::try_from).collect()
+    }
+
+    /// Creates a staff account; `Ok(None)` when the email is taken.
+    pub async fn create_staff(
+        &self,
+        email: &str,
+        nombre: &str,
+        rol: Rol,
+        hash: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let inserted: Result<Vec<(i64,)>, StoreError> =
+            sql("INSERT INTO usuarios (email, password_hash, nombre, apellido, telefono, direccion, tipo_cliente, \
+                 fecha_creacion, rol, activo) VALUES ($1, $2, $3, '', '', '', 'cliente', $4, $5, $6) RETURNING id")
+            .bind(email)
+            .bind(hash)
+            .bind(nombre)
+            .bind(Ts::now())
+            .bind(rol.as_str())
+            .bind(true)
+            .fetch_all(self.db.write())
+            .await;
+        match inserted {
+            Ok(rows) => Ok(rows.first().map(|(id,)| *id)),
+            Err(e) if e.is_unique_violation() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The account of `ADMIN_EMAIL`: created as an active admin, or, if
+    /// the email exists, made an active admin with this password.
+    pub async fn upsert_admin(&self, email: &str, nombre: &str, hash: &str) -> Result<Upserted, StoreError> {
+        let mut tx = self.db.begin_exclusive(EXCLUSIVE).await?;
+        let updated = sql("UPDATE usuarios SET password_hash = $1, rol = 'admin', activo = $2 WHERE email = $3")
+            .bind(hash)
+            .bind(true)
+            .bind(email)
+            .execute(&mut tx)
+            .await?;
+        let outcome = if updated > 0 {
+            Upserted::Updated
+        } else {
+            sql("INSERT INTO usuarios (email, password_hash, nombre, apellido, telefono, direccion, tipo_cliente, \
+                 fecha_creacion, rol, activo) VALUES ($1, $2, $3, '', '', '', 'cliente', $4, 'admin', $5)")
+            .bind(email)
+            .bind(hash)
+            .bind(nombre)
+            .bind(Ts::now())
+            .bind(true)
+            .execute(&mut tx)
+            .await?;
+            Upserted::Created
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Changes a staff account's role, activity and/or password (`hash`),
+    /// exclusively (two admins demoting each other at once cannot leave the
+    /// shop with none), ending its sessions in the same transaction when it is deactivated
+    /// or gets a new password. Refused, with nothing changed, if the
+    /// account is not staff or the change would leave no active admin.
+    pub async fn change_staff(
+        &self,
+        id: i64,
+        cambio: &CambioStaff<String>,
+    ) -> Result<Result<Usuario, StaffRefusal>, StoreError> {
+        let mut tx = self.db.begin_exclusive(EXCLUSIVE).await?;
+        let row: Option<UsuarioRow> =
+            Sql::build(&format!("SELECT {USUARIO_COLS} FROM usuarios WHERE id = $1 AND rol <> 'cliente'"))
+                .bind(id)
+                .fetch_optional(&mut tx)
+                .await?;
+        let Some(current) = row.map(Usuario::try_from).transpose()? else { return Ok(Err(StaffRefusal::NotFound)) };
+        let rol = cambio.rol.unwrap_or(current.rol);
+        let activo = cambio.activo.unwrap_or(current.activo);
+        if current.es_admin() && !(activo && rol == Rol::Admin) {
+            let (others,): (i64,) = sql("SELECT COUNT(*) FROM usuarios WHERE rol = 'admin' AND activo AND id <> $1")
+                .bind(id)
+                .fetch_one(&mut tx)
+                .await?;
+            if others == 0 {
+                return Ok(Err(StaffRefusal::LastAdmin));
+            }
+        }
+        sql("UPDATE usuarios SET rol = $1, activo = $2, password_hash = COALESCE($3, password_hash) WHERE id = $4")
+            .bind(rol.as_str())
+            .bind(activo)
+            .bind(cambio.password.as_deref())
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+        if cambio.ends_sessions() {
+            session::end_all_in(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(Usuario { rol, activo, ..current }))
     }
 
     pub async fn update_perfil(&self, id: i64, p: &Perfil) -> Result<(), StoreError> {

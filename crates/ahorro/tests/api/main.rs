@@ -3,6 +3,10 @@
 //! marked with `on_both_backends!` also run on PostgreSQL when
 //! `TEST_DATABASE_URL` is set.
 
+mod admin_acceso;
+mod admin_catalogo;
+mod admin_imagenes;
+mod admin_pedidos;
 mod checkout;
 mod cli;
 mod delivery;

@@ -19,10 +19,18 @@ fn spec() -> Spec {
 /// The router's routes as (method, path), read from its source: axum
 /// cannot list them, and a route added there must show up here by itself.
 fn routes() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http");
+    let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http"))];
+    let mut files = Vec::new();
+    // Handler modules may be directories (`http/admin/`).
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { dirs.push(path) } else { files.push(path) }
+        }
+    }
     let mut routes = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for file in files {
+        let source = std::fs::read_to_string(file).unwrap();
         for call in source.split(".route(\"").skip(1) {
             let (path, rest) = call.split_once('"').unwrap();
             let end = [".route_layer(", ".fallback(", ".layer(", ".merge(", ".with_state(", ";"]

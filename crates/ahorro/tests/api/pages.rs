@@ -54,7 +54,7 @@ async fn catalogue_pages(backend: Backend) {
             && producto.body.contains("$ 1.800")
             && producto.body.contains("45 disponibles")
     );
-    assert!(producto.body.contains("<svg"), "placeholder image");
+    assert!(producto.body.contains("src=\"/static/ilustraciones/aceite.svg\""), "an illustration, no photo yet");
 
     for missing in ["/negocio/nada", "/categoria/nada", "/producto/99999", "/producto/abc", "/no-existe"] {
         let page = b.get(missing).await;
