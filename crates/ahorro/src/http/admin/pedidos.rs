@@ -81,6 +81,24 @@ fn number(field: &str, raw: &str, default: i64, max: i64) -> Result<i64, FieldEr
 }
 
 impl Filtros {
+    /// The filters of a JSON endpoint's query string. Read through a map,
+    /// not `Query<Filtros>`, so that a repeated parameter (the last one
+    /// counts) is not refused by axum in plain text instead of the API's
+    /// JSON error.
+    pub fn from_params(mut params: HashMap<String, String>) -> Self {
+        let mut take = |k: &str| params.remove(k).unwrap_or_default();
+        Filtros {
+            estado: take("estado"),
+            desde: take("desde"),
+            hasta: take("hasta"),
+            negocio: take("negocio"),
+            cliente: take("cliente"),
+            metodo_pago: take("metodo_pago"),
+            limit: take("limit"),
+            offset: take("offset"),
+        }
+    }
+
     /// Validates every filter, naming the first one at fault.
     pub fn parse(&self, max_limit: i64) -> Result<FiltroPedidos, FieldError> {
         let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -197,9 +215,9 @@ fn pedido_json(p: &Pedido, historial: &[Historia]) -> Value {
 async fn api_list(
     State(state): State<AppState>,
     _staff: StaffApi,
-    Query(q): Query<Filtros>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let f = q.parse(MAX_LIMIT)?;
+    let f = Filtros::from_params(params).parse(MAX_LIMIT)?;
     let (pedidos, total, historial) = search(&state, &f).await?;
     let pedidos: Vec<Value> =
         pedidos.iter().map(|p| pedido_json(p, historial.get(&p.id).map_or(&[], Vec::as_slice))).collect();
@@ -263,8 +281,9 @@ fn csv_bytes(pedidos: &[Pedido]) -> Result<Vec<u8>, csv::Error> {
 async fn csv_export(
     State(state): State<AppState>,
     _staff: StaffApi,
-    Query(q): Query<Filtros>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    let q = Filtros::from_params(params);
     let mut f = q.parse(CSV_MAX_ROWS)?;
     if q.limit.trim().is_empty() {
         f.limit = CSV_MAX_ROWS;
