@@ -78,6 +78,11 @@ where
             }
             Err(rejection) => return Err(BodyRejection::Malformed(rejection.body_text()).into()),
         };
+        // Every body of these APIs is an object; serde would read an array
+        // into a struct by position (`[]` as an empty PATCH).
+        if !value.is_object() {
+            return Err(BodyRejection::Malformed("the body must be a JSON object".into()).into());
+        }
         integral_numbers_as_integers(&mut value);
         T::deserialize(value).map(Json).map_err(|e| BodyRejection::Malformed(e.to_string()).into())
     }

@@ -110,6 +110,17 @@ on_both_backends!(text_the_database_could_not_store_is_a_400_naming_the_field, |
     assert_eq!(answer["campo"], "motivo");
     let (_, ticket) = app.get(&format!("/api/tickets/{id}")).await;
     assert_eq!(ticket["estado"], "pendiente", "nothing changed");
+
+    // A body that is not an object: serde alone would read `[]` as an empty
+    // PATCH (a struct from an array, by position).
+    for body in [json!([]), json!(["cancelado"]), json!(null), json!("cancelado")] {
+        let (status, answer) = app.patch_ticket(&id, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        let (status, answer) = app.post_ticket(&body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+    }
+    let (_, ticket) = app.get(&format!("/api/tickets/{id}")).await;
+    assert_eq!(ticket["estado"], "pendiente", "nothing changed");
     app.stop().await;
 });
 
