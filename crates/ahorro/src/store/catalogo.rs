@@ -198,24 +198,11 @@ impl Store {
     }
 
     pub async fn sucursales(&self, negocio_id: &str) -> Result<Vec<Sucursal>, StoreError> {
-        let rows: Vec<(String, i64, String, String, String, String, String)> =
-            sql("SELECT id, num_id, negocio_id, nombre, direccion, telefono, horarios FROM sucursales \
-             WHERE negocio_id = $1 ORDER BY num_id")
+        let rows: Vec<SucursalRow> = sql("SELECT id, num_id, negocio_id, nombre, direccion, telefono, horarios FROM sucursales WHERE negocio_id = $1 ORDER BY num_id")
             .bind(negocio_id)
             .fetch_all(self.db.read())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, num_id, negocio_id, nombre, direccion, telefono, horarios)| Sucursal {
-                id,
-                num_id,
-                negocio_id,
-                nombre,
-                direccion,
-                telefono,
-                horarios,
-            })
-            .collect())
+        Ok(rows.into_iter().map(sucursal).collect())
     }
 
     pub async fn ofertas(&self) -> Result<Vec<Oferta>, StoreError> {
@@ -390,22 +377,11 @@ impl Store {
 
     /// Every branch of every store.
     pub async fn todas_las_sucursales(&self) -> Result<Vec<Sucursal>, StoreError> {
-        let rows: Vec<(String, i64, String, String, String, String, String)> =
+        let rows: Vec<SucursalRow> =
             sql("SELECT id, num_id, negocio_id, nombre, direccion, telefono, horarios FROM sucursales ORDER BY num_id")
                 .fetch_all(self.db.read())
                 .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, num_id, negocio_id, nombre, direccion, telefono, horarios)| Sucursal {
-                id,
-                num_id,
-                negocio_id,
-                nombre,
-                direccion,
-                telefono,
-                horarios,
-            })
-            .collect())
+        Ok(rows.into_iter().map(sucursal).collect())
     }
 
     /// A page of the admin's list (inactive products too) and the total.
@@ -720,4 +696,12 @@ impl Store {
         tx.commit().await?;
         Ok(Some(id))
     }
+}
+
+/// A branch as the `sucursales` queries read it (id, num_id, negocio_id,
+/// nombre, direccion, telefono, horarios).
+type SucursalRow = (String, i64, String, String, String, String, String);
+
+fn sucursal((id, num_id, negocio_id, nombre, direccion, telefono, horarios): SucursalRow) -> Sucursal {
+    Sucursal { id, num_id, negocio_id, nombre, direccion, telefono, horarios }
 }
