@@ -11,14 +11,18 @@ use belgrano_contract::FieldError;
 use belgrano_platform::outbox::Waker;
 
 use crate::delivery::Waiters;
-use crate::domain::checkout::Checkout;
+use crate::domain::checkout::{Checkout, EntregaError};
 use crate::domain::pedido::{Pedido, PlacedPedido, new_numero};
 use crate::store::{PlaceError, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckoutError {
+    /// 400, naming the field.
     #[error("{0}")]
     Invalid(FieldError),
+    /// 409: the window closed or filled up; naming the field (`franja_id`).
+    #[error("{0}")]
+    Conflict(FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -41,13 +45,20 @@ impl CheckoutService {
     /// configured time for the first attempt to reach Tickets. The order
     /// stands either way; the answer says whether the ticket is known yet.
     pub async fn place(&self, checkout: &Checkout) -> Result<Pedido, CheckoutError> {
+        let ajustes = self.store.ajustes_entrega().await?;
+        let entrega = checkout.entrega(&ajustes, chrono::Utc::now()).map_err(|e| match e {
+            EntregaError::Invalid(f) => CheckoutError::Invalid(f),
+            EntregaError::Conflict(f) => CheckoutError::Conflict(f),
+        })?;
+        let zona = entrega.zona.clone();
+        let chosen = checkout.franja_id.is_some();
         let mut attempt = 0;
         let (numero, placed, attempt_over) = loop {
             attempt += 1;
             let numero = new_numero();
-            let pedido = checkout.pedido(&numero);
+            let pedido = checkout.pedido(&numero, entrega.clone());
             let payload = |placed: &PlacedPedido| {
-                serde_json::to_string(&checkout.ticket(&numero, placed)).expect("a ticket serialises")
+                serde_json::to_string(&checkout.ticket(&numero, &zona.barrio, placed)).expect("a ticket serialises")
             };
             let attempt_over = self.waiters.listen(numero.as_str());
             let placed = self.store.place_pedido(&pedido, payload).await;
@@ -73,6 +84,31 @@ impl CheckoutService {
                         format!("solo quedan {disponible} unidades")
                     };
                     return Err(CheckoutError::Invalid(FieldError::new(format!("items[{index}].cantidad"), message)));
+                }
+                Err(PlaceError::UnderMinimum { minimo, subtotal }) => {
+                    return Err(CheckoutError::Invalid(FieldError::new(
+                        "items",
+                        format!(
+                            "el pedido mínimo para {} es {}: faltan {}",
+                            zona.barrio,
+                            minimo.format_ars(),
+                            belgrano_contract::Centavos(minimo.0 - subtotal.0).format_ars()
+                        ),
+                    )));
+                }
+                Err(PlaceError::WindowFull) => {
+                    let message = if chosen {
+                        "la franja elegida se completó; elegí otra"
+                    } else {
+                        "no quedan franjas de entrega disponibles en los próximos días"
+                    };
+                    return Err(CheckoutError::Conflict(FieldError::new("franja_id", message)));
+                }
+                Err(PlaceError::PagaConShort { total }) => {
+                    return Err(CheckoutError::Invalid(FieldError::new(
+                        "paga_con",
+                        format!("debe cubrir el total de {}", total.format_ars()),
+                    )));
                 }
                 Err(PlaceError::Store(e)) => return Err(e.into()),
             }

@@ -5,7 +5,7 @@
 //! objects or as plain strings, extra top-level fields, `null` for absent)
 //! and strict about values: every rejection names its field.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -124,6 +124,166 @@ pub struct NuevoTicket {
     pub estado: Estado,
     pub prioridad: Prioridad,
     pub tipo_cliente: TipoCliente,
+    /// Where and when to deliver (optional: old clients send none, and a
+    /// ticket without it keeps its old fingerprint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrega: Option<EntregaTicket>,
+    /// What to collect on delivery (optional, as `entrega`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cobro: Option<Cobro>,
+}
+
+/// The delivery of a ticket: the barrio, the window (ISO 8601 with the
+/// offset it was chosen in, `2026-12-03T15:00:00-03:00`) and what the
+/// customer pays for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntregaTicket {
+    pub barrio: String,
+    pub franja: FranjaTicket,
+    #[serde(serialize_with = "serialize_pesos", deserialize_with = "deserialize_pesos")]
+    pub costo_envio: Centavos,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FranjaTicket {
+    #[serde(with = "con_offset")]
+    pub desde: DateTime<FixedOffset>,
+    #[serde(with = "con_offset")]
+    pub hasta: DateTime<FixedOffset>,
+}
+
+/// What the courier collects: the method, the amount, and for cash what
+/// the customer pays with and the change to bring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cobro {
+    pub metodo: MetodoPago,
+    #[serde(serialize_with = "serialize_pesos", deserialize_with = "deserialize_pesos")]
+    pub monto: Centavos,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_pesos_opt",
+        deserialize_with = "deserialize_pesos_opt"
+    )]
+    pub paga_con: Option<Centavos>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_pesos_opt",
+        deserialize_with = "deserialize_pesos_opt"
+    )]
+    pub vuelto: Option<Centavos>,
+}
+
+fn deserialize_pesos<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Centavos, D::Error> {
+    let pesos = f64::deserialize(d)?;
+    Centavos::from_pesos(pesos).ok_or_else(|| serde::de::Error::custom("importe inválido"))
+}
+
+fn serialize_pesos_opt<S: serde::Serializer>(c: &Option<Centavos>, s: S) -> Result<S::Ok, S::Error> {
+    match c {
+        Some(c) => s.serialize_f64(c.pesos()),
+        None => s.serialize_none(),
+    }
+}
+
+fn deserialize_pesos_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Centavos>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(p) => Centavos::from_pesos(p).map(Some).ok_or_else(|| serde::de::Error::custom("importe inválido")),
+    }
+}
+
+/// ISO 8601 keeping the offset (`2026-12-03T15:00:00-03:00`).
+pub mod con_offset {
+    use chrono::{DateTime, FixedOffset, SecondsFormat};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+        let raw = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(raw.trim()).map_err(|_| serde::de::Error::custom("fecha ISO 8601 inválida"))
+    }
+}
+
+fn importe(field: &str, v: &Value) -> Result<Centavos, FieldError> {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(Centavos::from_pesos)
+            .ok_or_else(|| FieldError::new(field, "debe ser un importe entre 0 y 1000000000")),
+        _ => Err(FieldError::new(field, "debe ser un número")),
+    }
+}
+
+fn fecha_con_offset(field: &str, v: Option<&Value>) -> Result<DateTime<FixedOffset>, FieldError> {
+    match v {
+        None | Some(Value::Null) => Err(FieldError::new(field, "es obligatorio")),
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s.trim())
+            .map_err(|_| FieldError::new(field, "debe ser una fecha ISO 8601 (2026-12-03T15:00:00-03:00)")),
+        Some(_) => Err(FieldError::new(field, "debe ser un texto")),
+    }
+}
+
+/// `entrega`, leniently: absent or `null` is none; otherwise every value
+/// is checked and errors name `entrega.<campo>`.
+fn parse_entrega(v: Option<&Value>) -> Result<Option<EntregaTicket>, FieldError> {
+    let obj = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(FieldError::new("entrega", "debe ser un objeto")),
+    };
+    let barrio = match obj.get("barrio") {
+        Some(Value::String(s)) if !s.trim().is_empty() => bounded("entrega.barrio", s.trim().to_owned(), 100)?,
+        None | Some(Value::Null) => return Err(FieldError::new("entrega.barrio", "es obligatorio")),
+        Some(Value::String(_)) => return Err(FieldError::new("entrega.barrio", "no puede estar vacío")),
+        Some(_) => return Err(FieldError::new("entrega.barrio", "debe ser un texto")),
+    };
+    let franja = match obj.get("franja") {
+        Some(Value::Object(f)) => {
+            let desde = fecha_con_offset("entrega.franja.desde", f.get("desde"))?;
+            let hasta = fecha_con_offset("entrega.franja.hasta", f.get("hasta"))?;
+            if hasta <= desde {
+                return Err(FieldError::new("entrega.franja.hasta", "debe ser posterior a desde"));
+            }
+            FranjaTicket { desde, hasta }
+        }
+        None | Some(Value::Null) => return Err(FieldError::new("entrega.franja", "es obligatorio")),
+        Some(_) => return Err(FieldError::new("entrega.franja", "debe ser un objeto {desde, hasta}")),
+    };
+    let costo_envio = match obj.get("costo_envio") {
+        None | Some(Value::Null) => Centavos(0),
+        Some(v) => importe("entrega.costo_envio", v)?,
+    };
+    Ok(Some(EntregaTicket { barrio, franja, costo_envio }))
+}
+
+/// `cobro`, leniently as [`parse_entrega`].
+fn parse_cobro(v: Option<&Value>, total: Centavos) -> Result<Option<Cobro>, FieldError> {
+    let obj = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(FieldError::new("cobro", "debe ser un objeto")),
+    };
+    let f = Fields(obj);
+    let metodo = match f.optional_enum::<MetodoPago>("metodo") {
+        Ok(Some(m)) => m,
+        Ok(None) => return Err(FieldError::new("cobro.metodo", "es obligatorio")),
+        Err(e) => return Err(FieldError::new("cobro.metodo", e.message)),
+    };
+    let monto = match f.get("monto") {
+        None => total,
+        Some(v) => importe("cobro.monto", v)?,
+    };
+    let paga_con = f.get("paga_con").map(|v| importe("cobro.paga_con", v)).transpose()?;
+    if paga_con.is_some_and(|p| p < monto) {
+        return Err(FieldError::new("cobro.paga_con", "no puede ser menor que el monto"));
+    }
+    let vuelto = f.get("vuelto").map(|v| importe("cobro.vuelto", v)).transpose()?;
+    Ok(Some(Cobro { metodo, monto, paga_con, vuelto }))
 }
 
 fn serialize_pesos<S: serde::Serializer>(c: &Centavos, s: S) -> Result<S::Ok, S::Error> {
@@ -180,6 +340,8 @@ impl NuevoTicket {
             estado: Estado::Pendiente,
             prioridad,
             tipo_cliente,
+            entrega: parse_entrega(f.get("entrega"))?,
+            cobro: parse_cobro(f.get("cobro"), total)?,
         })
     }
 

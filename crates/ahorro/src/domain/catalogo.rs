@@ -916,10 +916,7 @@ pub struct PrecioCambio {
 
 impl PrecioCambio {
     pub fn fecha_local(&self) -> String {
-        self.fecha
-            .with_timezone(&chrono::FixedOffset::west_opt(3 * 3600).expect("UTC-3"))
-            .format("%d/%m/%Y %H:%M")
-            .to_string()
+        super::hora::local(self.fecha)
     }
 }
 

@@ -4,13 +4,41 @@
 //! Prices and totals always come from the catalogue inside the checkout's
 //! transaction; nothing here carries money from a client.
 
-use belgrano_contract::ticket::{NuevoTicket, Numero, Producto as TicketProducto};
-use belgrano_contract::{Estado, FieldError, MetodoPago, Prioridad, TipoCliente};
+use belgrano_contract::ticket::{Cobro, EntregaTicket, FranjaTicket, NuevoTicket, Numero, Producto as TicketProducto};
+use belgrano_contract::{Centavos, Estado, FieldError, MetodoPago, Prioridad, TipoCliente};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::carrito::{Carrito, MAX_CANTIDAD};
-use super::pedido::{Cliente, NuevoPedido, PlacedPedido};
+use super::entrega::{Ajustes, BARRIO_POR_DEFECTO, DIAS_OFRECIDOS, Direccion, TurnoId};
+use super::pedido::{Cliente, EntregaPedida, NuevoPedido, PlacedPedido};
 use super::usuario::{self, Usuario};
+
+/// The address as sent: an old client's flat text, or the structured one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DireccionInput {
+    Texto(String),
+    Estructurada(Direccion),
+}
+
+impl Default for DireccionInput {
+    fn default() -> Self {
+        DireccionInput::Texto(String::new())
+    }
+}
+
+/// Why a checkout's delivery cannot be served, before any stock is taken.
+#[derive(Debug, Clone)]
+pub enum EntregaError {
+    /// 400: a value that can never be right (a barrio not served).
+    Invalid(FieldError),
+    /// 409: right once, not now (the window closed).
+    Conflict(FieldError),
+}
+
+fn barrios(ajustes: &Ajustes) -> String {
+    ajustes.zonas.iter().map(|z| z.barrio.as_str()).collect::<Vec<_>>().join(", ")
+}
 
 /// Most distinct products in one order.
 pub const MAX_ITEMS: usize = 100;
@@ -38,17 +66,26 @@ impl ItemInput {
 #[derive(Debug, Clone, Default)]
 pub struct CheckoutInput {
     pub cliente: Cliente,
-    pub direccion: String,
+    pub direccion: DireccionInput,
     pub metodo_pago: String,
     pub notas: String,
     pub items: Vec<ItemInput>,
+    /// `"<franja_id>@<YYYY-MM-DD>"`; empty: the earliest window open.
+    pub franja_id: String,
+    /// What a cash payer pays with, in pesos as typed; empty for none.
+    pub paga_con: String,
 }
 
 /// A validated checkout.
 #[derive(Debug, Clone)]
 pub struct Checkout {
     pub cliente: Cliente,
+    /// The one-line address (the flat text, or the structured one rendered).
     pub direccion: String,
+    /// `None` for a flat text.
+    pub direccion_estructurada: Option<Direccion>,
+    pub franja_id: Option<TurnoId>,
+    pub paga_con: Option<Centavos>,
     pub metodo_pago: MetodoPago,
     pub notas: String,
     /// (producto_id, cantidad), one line per product.
@@ -63,13 +100,43 @@ impl Checkout {
     /// Validates everything but stock (checked in the transaction). Field
     /// names follow the JSON API (`cliente.email`, `items[0].cantidad`).
     pub fn parse(input: CheckoutInput, usuario: Option<&Usuario>) -> Result<Self, FieldError> {
-        let CheckoutInput { cliente, direccion, metodo_pago, notas, items } = input;
+        let CheckoutInput { cliente, direccion, metodo_pago, notas, items, franja_id, paga_con } = input;
         let nombre = usuario::text("cliente.nombre", &cliente.nombre, true, 100)?;
         let apellido = usuario::text("cliente.apellido", &cliente.apellido, false, 100)?;
         let email = usuario::email("cliente.email", &cliente.email)?.into_string();
         let telefono = usuario::text("cliente.telefono", &cliente.telefono, false, 50)?;
-        let direccion = usuario::text("direccion", &direccion, true, 300)?;
+        let (direccion, direccion_estructurada) = match direccion {
+            DireccionInput::Texto(t) => (usuario::text("direccion", &t, true, 300)?, None),
+            DireccionInput::Estructurada(d) => {
+                let d = Direccion::parse(d, "direccion")?;
+                (d.una_linea(), Some(d))
+            }
+        };
         let metodo_pago: MetodoPago = metodo_pago.trim().parse().map_err(|e| FieldError::new("metodo_pago", e))?;
+        let franja_id = match franja_id.trim() {
+            "" => None,
+            id => Some(TurnoId::parse(id).ok_or_else(|| {
+                FieldError::new("franja_id", "debe ser el id de una franja ofrecida (\"<franja>@<AAAA-MM-DD>\")")
+            })?),
+        };
+        let paga_con = match paga_con.trim() {
+            "" => None,
+            raw => {
+                let pesos: f64 = raw
+                    .trim_start_matches('$')
+                    .trim()
+                    .replace('.', "")
+                    .replace(',', ".")
+                    .parse()
+                    .map_err(|_| FieldError::new("paga_con", "debe ser un importe en pesos"))?;
+                Some(
+                    Centavos::from_pesos(pesos)
+                        .ok_or_else(|| FieldError::new("paga_con", "debe ser un importe en pesos"))?,
+                )
+            }
+        };
+        // Change only matters when paying cash.
+        let paga_con = paga_con.filter(|_| metodo_pago == MetodoPago::Efectivo);
         let notas = usuario::text("notas", &notas, false, 1000)?;
         if items.is_empty() {
             return Err(FieldError::new("items", "el carrito está vacío"));
@@ -95,6 +162,9 @@ impl Checkout {
         Ok(Self {
             cliente: Cliente { nombre, apellido, email, telefono },
             direccion,
+            direccion_estructurada,
+            franja_id,
+            paga_con,
             metodo_pago,
             notas,
             items: lines,
@@ -108,14 +178,65 @@ impl Checkout {
         self.cliente.nombre_completo()
     }
 
-    /// The order to commit under `numero`.
-    pub fn pedido(&self, numero: &Numero) -> NuevoPedido {
+    /// The delivery asked for against the settings at `now`: the barrio's
+    /// zone (a flat text is priced at [`BARRIO_POR_DEFECTO`] and exempt from
+    /// the minimum) and the window (the one chosen, which must still be open;
+    /// without one, every open window of the next days, earliest first).
+    pub fn entrega(&self, ajustes: &Ajustes, now: DateTime<Utc>) -> Result<EntregaPedida, EntregaError> {
+        let (zona, exige_minimo) = match &self.direccion_estructurada {
+            Some(d) => {
+                let zona = ajustes.zona(&d.barrio).ok_or_else(|| {
+                    EntregaError::Invalid(FieldError::new(
+                        "direccion.barrio",
+                        format!("no llegamos a '{}'; barrios con envío: {}", d.barrio, barrios(ajustes)),
+                    ))
+                })?;
+                (zona.clone(), true)
+            }
+            None => {
+                let zona = ajustes.zona(BARRIO_POR_DEFECTO).or_else(|| ajustes.zonas.first()).ok_or_else(|| {
+                    EntregaError::Conflict(FieldError::new("direccion", "por ahora no hay barrios con envío"))
+                })?;
+                (zona.clone(), false)
+            }
+        };
+        let turnos = match self.franja_id {
+            Some(id) => {
+                let turno = ajustes.turno(&id).ok_or_else(|| {
+                    EntregaError::Invalid(FieldError::new("franja_id", "no es una franja de entrega ofrecida"))
+                })?;
+                if turno.cerrado(now) {
+                    return Err(EntregaError::Conflict(FieldError::new(
+                        "franja_id",
+                        format!("la franja del {} ya cerró; elegí otra", turno.etiqueta()),
+                    )));
+                }
+                vec![turno]
+            }
+            None => ajustes.turnos(now, DIAS_OFRECIDOS).into_iter().filter(|t| !t.cerrado(now)).collect(),
+        };
+        let mut direccion = self.direccion_estructurada.clone();
+        if let Some(d) = &mut direccion {
+            // As the zone spells it.
+            d.barrio = zona.barrio.clone();
+        }
+        Ok(EntregaPedida { zona, turnos, exige_minimo, direccion })
+    }
+
+    /// The order to commit under `numero`, delivered as `entrega` says.
+    pub fn pedido(&self, numero: &Numero, entrega: EntregaPedida) -> NuevoPedido {
+        let direccion = match &entrega.direccion {
+            Some(d) => d.una_linea(),
+            None => self.direccion.clone(),
+        };
         NuevoPedido {
+            entrega,
+            paga_con: self.paga_con,
             numero: numero.clone(),
             usuario_id: self.usuario_id,
             sesion: self.sesion.clone(),
             cliente: self.cliente.clone(),
-            direccion: self.direccion.clone(),
+            direccion,
             metodo_pago: self.metodo_pago,
             notas: self.notas.clone(),
             tipo_cliente: self.tipo_cliente,
@@ -123,14 +244,20 @@ impl Checkout {
         }
     }
 
-    /// The seed's step-2 body for this order, with the prices just reserved.
-    pub fn ticket(&self, numero: &Numero, placed: &PlacedPedido) -> NuevoTicket {
+    /// The seed's step-2 body for this order, with the prices just reserved
+    /// (`barrio`: the zone it was priced at).
+    pub fn ticket(&self, numero: &Numero, barrio: &str, placed: &PlacedPedido) -> NuevoTicket {
         let productos = placed
             .lines
             .iter()
             .map(|l| {
                 let mut extra = Map::new();
                 extra.insert("negocio".into(), Value::String(l.negocio_id.clone()));
+                extra.insert("negocio_nombre".into(), Value::String(l.negocio_nombre.clone()));
+                extra.insert("categoria".into(), Value::String(l.categoria.clone()));
+                if let Some((id, nombre, direccion)) = &l.sucursal {
+                    extra.insert("sucursal".into(), json!({"id": id, "nombre": nombre, "direccion": direccion}));
+                }
                 TicketProducto {
                     id: Some(json!(l.producto_id)),
                     nombre: l.nombre.clone(),
@@ -142,10 +269,25 @@ impl Checkout {
             })
             .collect();
         let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let direccion = match &self.direccion_estructurada {
+            Some(d) => {
+                let mut d = d.clone();
+                d.barrio = barrio.to_owned();
+                d.una_linea()
+            }
+            None => self.direccion.clone(),
+        };
+        let vuelto = self.paga_con.filter(|p| *p >= placed.total).map(|p| Centavos(p.0 - placed.total.0));
         NuevoTicket {
             numero: numero.clone(),
             cliente_nombre: self.cliente_nombre(),
-            cliente_direccion: non_empty(&self.direccion),
+            cliente_direccion: non_empty(&direccion),
+            entrega: Some(EntregaTicket {
+                barrio: barrio.to_owned(),
+                franja: FranjaTicket { desde: placed.turno.desde(), hasta: placed.turno.hasta() },
+                costo_envio: placed.costo_envio,
+            }),
+            cobro: Some(Cobro { metodo: self.metodo_pago, monto: placed.total, paga_con: self.paga_con, vuelto }),
             cliente_telefono: non_empty(&self.cliente.telefono),
             cliente_email: non_empty(&self.cliente.email),
             productos,
@@ -176,10 +318,11 @@ mod tests {
         let parse = |cliente: Cliente, direccion: &str, metodo_pago: &str, notas: &str, items: &[ItemInput]| {
             let input = CheckoutInput {
                 cliente,
-                direccion: direccion.into(),
+                direccion: DireccionInput::Texto(direccion.into()),
                 metodo_pago: metodo_pago.into(),
                 notas: notas.into(),
                 items: items.to_vec(),
+                ..Default::default()
             };
             Checkout::parse(input, None)
         };

@@ -12,12 +12,16 @@
 //! - [`pedido`]: the order, typed (estado, método de pago, tipo de cliente,
 //!   centavos, the delivery's status).
 //! - [`seguimiento`]: an order's progress and the tracking page's steps.
+//! - [`entrega`]: zones, delivery windows, structured addresses.
+//! - [`hora`]: Buenos Aires time, computed only there.
 //! - [`imagen`]: uploaded product photos (decoded with limits, re-encoded)
 //!   and the illustrations shown where there is none.
 
 pub mod carrito;
 pub mod catalogo;
 pub mod checkout;
+pub mod entrega;
+pub mod hora;
 pub mod imagen;
 pub mod pedido;
 pub mod seguimiento;

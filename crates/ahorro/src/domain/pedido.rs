@@ -10,7 +10,8 @@ use belgrano_contract::{Centavos, Estado, MetodoPago, TipoCliente};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::seguimiento::local;
+use super::entrega::{Direccion, Entrega, Turno, Zona};
+use super::hora::local;
 use super::usuario::Usuario;
 
 /// A fresh order number: `PED-YYYYMMDD-` and ten random letters or digits
@@ -63,9 +64,31 @@ pub struct NuevoPedido {
     pub tipo_cliente: TipoCliente,
     /// (producto_id, cantidad), one line per product.
     pub items: Vec<(i64, i64)>,
+    /// Where and when it is delivered.
+    pub entrega: EntregaPedida,
+    /// What a cash payer pays with (the courier brings change).
+    pub paga_con: Option<Centavos>,
 }
 
-/// A product line as reserved: the current catalogue price.
+/// The delivery a checkout asks for (checked in the transaction: the
+/// minimum against the subtotal, a place in the window, `paga_con`
+/// against the total).
+#[derive(Debug, Clone)]
+pub struct EntregaPedida {
+    pub zona: Zona,
+    /// The windows to try, in order, for the first with a place left: the
+    /// customer's one, or every open one (earliest first) for an old
+    /// client's flat address.
+    pub turnos: Vec<Turno>,
+    /// Whether the zone's minimum applies (not to old clients, who cannot
+    /// know it).
+    pub exige_minimo: bool,
+    /// `None` for a flat address text.
+    pub direccion: Option<Direccion>,
+}
+
+/// A product line as reserved: the current catalogue price, and where
+/// dispatch picks it up.
 #[derive(Debug, Clone)]
 pub struct ReservedLine {
     pub producto_id: i64,
@@ -73,6 +96,10 @@ pub struct ReservedLine {
     pub negocio_id: String,
     pub cantidad: i64,
     pub precio: Centavos,
+    pub negocio_nombre: String,
+    pub categoria: String,
+    /// (id, nombre, direccion) of the product's first branch, if any.
+    pub sucursal: Option<(String, String, String)>,
 }
 
 impl ReservedLine {
@@ -87,7 +114,12 @@ impl ReservedLine {
 pub struct PlacedPedido {
     pub pedido_id: i64,
     pub fecha: DateTime<Utc>,
+    /// Subtotal plus delivery.
     pub total: Centavos,
+    pub subtotal: Centavos,
+    pub costo_envio: Centavos,
+    /// The window it got a place in.
+    pub turno: Turno,
     pub lines: Vec<ReservedLine>,
 }
 
@@ -155,6 +187,10 @@ pub struct Pedido {
     /// The delivery to Tickets; `None` only for an order without outbox row.
     pub envio: Option<DeliveryStatus>,
     pub items: Vec<PedidoItem>,
+    /// Window, barrio and cost; `None` for orders from before delivery
+    /// windows existed.
+    pub entrega: Option<Entrega>,
+    pub paga_con: Option<Centavos>,
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +223,43 @@ impl Pedido {
 
     pub fn envio_fallido(&self) -> bool {
         self.envio == Some(DeliveryStatus::Failed)
+    }
+
+    /// The change a cash payer gets back.
+    pub fn vuelto(&self) -> Option<Centavos> {
+        self.paga_con.filter(|p| *p >= self.total).map(|p| Centavos(p.0 - self.total.0))
+    }
+
+    /// "jueves 3/12, de 15:00 a 18:00", when the order has a window.
+    pub fn entrega_en_palabras(&self) -> Option<String> {
+        self.entrega.as_ref().map(Entrega::franja_en_palabras)
+    }
+
+    /// "$ 1.500", "Envío gratis", or `None` for an order without window.
+    pub fn envio_en_palabras(&self) -> Option<String> {
+        self.entrega.as_ref().map(Entrega::costo_en_palabras)
+    }
+
+    /// The payment in words: "Efectivo, pagás con $ 10.000 (vuelto $ 1.250)",
+    /// "Mercado Pago".
+    pub fn pago_en_palabras(&self) -> String {
+        pago_en_palabras(self.metodo_pago, self.total, self.paga_con)
+    }
+}
+
+/// See [`Pedido::pago_en_palabras`].
+pub fn pago_en_palabras(metodo: MetodoPago, total: Centavos, paga_con: Option<Centavos>) -> String {
+    match paga_con {
+        Some(p) if metodo == MetodoPago::Efectivo && p.0 > total.0 => format!(
+            "{}, pagás con {} (vuelto {})",
+            metodo.label(),
+            p.format_ars(),
+            Centavos(p.0 - total.0).format_ars()
+        ),
+        Some(p) if metodo == MetodoPago::Efectivo => {
+            format!("{}, pagás con {} (justo)", metodo.label(), p.format_ars())
+        }
+        _ => metodo.label().to_owned(),
     }
 }
 
@@ -229,5 +302,16 @@ mod tests {
         assert!(a.as_str().starts_with("PED-"));
         assert_eq!(a.as_str().len(), "PED-20241201-".len() + 10);
         assert_ne!(a, new_numero());
+    }
+
+    #[test]
+    fn payment_in_words() {
+        let t = Centavos(875_000);
+        assert_eq!(
+            pago_en_palabras(MetodoPago::Efectivo, t, Some(Centavos(1_000_000))),
+            "Efectivo, pagás con $ 10.000 (vuelto $ 1.250)"
+        );
+        assert_eq!(pago_en_palabras(MetodoPago::Efectivo, t, None), "Efectivo");
+        assert_ne!(pago_en_palabras(MetodoPago::Mercadopago, t, None), "mercadopago");
     }
 }

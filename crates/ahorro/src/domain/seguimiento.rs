@@ -8,11 +8,7 @@ use belgrano_contract::ticket::iso8601;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// Buenos Aires time (UTC−3, no daylight saving), as the shop shows dates.
-pub fn local(at: DateTime<Utc>) -> String {
-    let offset = chrono::FixedOffset::west_opt(3 * 3600).expect("valid offset");
-    at.with_timezone(&offset).format("%d/%m/%Y %H:%M").to_string()
-}
+pub use super::hora::local;
 
 /// An order's progress as stored.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,6 +15,7 @@ use belgrano_platform::http::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use super::entrega::ofrecidas;
 use super::error::{ApiError, PageError};
 use super::extract::Visitor;
 use super::layout::{Layout, message};
@@ -22,9 +23,11 @@ use super::seguimiento::absolute_url;
 use super::state::AppState;
 use crate::checkout::CheckoutError;
 use crate::domain::carrito::{Carrito, PricedCarrito};
-use crate::domain::checkout::{Checkout, CheckoutInput, ItemInput};
+use crate::domain::checkout::{Checkout, CheckoutInput, DireccionInput, ItemInput};
+use crate::domain::entrega::{BARRIO_POR_DEFECTO, Direccion, DireccionGuardada, Opcion, Zona};
 use crate::domain::pedido::Cliente;
 use crate::domain::pedido::Pedido;
+use belgrano_contract::Centavos;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "checkout.html")]
@@ -34,6 +37,65 @@ pub struct CheckoutPage {
     pub carrito: PricedCarrito,
     pub metodos: Vec<(&'static str, &'static str)>,
     pub error: String,
+    pub zonas: Vec<Zona>,
+    pub opciones: Vec<Opcion>,
+    /// The logged-in customer's saved addresses.
+    pub direcciones: Vec<DireccionGuardada>,
+    pub cuenta: Cuenta,
+}
+
+/// The cart's delivery figures for the chosen (or default) barrio.
+#[derive(Debug, Clone)]
+pub struct Cuenta {
+    pub barrio: String,
+    pub envio: String,
+    pub total: String,
+    /// "Te faltan $ 2.000 para el mínimo de Belgrano ($ 8.000)", or empty.
+    pub falta_minimo: String,
+    /// "Te faltan $ 5.000 para el envío gratis", or empty.
+    pub falta_gratis: String,
+}
+
+impl Cuenta {
+    /// With the first open window's free-delivery threshold.
+    pub fn new(zona: Option<&Zona>, opciones: &[Opcion], subtotal: Centavos) -> Self {
+        let Some(zona) = zona else {
+            return Cuenta {
+                barrio: String::new(),
+                envio: "—".into(),
+                total: subtotal.format_ars(),
+                falta_minimo: String::new(),
+                falta_gratis: String::new(),
+            };
+        };
+        let gratis = opciones.iter().find(|o| o.elegible()).and_then(|o| o.turno.franja.envio_gratis_desde);
+        let envio = match gratis {
+            Some(g) if subtotal >= g => Centavos(0),
+            _ => zona.costo_envio,
+        };
+        let falta = |hasta: Centavos| Centavos(hasta.0 - subtotal.0).format_ars();
+        Cuenta {
+            barrio: zona.barrio.clone(),
+            envio: if envio.0 == 0 { "Gratis".into() } else { envio.format_ars() },
+            total: (subtotal + envio).format_ars(),
+            falta_minimo: if subtotal < zona.minimo {
+                format!(
+                    "Te faltan {} para el pedido mínimo a {} ({}).",
+                    falta(zona.minimo),
+                    zona.barrio,
+                    zona.minimo.format_ars()
+                )
+            } else {
+                String::new()
+            },
+            falta_gratis: match gratis {
+                Some(g) if subtotal < g => {
+                    format!("Te faltan {} para el envío gratis (desde {}).", falta(g), g.format_ars())
+                }
+                _ => String::new(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -43,9 +105,45 @@ pub struct CheckoutForm {
     pub apellido: String,
     pub email: String,
     pub telefono: String,
+    /// Old forms' one-line address (used only when `calle` is empty).
     pub direccion: String,
+    pub calle: String,
+    pub altura: String,
+    pub piso: String,
+    pub entre_calles: String,
+    pub barrio: String,
+    pub codigo_postal: String,
+    pub referencias: String,
+    /// A saved address's id; when set it replaces the typed address.
+    pub direccion_id: String,
+    /// "si": keep the typed address in the account.
+    pub guardar_direccion: String,
+    pub franja_id: String,
+    pub paga_con: String,
     pub metodo_pago: String,
     pub notas: String,
+}
+
+impl CheckoutForm {
+    fn direccion_input(&self, guardadas: &[DireccionGuardada]) -> DireccionInput {
+        if let Some(g) =
+            self.direccion_id.trim().parse::<i64>().ok().and_then(|id| guardadas.iter().find(|g| g.id == id))
+        {
+            return DireccionInput::Estructurada(g.direccion.clone());
+        }
+        if self.calle.trim().is_empty() && !self.direccion.trim().is_empty() {
+            return DireccionInput::Texto(self.direccion.clone());
+        }
+        DireccionInput::Estructurada(Direccion {
+            calle: self.calle.clone(),
+            altura: self.altura.clone(),
+            piso: self.piso.clone(),
+            entre_calles: self.entre_calles.clone(),
+            barrio: self.barrio.clone(),
+            codigo_postal: self.codigo_postal.clone(),
+            referencias: self.referencias.clone(),
+        })
+    }
 }
 
 /// The payment methods as offered in the form: (value, label).
@@ -53,17 +151,33 @@ fn metodos() -> Vec<(&'static str, &'static str)> {
     MetodoPago::ALL.iter().map(|m| (m.as_str(), m.label())).collect()
 }
 
-async fn render(state: &AppState, visitor: &Visitor, f: CheckoutForm, error: String) -> Result<Response, PageError> {
+async fn render(
+    state: &AppState,
+    visitor: &Visitor,
+    f: CheckoutForm,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let cart = state.store.carrito(&visitor.carrito_owner()).await?;
     let ids: Vec<i64> = cart.items.iter().map(|i| i.producto_id).collect();
     let carrito = PricedCarrito::price(&cart, &state.store.productos_por_id(&ids).await?);
-    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let (ajustes, opciones) = ofrecidas(state).await?;
+    let direcciones = match &visitor.usuario {
+        Some(u) => state.store.direcciones(u.id).await?,
+        None => Vec::new(),
+    };
+    let barrio = if f.barrio.is_empty() { BARRIO_POR_DEFECTO } else { f.barrio.as_str() };
+    let cuenta = Cuenta::new(ajustes.zona(barrio), &opciones, carrito.total());
     let page = CheckoutPage {
         l: Layout::new(state, visitor, "Finalizar compra").await?,
         f,
         carrito,
         metodos: metodos(),
         error,
+        zonas: ajustes.zonas,
+        opciones,
+        direcciones,
+        cuenta,
     };
     Ok((status, page).into_response())
 }
@@ -75,13 +189,14 @@ pub async fn form(State(state): State<AppState>, visitor: Visitor) -> Result<Res
             apellido: u.apellido.clone(),
             email: u.email.clone(),
             telefono: u.telefono.clone(),
-            direccion: u.direccion.clone(),
+            // The account's one-line address, to complete with the altura.
+            calle: u.direccion.clone(),
             metodo_pago: MetodoPago::Efectivo.as_str().into(),
             ..Default::default()
         },
         None => CheckoutForm { metodo_pago: MetodoPago::Efectivo.as_str().into(), ..Default::default() },
     };
-    render(&state, &visitor, f, String::new()).await
+    render(&state, &visitor, f, String::new(), StatusCode::OK).await
 }
 
 pub async fn submit(
@@ -91,6 +206,11 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let owner = visitor.carrito_owner();
     let cart = state.store.carrito(&owner).await?;
+    let guardadas = match &visitor.usuario {
+        Some(u) => state.store.direcciones(u.id).await?,
+        None => Vec::new(),
+    };
+    let direccion = f.direccion_input(&guardadas);
     let input = CheckoutInput {
         cliente: Cliente {
             nombre: f.nombre.clone(),
@@ -98,14 +218,17 @@ pub async fn submit(
             email: f.email.clone(),
             telefono: f.telefono.clone(),
         },
-        direccion: f.direccion.clone(),
+        direccion,
         metodo_pago: f.metodo_pago.clone(),
         notas: f.notas.clone(),
         items: ItemInput::from_carrito(&cart),
+        franja_id: f.franja_id.clone(),
+        paga_con: f.paga_con.clone(),
     };
+    let bad = StatusCode::BAD_REQUEST;
     let mut checkout = match Checkout::parse(input, visitor.usuario.as_ref()) {
         Ok(c) => c,
-        Err(e) => return render(&state, &visitor, f, message(&e)).await,
+        Err(e) => return render(&state, &visitor, f, message(&e), bad).await,
     };
     if visitor.is_guest() {
         checkout.sesion = Some(visitor.token.hash());
@@ -113,9 +236,16 @@ pub async fn submit(
     match state.checkout.place(&checkout).await {
         Ok(pedido) => {
             state.store.save_carrito(&owner, &Carrito::default()).await?;
+            let nueva = f.direccion_id.trim().is_empty() && f.guardar_direccion == "si";
+            if let (Some(u), true, Some(d)) =
+                (&visitor.usuario, nueva, pedido.entrega.as_ref().and_then(|e| e.direccion.as_ref()))
+            {
+                state.store.agregar_direccion(u.id, d).await?;
+            }
             Ok(Redirect::to(&format!("/pedido/{}", pedido.numero)).into_response())
         }
-        Err(CheckoutError::Invalid(e)) => render(&state, &visitor, f, message(&e)).await,
+        Err(CheckoutError::Invalid(e)) => render(&state, &visitor, f, message(&e), bad).await,
+        Err(CheckoutError::Conflict(e)) => render(&state, &visitor, f, message(&e), StatusCode::CONFLICT).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -223,9 +353,85 @@ impl<'de> Deserialize<'de> for LooseInt {
 pub struct CheckoutBody {
     pub cliente: Object<ClienteBody>,
     pub items: List<Object<ItemBody>>,
-    pub direccion: Text,
+    pub direccion: DireccionBody,
     pub metodo_pago: Text,
     pub notas: Text,
+    /// `"<franja_id>@<YYYY-MM-DD>"` as `GET /api/entrega/opciones` offers.
+    pub franja_id: Text,
+    pub paga_con: NumText,
+}
+
+/// `direccion`: an old client's flat text, or the structured object.
+#[derive(Debug, Clone, Default)]
+pub enum DireccionBody {
+    #[default]
+    Absent,
+    Texto(String),
+    Objeto(DireccionObjeto),
+    Wrong,
+}
+
+impl<'de> Deserialize<'de> for DireccionBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Null => DireccionBody::Absent,
+            Value::String(s) => DireccionBody::Texto(s),
+            v @ Value::Object(_) => DireccionBody::Objeto(serde_json::from_value(v).map_err(serde::de::Error::custom)?),
+            _ => DireccionBody::Wrong,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DireccionObjeto {
+    pub calle: Text,
+    pub altura: NumText,
+    pub piso: Text,
+    pub entre_calles: Text,
+    pub barrio: Text,
+    pub codigo_postal: Text,
+    pub referencias: Text,
+}
+
+impl DireccionObjeto {
+    fn direccion(&self) -> Result<Direccion, FieldError> {
+        Ok(Direccion {
+            calle: self.calle.or_empty("direccion.calle")?,
+            altura: self.altura.or_empty("direccion.altura")?,
+            piso: self.piso.or_empty("direccion.piso")?,
+            entre_calles: self.entre_calles.or_empty("direccion.entre_calles")?,
+            barrio: self.barrio.or_empty("direccion.barrio")?,
+            codigo_postal: self.codigo_postal.or_empty("direccion.codigo_postal")?,
+            referencias: self.referencias.or_empty("direccion.referencias")?,
+        })
+    }
+}
+
+/// A JSON number or a string (a street number, an amount in pesos), read
+/// as text; absent is empty.
+#[derive(Debug, Clone, Default)]
+pub struct NumText(Loose<String>);
+
+impl<'de> Deserialize<'de> for NumText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(NumText(match Value::deserialize(d)? {
+            Value::Null => Loose::Absent,
+            Value::Number(n) => Loose::Is(n.to_string()),
+            Value::String(s) => Loose::Is(s),
+            _ => Loose::Wrong,
+        }))
+    }
+}
+
+impl NumText {
+    fn or_empty(&self, field: &str) -> Result<String, FieldError> {
+        match &self.0 {
+            Loose::Absent => Ok(String::new()),
+            Loose::Is(s) => Ok(s.clone()),
+            Loose::Wrong => Err(FieldError::new(field, "debe ser un número o un texto")),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -285,14 +491,22 @@ impl CheckoutBody {
             ),
             Loose::Wrong => return Err(FieldError::new("items", "debe ser una lista")),
         };
-        let direccion = match self.direccion.0 {
-            Loose::Absent => visitor.usuario.as_ref().map(|u| u.direccion.clone()).unwrap_or_default(),
-            _ => self.direccion.or_empty("direccion")?,
+        let direccion = match &self.direccion {
+            DireccionBody::Absent => {
+                DireccionInput::Texto(visitor.usuario.as_ref().map(|u| u.direccion.clone()).unwrap_or_default())
+            }
+            DireccionBody::Texto(t) => DireccionInput::Texto(t.clone()),
+            DireccionBody::Objeto(o) => DireccionInput::Estructurada(o.direccion()?),
+            DireccionBody::Wrong => {
+                return Err(FieldError::new("direccion", "debe ser un objeto {calle, altura, barrio, ...} o un texto"));
+            }
         };
         let metodo_pago = self.metodo_pago.or_empty("metodo_pago")?;
         let metodo_pago = if metodo_pago.is_empty() { MetodoPago::Efectivo.as_str().to_owned() } else { metodo_pago };
         let notas = self.notas.or_empty("notas")?;
-        let input = CheckoutInput { cliente, direccion, metodo_pago, notas, items: Vec::new() };
+        let franja_id = self.franja_id.or_empty("franja_id")?;
+        let paga_con = self.paga_con.or_empty("paga_con")?;
+        let input = CheckoutInput { cliente, direccion, metodo_pago, notas, items: Vec::new(), franja_id, paga_con };
         Ok((input, items))
     }
 }
@@ -442,7 +656,7 @@ mod tests {
             ("cliente.apellido", &schemas["Cliente"]["properties"]["apellido"], false),
             ("cliente.telefono", &schemas["Cliente"]["properties"]["telefono"], false),
             ("cliente.email", &schemas["Cliente"]["properties"]["email"]["allOf"][0], true),
-            ("direccion", &schemas["Compra"]["properties"]["direccion"], true),
+            ("direccion", &schemas["Compra"]["properties"]["direccion"]["anyOf"][0], true),
             ("notas", &schemas["Compra"]["properties"]["notas"], false),
         ];
         for (field, schema, required) in texts {

@@ -71,6 +71,7 @@ impl From<CheckoutError> for ApiError {
     fn from(e: CheckoutError) -> Self {
         match e {
             CheckoutError::Invalid(f) => ApiError::Validation(f),
+            CheckoutError::Conflict(f) => ApiError::Conflict(f),
             CheckoutError::Store(s) => s.into(),
         }
     }

@@ -14,6 +14,7 @@ mod assets;
 mod carrito;
 mod catalogo;
 mod checkout;
+mod entrega;
 mod error;
 mod extract;
 mod health;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/seguimiento/{token}/eventos", get(seguimiento::events))
         .route("/mis_pedidos/{numero}/repetir", post(pedidos::repeat))
         .route("/api/checkout", post(checkout::api))
+        .route("/api/entrega/opciones", get(entrega::opciones))
         .route("/api/tickets", post(actualizaciones::receive))
         .route("/api/openapi.json", get(openapi))
         .route("/test", get(health::test))

@@ -13,6 +13,7 @@
 //!   `sessions` and `login_failures` tables);
 //! - [`carritos`]: carts by owner;
 //! - [`pedidos`]: the checkout transaction, orders, Tickets' reports;
+//! - [`entrega`]: zones, windows and their places, saved addresses;
 //! - [`seguimiento`]: what tracking pages and streams read;
 //! - [`outbox`]: the outbox table the platform worker empties;
 //! - [`imagenes`]: product photos (the re-encoded files, by hash);
@@ -22,6 +23,7 @@
 mod backoffice;
 mod carritos;
 mod catalogo;
+mod entrega;
 mod imagenes;
 pub mod outbox;
 mod pedidos;
@@ -56,6 +58,15 @@ pub enum PlaceError {
     NotEnoughStock { index: usize, disponible: i64 },
     #[error("número de pedido repetido")]
     DuplicateNumero,
+    /// The subtotal is under the zone's minimum.
+    #[error("pedido bajo el mínimo")]
+    UnderMinimum { minimo: belgrano_contract::Centavos, subtotal: belgrano_contract::Centavos },
+    /// No window asked for has a place left.
+    #[error("franja completa")]
+    WindowFull,
+    /// `paga_con` is less than the total.
+    #[error("paga con menos que el total")]
+    PagaConShort { total: belgrano_contract::Centavos },
     #[error(transparent)]
     Store(StoreError),
 }

@@ -6,8 +6,47 @@ use belgrano_contract::ticket::{Numero, TicketCreado};
 use belgrano_contract::{Centavos, Estado};
 use belgrano_platform::db::{Param, Sql, StoreError, Ts, Tx, parse_stored, sql};
 
-use super::{PlaceError, Store, outbox};
+use super::{PlaceError, Store, entrega, outbox};
+use crate::domain::entrega::{Direccion, Entrega, costo_envio};
 use crate::domain::pedido::{Cliente, NuevoPedido, Pedido, PedidoItem, PlacedPedido, ReservedLine, TicketUpdate};
+
+/// Fills each line's business name, category and first branch (where
+/// dispatch picks it up), read in the checkout's transaction.
+async fn pickup_places(tx: &mut Tx, lines: &mut [ReservedLine]) -> Result<(), StoreError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut q = Sql::build(
+        "SELECT p.id, n.nombre, c.nombre, p.sucursales FROM productos p JOIN negocios n ON n.id = p.negocio_id \
+         JOIN categorias c ON c.id = p.categoria_id WHERE p.id IN ",
+    );
+    q.push_row(lines.iter().map(|l| Param::from(l.producto_id)));
+    let rows: Vec<(i64, String, String, String)> = q.fetch_all(&mut *tx).await?;
+    let mut firsts: Vec<(i64, String)> = Vec::new();
+    for (id, negocio, categoria, sucursales) in rows {
+        for line in lines.iter_mut().filter(|l| l.producto_id == id) {
+            line.negocio_nombre = negocio.clone();
+            line.categoria = categoria.clone();
+        }
+        let ids: Vec<String> = serde_json::from_str(&sucursales).unwrap_or_default();
+        if let Some(first) = ids.into_iter().next() {
+            firsts.push((id, first));
+        }
+    }
+    if firsts.is_empty() {
+        return Ok(());
+    }
+    let mut q = Sql::build("SELECT id, nombre, direccion FROM sucursales WHERE id IN ");
+    q.push_row(firsts.iter().map(|(_, s)| Param::from(s.as_str())));
+    let sucursales: Vec<(String, String, String)> = q.fetch_all(&mut *tx).await?;
+    for (producto_id, sucursal_id) in firsts {
+        let Some(found) = sucursales.iter().find(|s| s.0 == sucursal_id) else { continue };
+        for line in lines.iter_mut().filter(|l| l.producto_id == producto_id) {
+            line.sucursal = Some(found.clone());
+        }
+    }
+    Ok(())
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PedidoRow {
@@ -32,11 +71,45 @@ pub(super) struct PedidoRow {
     repartidor: Option<String>,
     fecha_actualizacion: Ts,
     envio: Option<String>,
+    subtotal: Option<i64>,
+    costo_envio: Option<i64>,
+    barrio: Option<String>,
+    franja_desde: Option<Ts>,
+    franja_hasta: Option<Ts>,
+    paga_con: Option<i64>,
+    dir_calle: Option<String>,
+    dir_altura: Option<String>,
+    dir_piso: Option<String>,
+    dir_entre_calles: Option<String>,
+    dir_codigo_postal: Option<String>,
+    dir_referencias: Option<String>,
 }
 
 impl PedidoRow {
     pub(super) fn into_pedido(self, items: Vec<PedidoItem>) -> Result<Pedido, StoreError> {
+        let direccion = self.dir_calle.map(|calle| Direccion {
+            calle,
+            altura: self.dir_altura.unwrap_or_default(),
+            piso: self.dir_piso.unwrap_or_default(),
+            entre_calles: self.dir_entre_calles.unwrap_or_default(),
+            barrio: self.barrio.clone().unwrap_or_default(),
+            codigo_postal: self.dir_codigo_postal.unwrap_or_default(),
+            referencias: self.dir_referencias.unwrap_or_default(),
+        });
+        let entrega = match (self.barrio, self.subtotal, self.costo_envio, self.franja_desde, self.franja_hasta) {
+            (Some(barrio), Some(subtotal), Some(costo), Some(desde), Some(hasta)) => Some(Entrega {
+                barrio,
+                subtotal: Centavos(subtotal),
+                costo_envio: Centavos(costo),
+                desde: desde.0,
+                hasta: hasta.0,
+                direccion,
+            }),
+            _ => None,
+        };
         Ok(Pedido {
+            entrega,
+            paga_con: self.paga_con.map(Centavos),
             id: self.id,
             numero: Numero::parse(&self.numero).map_err(StoreError::Corrupt)?,
             usuario_id: self.usuario_id,
@@ -68,7 +141,9 @@ impl PedidoRow {
 pub(super) const PEDIDO_SELECT: &str = "SELECT p.id, p.numero, p.usuario_id, p.sesion, p.cliente_nombre, p.cliente_apellido, \
      p.cliente_email, p.cliente_telefono, p.direccion, p.metodo_pago, p.notas, p.tipo_cliente, p.total, p.estado, \
      p.fecha, p.ticket_id, p.ticket_estado, p.ticket_fecha_creacion, p.repartidor, p.fecha_actualizacion, \
-     o.status AS envio FROM pedidos p LEFT JOIN outbox o ON o.pedido_id = p.id";
+     o.status AS envio, p.subtotal, p.costo_envio, p.barrio, p.franja_desde, p.franja_hasta, p.paga_con, \
+     p.dir_calle, p.dir_altura, p.dir_piso, p.dir_entre_calles, p.dir_codigo_postal, p.dir_referencias \
+     FROM pedidos p LEFT JOIN outbox o ON o.pedido_id = p.id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ItemRow {
@@ -110,6 +185,17 @@ impl Store {
         items.sort_by_key(|(_, id, _)| *id);
         let now = Ts::now();
         let mut tx = self.db.begin_write().await?;
+        // A place in the first window with one left, before anything else:
+        // the counter row is where concurrent checkouts for it meet.
+        let entrega = &pedido.entrega;
+        let mut turno = None;
+        for t in &entrega.turnos {
+            if entrega::take_place(&mut tx, t.id()).await? {
+                turno = Some(t.clone());
+                break;
+            }
+        }
+        let Some(turno) = turno else { return Err(PlaceError::WindowFull) };
         let mut lines = Vec::with_capacity(items.len());
         for (index, producto_id, cantidad) in items {
             let reserved: Vec<(String, String, i64)> =
@@ -129,17 +215,39 @@ impl Store {
                     _ => PlaceError::UnknownProduct { index },
                 });
             };
-            let line = ReservedLine { producto_id, nombre, negocio_id, cantidad, precio: Centavos(precio) };
+            let line = ReservedLine {
+                producto_id,
+                nombre,
+                negocio_id,
+                cantidad,
+                precio: Centavos(precio),
+                negocio_nombre: String::new(),
+                categoria: String::new(),
+                sucursal: None,
+            };
             lines.push((index, line));
         }
         // Back to the customer's order for the ticket and the receipt.
         lines.sort_by_key(|(i, _)| *i);
-        let lines: Vec<ReservedLine> = lines.into_iter().map(|(_, l)| l).collect();
-        let total: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
+        let mut lines: Vec<ReservedLine> = lines.into_iter().map(|(_, l)| l).collect();
+        pickup_places(&mut tx, &mut lines).await?;
+        let subtotal: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
+        if entrega.exige_minimo && subtotal < entrega.zona.minimo {
+            return Err(PlaceError::UnderMinimum { minimo: entrega.zona.minimo, subtotal });
+        }
+        let costo_envio = costo_envio(&entrega.zona, &turno.franja, subtotal);
+        let total = subtotal + costo_envio;
+        if pedido.paga_con.is_some_and(|p| p < total) {
+            return Err(PlaceError::PagaConShort { total });
+        }
+        let dir = entrega.direccion.as_ref();
+        let part = |f: fn(&Direccion) -> &String| dir.map(|d| f(d).clone());
         let ids: Vec<(i64,)> =
             sql("INSERT INTO pedidos (numero, usuario_id, cliente_nombre, cliente_apellido, cliente_email, \
              cliente_telefono, direccion, metodo_pago, notas, tipo_cliente, total, estado, fecha, fecha_actualizacion, \
-             sesion) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id")
+             sesion, subtotal, costo_envio, barrio, franja_desde, franja_hasta, paga_con, dir_calle, dir_altura, \
+             dir_piso, dir_entre_calles, dir_codigo_postal, dir_referencias) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             $9, $10, $11, $12, $13, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id")
             .bind(pedido.numero.as_str())
             .bind(pedido.usuario_id)
             .bind(&pedido.cliente.nombre)
@@ -154,6 +262,18 @@ impl Store {
             .bind(Estado::Pendiente.as_str())
             .bind(now)
             .bind(pedido.sesion.as_deref())
+            .bind(subtotal.0)
+            .bind(costo_envio.0)
+            .bind(&entrega.zona.barrio)
+            .bind(turno.desde().to_utc())
+            .bind(turno.hasta().to_utc())
+            .bind(pedido.paga_con.map(|p| p.0))
+            .bind(part(|d| &d.calle))
+            .bind(part(|d| &d.altura))
+            .bind(part(|d| &d.piso))
+            .bind(part(|d| &d.entre_calles))
+            .bind(part(|d| &d.codigo_postal))
+            .bind(part(|d| &d.referencias))
             .fetch_all(&mut tx)
             .await?;
         let pedido_id =
@@ -173,7 +293,7 @@ impl Store {
             ]);
         }
         insert.execute(&mut tx).await?;
-        let placed = PlacedPedido { pedido_id, fecha: now.0, total, lines };
+        let placed = PlacedPedido { pedido_id, fecha: now.0, total, subtotal, costo_envio, turno, lines };
         outbox::queue(pedido_id, &pedido.numero, payload(&placed)).execute(&mut tx).await?;
         tx.commit().await?;
         Ok(placed)

@@ -43,7 +43,8 @@ async fn answers_the_seed_shape_with_server_prices(backend: Backend) {
     let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
     assert!(numero.starts_with("PED-") && Numero::parse(&numero).is_ok());
     assert_eq!(answer["pedido"]["cliente"], "Juan Pérez");
-    assert_eq!(answer["pedido"]["total"], 950.0 * 2.0 + 1800.0);
+    // A flat address is priced at Belgrano: $ 1.500 of delivery.
+    assert_eq!(answer["pedido"]["total"], 950.0 * 2.0 + 1800.0 + 1500.0);
     assert!(answer["pedido"]["fecha"].as_str().unwrap().ends_with('Z'));
     assert_eq!(answer["ticket"]["id"], 77);
     assert_eq!(answer["ticket"]["numero"], numero.as_str());
@@ -63,16 +64,31 @@ async fn answers_the_seed_shape_with_server_prices(backend: Backend) {
     assert_eq!(sent["cliente_direccion"], "Av. Cabildo 1234");
     assert_eq!(sent["cliente_telefono"], "011-5555-1234");
     assert_eq!(sent["cliente_email"], "juan@example.com");
-    assert_eq!(sent["total"], 3700.0);
+    assert_eq!(sent["total"], 5200.0);
+    assert_eq!(sent["entrega"]["barrio"], "Belgrano");
+    assert_eq!(sent["entrega"]["costo_envio"], 1500.0);
+    assert!(sent["entrega"]["franja"]["desde"].as_str().unwrap().ends_with("-03:00"), "{sent}");
+    assert_eq!(sent["cobro"], json!({"metodo": "efectivo", "monto": 5200.0}));
     assert_eq!(sent["metodo_pago"], "efectivo");
     assert_eq!(sent["indicaciones"], "Timbre 3B");
     assert_eq!(sent["estado"], "pendiente");
     assert_eq!(sent["prioridad"], "normal");
     assert_eq!(sent["tipo_cliente"], "cliente");
-    assert_eq!(
-        sent["productos"][0],
-        json!({"id": 1, "nombre": "Arroz 1kg", "precio": 950.0, "cantidad": 2, "subtotal": 1900.0, "negocio": "belgrano_ahorro"})
-    );
+    let line = &sent["productos"][0];
+    for (key, value) in [
+        ("id", json!(1)),
+        ("nombre", json!("Arroz 1kg")),
+        ("precio", json!(950.0)),
+        ("cantidad", json!(2)),
+        ("subtotal", json!(1900.0)),
+        ("negocio", json!("belgrano_ahorro")),
+    ] {
+        assert_eq!(line[key], value, "{key}: {line}");
+    }
+    // Where dispatch picks the line up.
+    assert!(line["negocio_nombre"].as_str().is_some_and(|n| !n.is_empty()), "{line}");
+    assert!(line["categoria"].as_str().is_some_and(|c| !c.is_empty()), "{line}");
+    assert!(line["sucursal"]["direccion"].as_str().is_some_and(|d| !d.is_empty()), "{line}");
     assert_eq!(sent["productos"][1]["nombre"], "Aceite 900ml");
     app.stop().await;
 }

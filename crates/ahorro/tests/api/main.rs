@@ -10,6 +10,7 @@ mod admin_pedidos;
 mod checkout;
 mod cli;
 mod delivery;
+mod entrega;
 mod hardening;
 mod helpers;
 mod metrics;

@@ -190,8 +190,7 @@ async fn accounts_checkout_and_orders(backend: Backend) {
     let numero = location.trim_start_matches("/pedido/").to_owned();
     let confirmation = ana.get(&location).await;
     assert!(
-        confirmation.body.contains(&numero)
-            && confirmation.body.contains("Ticket #<span class=\"ticket-id\">41</span>")
+        confirmation.body.contains(&numero) && confirmation.body.contains("(n.º <span class=\"ticket-id\">41</span>)")
     );
     assert!(confirmation.body.contains("$ 1.900") && confirmation.body.contains("Repartidor1"));
     assert!(ana.get("/carrito").await.body.contains("Tu carrito está vacío"));

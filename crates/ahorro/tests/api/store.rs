@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use belgrano_ahorro::domain::pedido::{Cliente, NuevoPedido};
+use belgrano_ahorro::domain::pedido::{Cliente, EntregaPedida, NuevoPedido};
 use belgrano_ahorro::store::Store;
 use belgrano_contract::ticket::Numero;
 use belgrano_contract::{MetodoPago, TipoCliente};
@@ -12,8 +12,21 @@ use belgrano_contract::{MetodoPago, TipoCliente};
 use crate::helpers::*;
 use crate::on_both_backends;
 
-fn order(numero: &str) -> NuevoPedido {
+/// Delivered at Belgrano, in any window of the week (12 places each).
+async fn entrega(store: &Store) -> EntregaPedida {
+    let ajustes = store.ajustes_entrega().await.unwrap();
+    EntregaPedida {
+        zona: ajustes.zonas[0].clone(),
+        turnos: ajustes.turnos(chrono::Utc::now() + chrono::Duration::days(1), 5),
+        exige_minimo: false,
+        direccion: None,
+    }
+}
+
+fn order(numero: &str, entrega: &EntregaPedida) -> NuevoPedido {
     NuevoPedido {
+        entrega: entrega.clone(),
+        paga_con: None,
         numero: Numero::parse(numero).unwrap(),
         usuario_id: None,
         sesion: None,
@@ -36,12 +49,13 @@ async fn claims_are_exclusive_and_leases_expire(backend: Backend) {
     let a = Store::connect(&db.url).await.unwrap();
     let b = Store::connect(&db.url).await.unwrap();
     a.seed_catalogo_if_empty(&belgrano_ahorro::domain::catalogo::Seed::bundled()).await.unwrap();
+    let entrega = entrega(&a).await;
     for i in 0..20 {
-        a.place_pedido(&order(&format!("PED-T-{i}")), |_| "{}".into()).await.unwrap();
+        a.place_pedido(&order(&format!("PED-T-{i}"), &entrega), |_| "{}".into()).await.unwrap();
     }
     // A repeated number is refused and nothing else is written.
     assert!(matches!(
-        a.place_pedido(&order("PED-T-0"), |_| "{}".into()).await,
+        a.place_pedido(&order("PED-T-0", &entrega), |_| "{}".into()).await,
         Err(belgrano_ahorro::store::PlaceError::DuplicateNumero)
     ));
 

@@ -108,12 +108,15 @@ fn ahorro_spec(plan: &Plan, tickets: SocketAddr) -> ServerSpec {
     }
 }
 
-/// Enough stock for any run, written straight into Ahorro's fresh database
-/// (stock is not what this benchmark measures).
+/// Enough stock and delivery places for any run, written straight into
+/// Ahorro's fresh database (neither is what this benchmark measures): the
+/// flat `direccion` it posts takes the earliest open window, and the demo
+/// windows hold 12 orders each.
 async fn unlimited_stock(server: &Server) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", server.dir().join("ahorro.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await?;
     sqlx::query("UPDATE productos SET stock = 1000000000").execute(&pool).await?;
+    sqlx::query("UPDATE franjas SET capacidad = 1000000000").execute(&pool).await?;
     pool.close().await;
     Ok(())
 }

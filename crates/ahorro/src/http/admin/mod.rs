@@ -65,6 +65,8 @@ pub fn routes() -> Router<AppState> {
         // The service API (X-API-Key), as before.
         .route("/api/outbox/fallidos", get(envios::failed))
         .route("/api/outbox/{id}/reintentar", post(envios::retry))
+        .route("/admin/entrega", get(super::entrega::page).post(super::entrega::page_save))
+        .route("/api/admin/entrega", get(super::entrega::api_get).put(super::entrega::api_put))
         .merge(personal::routes())
         .merge(pedidos::routes())
         .merge(catalogo::routes())

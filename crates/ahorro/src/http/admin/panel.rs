@@ -12,6 +12,7 @@ use chrono::{Days, Duration, Timelike, Utc};
 
 use super::pedidos::ba_midnight;
 use super::{AdminLayout, Staff};
+use crate::domain::hora;
 use crate::http::error::PageError;
 use crate::http::state::AppState;
 
@@ -19,9 +20,6 @@ use crate::http::state::AppState;
 pub const LOW_STOCK: i64 = 5;
 /// Best sellers over this many days.
 pub const BEST_SELLER_DAYS: i64 = 30;
-
-/// Buenos Aires is UTC−3 all year.
-const BA_OFFSET: Duration = Duration::hours(3);
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/panel.html")]
@@ -40,13 +38,13 @@ struct PanelPage {
 
 pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
     let now = Utc::now();
-    let today = (now - BA_OFFSET).date_naive();
+    let today = hora::hoy(now);
     let desde = ba_midnight(today);
     let hasta = ba_midnight(today.checked_add_days(Days::new(1)).unwrap_or(today));
     let hoy = state.store.pedidos_entre(desde, hasta).await?;
     let mut por_hora = [0usize; 24];
     for t in &hoy.momentos {
-        por_hora[(*t - BA_OFFSET).hour() as usize] += 1;
+        por_hora[hora::ba(*t).hour() as usize] += 1;
     }
     let por_hora: Vec<(String, usize)> = por_hora.iter().enumerate().map(|(h, n)| (format!("{h}"), *n)).collect();
     let vendidos = state.store.mas_vendidos(now - Duration::days(BEST_SELLER_DAYS), 10).await?;

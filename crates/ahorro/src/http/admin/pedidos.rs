@@ -56,9 +56,9 @@ pub struct Filtros {
     pub offset: String,
 }
 
-/// Midnight of a Buenos Aires day (UTC−3, no daylight saving) as an instant.
+/// Midnight of a Buenos Aires day as an instant.
 pub fn ba_midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(3, 0, 0).expect("03:00 exists").and_utc()
+    crate::domain::hora::momento(day, chrono::NaiveTime::MIN).to_utc()
 }
 
 fn day(field: &str, raw: &str) -> Result<Option<NaiveDate>, FieldError> {

@@ -1,0 +1,307 @@
+//! Delivery zones, windows and the checkout with them, through real HTTP:
+//! the back office's settings (refused by field), the options a barrio
+//! gets (places left go down after a checkout, a window past its cut-off
+//! is closed), checkouts refused by field changing nothing (no stock
+//! taken, no order), a flat address still accepted (priced at Belgrano),
+//! the total with delivery and free delivery from the threshold, and a
+//! window's last place taken once by concurrent checkouts (one and two
+//! Ahorro instances).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const ADMIN: (&str, &str) = ("duena@tienda.com.ar", "una-clave-de-prueba");
+
+fn app_settings(db: &TestDb) -> belgrano_ahorro::Settings {
+    // Tickets is never reached in these tests: a closed port.
+    settings(
+        db,
+        "http://127.0.0.1:9",
+        &[("ADMIN_EMAIL", ADMIN.0), ("ADMIN_PASSWORD", ADMIN.1), ("CHECKOUT_WAIT_MS", "0")],
+    )
+}
+
+async fn start(db: &TestDb) -> TestApp {
+    TestApp::start(app_settings(db)).await
+}
+
+/// A browser logged in as the admin, and its CSRF token.
+async fn staff(app: &TestApp) -> (Browser, String) {
+    let mut b = app.browser();
+    b.get("/login").await;
+    let login = b.post_csrf("/login", &[("email", ADMIN.0), ("password", ADMIN.1), ("next", "/admin")]).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "the admin logs in: {}", login.body);
+    let csrf = b.get("/carrito").await.csrf();
+    (b, csrf)
+}
+
+async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>, csrf: Option<&str>) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", b.address));
+    if let Some(cookie) = &b.cookie {
+        request = request.header("Cookie", cookie);
+    }
+    if let Some(csrf) = csrf {
+        request = request.header("X-CSRF-Token", csrf);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn opciones(app: &TestApp, barrio: &str) -> (StatusCode, Value) {
+    app.get_json(&format!("/api/entrega/opciones?{}", urlencode(&[("barrio", barrio)]))).await
+}
+
+/// The first window that can be chosen.
+fn first_open(opciones: &Value) -> Value {
+    opciones["franjas"].as_array().unwrap().iter().find(|f| f["disponible"] == true).expect("an open window").clone()
+}
+
+fn direccion(barrio: &str) -> Value {
+    json!({"calle": "Av. Cabildo", "altura": 2040, "piso": "3 B", "entre_calles": "Juramento y Mendoza",
+           "barrio": barrio, "codigo_postal": "C1428", "referencias": "timbre roto"})
+}
+
+/// A guest's structured checkout.
+fn compra(items: &[(i64, i64)], barrio: &str, franja_id: Option<&str>) -> Value {
+    let mut body = checkout_body(items);
+    body["direccion"] = direccion(barrio);
+    if let Some(id) = franja_id {
+        body["franja_id"] = json!(id);
+    }
+    body
+}
+
+/// (stock of product 1, orders stored), to show a refusal changed nothing.
+async fn state(b: &Browser) -> (i64, i64) {
+    let (_, producto) = api(b, Method::GET, "/api/admin/productos/1", None, None).await;
+    let (_, pedidos) = api(b, Method::GET, "/api/admin/pedidos", None, None).await;
+    (producto["producto"]["stock"].as_i64().expect("stock"), pedidos["total"].as_i64().expect("total"))
+}
+
+/// Every window with `capacidad` and `corte_minutos`, the rest as stored.
+async fn set_windows(b: &Browser, csrf: &str, capacidad: i64, corte: i64) {
+    let (_, mut ajustes) = api(b, Method::GET, "/api/admin/entrega", None, None).await;
+    for f in ajustes["franjas"].as_array_mut().unwrap() {
+        f["capacidad"] = json!(capacidad);
+        f["corte_minutos"] = json!(corte);
+    }
+    let (status, body) = api(b, Method::PUT, "/api/admin/entrega", Some(ajustes), Some(csrf)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn admin_settings_refused_by_field(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = start(&db).await;
+    let (b, csrf) = staff(&app).await;
+
+    let (status, ajustes) = api(&b, Method::GET, "/api/admin/entrega", None, None).await;
+    assert_eq!(status, 200, "{ajustes}");
+    let barrios: Vec<&str> =
+        ajustes["zonas"].as_array().unwrap().iter().map(|z| z["barrio"].as_str().unwrap()).collect();
+    assert_eq!(barrios, ["Belgrano", "Núñez", "Colegiales", "Coghlan", "Saavedra", "Villa Urquiza", "Palermo"]);
+    assert_eq!(ajustes["zonas"][0], json!({"barrio": "Belgrano", "costo_envio": 1500.0, "minimo": 8000.0}));
+    assert_eq!(ajustes["franjas"].as_array().unwrap().len(), 28, "four windows a day");
+    assert_eq!(ajustes["franjas"][0]["desde"], "09:00");
+    assert_eq!(ajustes["franjas"][0]["capacidad"], 12);
+
+    let refused = |field: &str, edit: &dyn Fn(&mut Value)| {
+        let mut body = ajustes.clone();
+        edit(&mut body);
+        (field.to_owned(), body)
+    };
+    let cases = [
+        refused("zonas[1].minimo", &|b| b["zonas"][1]["minimo"] = json!("mucho")),
+        refused("zonas[0].costo_envio", &|b| b["zonas"][0]["costo_envio"] = json!(-1)),
+        refused("zonas[2].barrio", &|b| b["zonas"][2]["barrio"] = json!("belgrano")),
+        refused("zonas", &|b| b["zonas"] = json!([])),
+        refused("franjas[0].hasta", &|b| b["franjas"][0]["hasta"] = json!("08:00")),
+        refused("franjas[1].desde", &|b| b["franjas"][1]["desde"] = json!("25:00")),
+        refused("franjas[3].dia", &|b| b["franjas"][3]["dia"] = json!(8)),
+        refused("franjas[2].capacidad", &|b| b["franjas"][2]["capacidad"] = json!(-3)),
+        refused("franjas[1].desde", &|b| b["franjas"][1]["desde"] = json!("10:00")),
+        refused("franjas[0].id", &|b| b["franjas"][0]["id"] = json!(99_999)),
+    ];
+    for (field, body) in cases {
+        let (status, answer) = api(&b, Method::PUT, "/api/admin/entrega", Some(body), Some(&csrf)).await;
+        assert_eq!((status, answer["campo"].as_str()), (StatusCode::BAD_REQUEST, Some(field.as_str())), "{answer}");
+    }
+    // Without the page's token: 403, nothing changes.
+    let (status, _) = api(&b, Method::PUT, "/api/admin/entrega", Some(ajustes.clone()), None).await;
+    assert_eq!(status, 403);
+    // A customer may not read them.
+    let mut customer = app.browser();
+    customer.register("cliente@example.com", &[]).await;
+    let (status, _) = api(&customer, Method::GET, "/api/admin/entrega", None, None).await;
+    assert_eq!(status, 403);
+    let (_, unchanged) = api(&b, Method::GET, "/api/admin/entrega", None, None).await;
+    assert_eq!(unchanged, ajustes, "refusals changed nothing");
+
+    // A valid change: Belgrano costs more, one window fewer, one new one.
+    let mut body = ajustes.clone();
+    body["zonas"][0]["costo_envio"] = json!(2000);
+    let franjas = body["franjas"].as_array_mut().unwrap();
+    franjas.remove(0);
+    franjas.push(json!({"dia": 1, "desde": "07:00", "hasta": "09:00", "capacidad": 3, "corte_minutos": 30}));
+    let (status, saved) = api(&b, Method::PUT, "/api/admin/entrega", Some(body), Some(&csrf)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["zonas"][0]["costo_envio"], 2000.0);
+    let franjas = saved["franjas"].as_array().unwrap();
+    assert_eq!(franjas.len(), 28);
+    assert!(franjas.iter().any(|f| f["desde"] == "07:00" && f["capacidad"] == 3 && f["envio_gratis_desde"].is_null()));
+    assert!(!franjas.iter().any(|f| f["id"] == ajustes["franjas"][0]["id"]), "the one left out is gone");
+    let (_, opciones) = opciones(&app, "belgrano").await;
+    assert_eq!(opciones["costo_envio"], 2000.0);
+    // The page shows them.
+    let mut page_browser = b;
+    let page = page_browser.get("/admin/entrega").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Villa Urquiza") && page.body.contains("$ 2.000"), "{}", page.body);
+    app.stop().await;
+}
+on_both_backends!(admin_settings_refused_by_field);
+
+async fn options_and_refusals_by_field(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = start(&db).await;
+    let (b, csrf) = staff(&app).await;
+
+    let (status, belgrano) = opciones(&app, "Belgrano").await;
+    assert_eq!(status, 200, "{belgrano}");
+    assert_eq!((belgrano["costo_envio"].as_f64(), belgrano["minimo"].as_f64()), (Some(1500.0), Some(8000.0)));
+    let franjas = belgrano["franjas"].as_array().unwrap();
+    assert_eq!(franjas.len(), 28, "seven days of four windows");
+    let ventana = first_open(&belgrano);
+    assert_eq!(ventana["disponibles"], 12);
+    let id = ventana["franja_id"].as_str().unwrap().to_owned();
+    assert!(id.contains('@') && ventana["desde"].as_str().unwrap().ends_with("-03:00"), "{ventana}");
+    let (status, nunez) = opciones(&app, "nuñez").await;
+    assert_eq!((status, nunez["barrio"].as_str()), (StatusCode::OK, Some("Núñez")), "accents and case do not matter");
+    let (status, unknown) = opciones(&app, "Avellaneda").await;
+    assert_eq!(status, 404);
+    assert!(unknown["error"].as_str().unwrap().contains("barrio"), "{unknown}");
+
+    let before = state(&b).await;
+    let refused = [
+        // 9 × $ 950 = $ 8.550 passes Belgrano's minimum, not Palermo's $ 15.000.
+        (compra(&[(1, 9)], "Palermo", Some(&id)), 400, "items"),
+        (compra(&[(1, 2)], "Belgrano", Some(&id)), 400, "items"),
+        (compra(&[(1, 9)], "Avellaneda", Some(&id)), 400, "direccion.barrio"),
+        (compra(&[(1, 9)], "Belgrano", Some("nada")), 400, "franja_id"),
+        (compra(&[(1, 9)], "Belgrano", Some("99999@2030-01-07")), 400, "franja_id"),
+        (
+            {
+                let mut c = compra(&[(1, 9)], "Belgrano", Some(&id));
+                c["paga_con"] = json!(10_000);
+                c
+            },
+            400,
+            "paga_con",
+        ),
+        (
+            {
+                let mut c = compra(&[(1, 9)], "Belgrano", Some(&id));
+                c["direccion"]["calle"] = json!("");
+                c
+            },
+            400,
+            "direccion.calle",
+        ),
+    ];
+    for (body, status, field) in refused {
+        let (got, answer) = app.checkout(&body).await;
+        assert_eq!((got.as_u16(), answer["campo"].as_str()), (status, Some(field)), "{answer}");
+    }
+    assert_eq!(state(&b).await, before, "no stock taken, no order");
+
+    // Accepted: 9 × $ 950 + $ 1.500 of delivery, paying with $ 10.100.
+    let mut ok = compra(&[(1, 9)], "Belgrano", Some(&id));
+    ok["paga_con"] = json!("10100");
+    let (status, answer) = app.checkout(&ok).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["pedido"]["total"], 8550.0 + 1500.0);
+    let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
+    assert_eq!(state(&b).await, (before.0 - 9, before.1 + 1));
+    let (_, after) = opciones(&app, "Belgrano").await;
+    let same = after["franjas"].as_array().unwrap().iter().find(|f| f["franja_id"] == id.as_str()).unwrap().clone();
+    assert_eq!(same["disponibles"], 11, "one place taken");
+    // The order page says it in words.
+    let (_, pedidos) = api(&b, Method::GET, "/api/admin/pedidos", None, None).await;
+    assert!(pedidos.to_string().contains(&numero));
+
+    // Free delivery from $ 40.000: 23 × $ 1.800 = $ 41.400.
+    let (status, answer) = app.checkout(&compra(&[(2, 23)], "Palermo", Some(&id))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["pedido"]["total"], 41_400.0);
+
+    // A flat address (old clients): Belgrano's cost, no minimum, the earliest window.
+    let (status, answer) = app.checkout(&checkout_body(&[(1, 1)])).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["pedido"]["total"], 950.0 + 1500.0);
+
+    // A window past its cut-off is closed: with a week's cut-off, all are.
+    set_windows(&b, &csrf, 12, 7 * 24 * 60).await;
+    let (_, closed) = opciones(&app, "Belgrano").await;
+    assert!(closed["franjas"].as_array().unwrap().iter().all(|f| f["cerrada"] == true && f["disponible"] == false));
+    let before = state(&b).await;
+    let (status, answer) = app.checkout(&compra(&[(1, 9)], "Belgrano", Some(&id))).await;
+    assert_eq!((status.as_u16(), answer["campo"].as_str()), (409, Some("franja_id")), "{answer}");
+    let (status, answer) = app.checkout(&checkout_body(&[(1, 1)])).await;
+    assert_eq!((status.as_u16(), answer["campo"].as_str()), (409, Some("franja_id")), "{answer}");
+
+    // A full window: capacity 2, two taken already.
+    set_windows(&b, &csrf, 2, 0).await;
+    let (status, answer) = app.checkout(&compra(&[(1, 9)], "Belgrano", Some(&id))).await;
+    assert_eq!((status.as_u16(), answer["campo"].as_str()), (409, Some("franja_id")), "{answer}");
+    assert_eq!(state(&b).await, before, "no stock taken, no order");
+    let (_, full) = opciones(&app, "Belgrano").await;
+    let same = full["franjas"].as_array().unwrap().iter().find(|f| f["franja_id"] == id.as_str()).unwrap().clone();
+    assert_eq!((same["disponibles"].as_i64(), same["disponible"].as_bool()), (Some(0), Some(false)));
+    app.stop().await;
+}
+on_both_backends!(options_and_refusals_by_field);
+
+/// `n` checkouts at once for a window with one place left: exactly one
+/// 200, the others 409 naming `franja_id`. `apps` take turns.
+async fn race_for_the_last_place(apps: &[&TestApp], n: usize) {
+    let (b, csrf) = staff(apps[0]).await;
+    set_windows(&b, &csrf, 1, 0).await;
+    let (_, belgrano) = opciones(apps[0], "Belgrano").await;
+    let id = first_open(&belgrano)["franja_id"].as_str().unwrap().to_owned();
+    let before = state(&b).await;
+    let body = compra(&[(1, 9)], "Belgrano", Some(&id));
+    let attempts = futures_util::future::join_all((0..n).map(|i| apps[i % apps.len()].checkout(&body))).await;
+    let ok = attempts.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(ok, 1, "{attempts:?}");
+    for (status, answer) in attempts.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_eq!((status.as_u16(), answer["campo"].as_str()), (409, Some("franja_id")), "{answer}");
+    }
+    assert_eq!(state(&b).await, (before.0 - 9, before.1 + 1), "one order, its stock only");
+}
+
+async fn concurrent_checkouts_never_overfill_a_window(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = start(&db).await;
+    race_for_the_last_place(&[&app], 8).await;
+    app.stop().await;
+}
+on_both_backends!(concurrent_checkouts_never_overfill_a_window);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_never_overfill_a_window() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("TEST_DATABASE_URL is not set: not run");
+        return;
+    };
+    let one = start(&db).await;
+    let two = start(&db).await;
+    race_for_the_last_place(&[&one, &two], 10).await;
+    one.stop().await;
+    two.stop().await;
+}
