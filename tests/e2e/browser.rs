@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use belgrano_e2e::browser::{Driver, text_of};
+use belgrano_e2e::browser::{Driver, fill_delivery, set_first_quantity, text_of};
 use belgrano_e2e::*;
 use fantoccini::Locator;
 
@@ -58,17 +58,16 @@ async fn a_customer_buys_in_a_real_browser() {
     assert_eq!(text_of(&client, "#usuario").await, "Lucía");
     assert_eq!(text_of(&client, "#cart-count").await, "1");
 
-    // Check out from the cart; the form is prefilled from the profile.
+    // Check out from the cart (10 × $ 1.020 reaches Belgrano's minimum);
+    // the form is prefilled from the profile.
     client.goto(&format!("{}/carrito", ahorro.url)).await.unwrap();
     assert!(client.source().await.unwrap().contains("Azúcar 1kg"));
+    set_first_quantity(&client, &ahorro.url, 10).await;
     client.find(Locator::Id("ir-checkout")).await.unwrap().click().await.unwrap();
-    let direccion = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("input[name=direccion]"))
-        .await
-        .unwrap();
-    assert_eq!(direccion.prop("value").await.unwrap().as_deref(), Some("Av. Cabildo 2040, 3° B"));
+    let calle =
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("input[name=calle]")).await.unwrap();
+    assert_eq!(calle.prop("value").await.unwrap().as_deref(), Some("Av. Cabildo 2040, 3° B"));
+    fill_delivery(&client, "Av. Cabildo", "2040", "3° B").await;
     client.find(Locator::Css("select[name=metodo_pago] option[value=tarjeta]")).await.unwrap().click().await.unwrap();
     client.find(Locator::Id("confirmar")).await.unwrap().click().await.unwrap();
 

@@ -29,7 +29,8 @@ async fn a_checkout_becomes_one_ticket() {
         assert_eq!(status, 200, "{answer}");
         let numero = answer["pedido"]["numero"].as_str().unwrap().to_owned();
         let total = answer["pedido"]["total"].as_f64().unwrap();
-        assert_eq!(total, 950.0 * 2.0 + 1800.0 * 3.0 + answer_price(&ahorro.url, 25).await);
+        // A flat address is delivered at Belgrano's cost ($ 1.500).
+        assert_eq!(total, 950.0 * 2.0 + 1800.0 * 3.0 + answer_price(&ahorro.url, 25).await + 1500.0);
         // Tickets answered within the checkout's wait: the ticket is known.
         assert_eq!(answer["ticket"]["numero"], numero.as_str(), "{answer}");
 
@@ -42,6 +43,12 @@ async fn a_checkout_becomes_one_ticket() {
         assert_eq!(ticket["cliente_nombre"], "Cliente Número 1");
         assert_eq!(ticket["cliente_direccion"], "Av. Cabildo 1");
         assert_eq!(ticket["metodo_pago"], "efectivo");
+        // Tickets keeps and returns the delivery and what to collect.
+        assert_eq!(ticket["entrega"]["barrio"], "Belgrano", "{ticket}");
+        assert_eq!(ticket["entrega"]["costo_envio"], 1500.0);
+        assert!(ticket["entrega"]["franja"]["desde"].as_str().unwrap().ends_with("-03:00"), "{ticket}");
+        assert_eq!(ticket["cobro"]["metodo"], "efectivo");
+        assert_eq!(ticket["cobro"]["monto"].as_f64(), Some(total));
         let productos: Vec<(i64, String, u64, f64)> = ticket["productos"]
             .as_array()
             .unwrap()

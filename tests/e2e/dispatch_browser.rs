@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use belgrano_e2e::browser::{Driver, login_tickets, text_of};
+use belgrano_e2e::browser::{Driver, fill_delivery, login_tickets, set_first_quantity, text_of};
 use belgrano_e2e::*;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -48,14 +48,13 @@ async fn the_board_shows_a_new_ticket_without_reload_after_a_checkout_elsewhere(
     shop.find(Locator::Css("form.add button")).await.unwrap().click().await.unwrap();
     let counted = eventually(Duration::from_secs(10), || async { text_of(&shop, "#cart-count").await == "1" }).await;
     assert!(counted, "added to the cart");
+    // Enough for Belgrano's minimum ($ 8.000).
+    set_first_quantity(&shop, &ahorro.url, 12).await;
     shop.goto(&format!("{}/checkout", ahorro.url)).await.unwrap();
-    for (name, value) in [
-        ("nombre", "Marta"),
-        ("apellido", "Suárez"),
-        ("email", "marta@example.com"),
-        ("telefono", "011-4700-1234"),
-        ("direccion", "Juramento 2100, 5° A"),
-    ] {
+    fill_delivery(&shop, "Juramento", "2100", "5° A").await;
+    for (name, value) in
+        [("nombre", "Marta"), ("apellido", "Suárez"), ("email", "marta@example.com"), ("telefono", "011-4700-1234")]
+    {
         let input = shop.find(Locator::Css(&format!("input[name={name}]"))).await.unwrap();
         input.clear().await.unwrap();
         input.send_keys(value).await.unwrap();

@@ -77,3 +77,31 @@ pub async fn login_tickets(client: &Client, tickets_url: &str, email: &str, pass
     client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
     client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
 }
+
+/// On the cart page, sets the first line's quantity to `cantidad` (orders
+/// with a structured address must reach the barrio's minimum).
+pub async fn set_first_quantity(client: &Client, ahorro_url: &str, cantidad: u32) {
+    client.goto(&format!("{ahorro_url}/carrito")).await.unwrap();
+    let input = client.find(Locator::Css("input[name=cantidad][type=number]")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(&cantidad.to_string()).await.unwrap();
+    client
+        .find(Locator::Css("form[action='/carrito/actualizar'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("ir-checkout")).await.unwrap();
+}
+
+/// On the checkout page: types the structured address (the barrio's select
+/// keeps its default, Belgrano) and picks the first window that can be chosen.
+pub async fn fill_delivery(client: &Client, calle: &str, altura: &str, piso: &str) {
+    for (name, value) in [("calle", calle), ("altura", altura), ("piso", piso)] {
+        let input = client.find(Locator::Css(&format!("input[name={name}]"))).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    client.find(Locator::Css("input[name=franja_id]:not([disabled])")).await.unwrap().click().await.unwrap();
+}

@@ -582,10 +582,52 @@ pub struct Ticket {
     pub fecha_entrega: Option<DateTime<Utc>>,
     #[serde(with = "fecha")]
     pub fecha_actualizacion: DateTime<Utc>,
+    /// Window, barrio and delivery cost, for tickets that came with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrega: Option<EntregaTicket>,
+    /// What to collect, for tickets that came with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cobro: Option<Cobro>,
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn entrega_and_cobro_are_optional_typed_and_named_on_error() {
+        let base = serde_json::json!({"numero": "PED-1", "cliente_nombre": "Ana", "total": 10050.0});
+        let old = NuevoTicket::from_json(&base).unwrap();
+        assert!(old.entrega.is_none() && old.cobro.is_none());
+        let text = serde_json::to_string(&old).unwrap();
+        assert!(!text.contains("entrega") && !text.contains("cobro"), "old tickets serialise as before: {text}");
+        let mut full = base.clone();
+        full["entrega"] = serde_json::json!({"barrio": "Belgrano", "costo_envio": 1500.0,
+            "franja": {"desde": "2026-12-03T15:00:00-03:00", "hasta": "2026-12-03T18:00:00-03:00"}});
+        full["cobro"] =
+            serde_json::json!({"metodo": "efectivo", "monto": 10050.0, "paga_con": 11000.0, "vuelto": 950.0});
+        let t = NuevoTicket::from_json(&full).unwrap();
+        assert_eq!(t.entrega.as_ref().unwrap().costo_envio, Centavos(150_000));
+        assert_ne!(t.fingerprint(), old.fingerprint());
+        let back = serde_json::to_value(&t).unwrap();
+        assert_eq!(back["entrega"], full["entrega"]);
+        assert_eq!(back["cobro"], full["cobro"]);
+        let field = |edit: &dyn Fn(&mut Value)| {
+            let mut body = full.clone();
+            edit(&mut body);
+            NuevoTicket::from_json(&body).unwrap_err().field
+        };
+        assert_eq!(field(&|b| b["entrega"] = serde_json::json!("Belgrano")), "entrega");
+        assert_eq!(field(&|b| b["entrega"]["barrio"] = serde_json::json!(" ")), "entrega.barrio");
+        assert_eq!(field(&|b| b["entrega"]["franja"]["desde"] = serde_json::json!("mañana")), "entrega.franja.desde");
+        assert_eq!(
+            field(&|b| b["entrega"]["franja"]["hasta"] = serde_json::json!("2026-12-03T14:00:00-03:00")),
+            "entrega.franja.hasta"
+        );
+        assert_eq!(field(&|b| b["entrega"]["costo_envio"] = serde_json::json!(-1)), "entrega.costo_envio");
+        assert_eq!(field(&|b| b["cobro"]["metodo"] = serde_json::json!("bitcoin")), "cobro.metodo");
+        assert_eq!(field(&|b| b["cobro"]["paga_con"] = serde_json::json!(100.0)), "cobro.paga_con");
+    }
+
     use super::*;
     use serde_json::json;
 

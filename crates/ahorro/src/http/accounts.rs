@@ -52,6 +52,9 @@ pub struct PerfilPage {
     pub gastado: String,
     pub mensaje: String,
     pub error: String,
+    /// Saved delivery addresses (managed by `http/direcciones.rs`).
+    pub direcciones: Vec<crate::domain::entrega::DireccionGuardada>,
+    pub zonas: Vec<crate::domain::entrega::Zona>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -219,11 +222,11 @@ pub async fn logout(
     Ok(with_session_cookie(&state, &token, Redirect::to("/").into_response()))
 }
 
-fn login_redirect(next: &str) -> Response {
+pub(super) fn login_redirect(next: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
-async fn profile_page(
+pub(super) async fn profile_page(
     state: &AppState,
     visitor: &Visitor,
     mensaje: String,
@@ -239,6 +242,8 @@ async fn profile_page(
         gastado: gastado.format_ars(),
         mensaje,
         error,
+        direcciones: state.store.direcciones(u.id).await?,
+        zonas: state.store.ajustes_entrega().await?.zonas,
     };
     Ok((status, page).into_response())
 }

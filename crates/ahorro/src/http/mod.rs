@@ -14,6 +14,7 @@ mod assets;
 mod carrito;
 mod catalogo;
 mod checkout;
+mod direcciones;
 mod entrega;
 mod error;
 mod extract;
@@ -68,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", get(accounts::logout_form).post(accounts::logout))
         .route("/perfil", get(accounts::profile).post(accounts::update_profile))
         .route("/perfil/password", post(accounts::change_password))
+        .route("/perfil/direcciones", post(direcciones::add))
+        .route("/perfil/direcciones/{id}/borrar", post(direcciones::delete))
         .route("/checkout", get(checkout::form).post(checkout::submit))
         .route("/pedido/{numero}", get(pedidos::show))
         .route("/mis_pedidos", get(pedidos::list))

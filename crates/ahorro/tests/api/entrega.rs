@@ -305,3 +305,113 @@ async fn two_instances_on_one_postgres_never_overfill_a_window() {
     one.stop().await;
     two.stop().await;
 }
+
+async fn saved_addresses_and_the_checkout_form(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = start(&db).await;
+    let (_, belgrano) = opciones(&app, "Belgrano").await;
+    let ventana = first_open(&belgrano);
+    let id = ventana["franja_id"].as_str().unwrap().to_owned();
+
+    let mut ana = app.browser();
+    ana.register("ana@example.com", &[]).await;
+    // Saved from /perfil: one refused by field, one kept, one deleted.
+    let bad =
+        ana.post_csrf("/perfil/direcciones", &[("calle", "Juramento"), ("altura", ""), ("barrio", "Belgrano")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("La dirección (altura)"), "{}", bad.body);
+    let far =
+        ana.post_csrf("/perfil/direcciones", &[("calle", "Mitre"), ("altura", "100"), ("barrio", "Avellaneda")]).await;
+    assert!(far.body.contains("no hacemos envíos"), "{}", far.body);
+    for calle in ["Juramento", "Mendoza"] {
+        let page = ana
+            .post_csrf(
+                "/perfil/direcciones",
+                &[("calle", calle), ("altura", "2100"), ("piso", "5 A"), ("barrio", "belgrano")],
+            )
+            .await;
+        assert!(page.body.contains(&format!("{calle} 2100, piso 5 A, Belgrano")), "{}", page.body);
+    }
+    let perfil = ana.get("/perfil").await;
+    let marker = "action=\"/perfil/direcciones/";
+    let start = perfil.body.rfind(marker).unwrap() + marker.len();
+    let last_id: String = perfil.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let deleted = ana.post_csrf(&format!("/perfil/direcciones/{last_id}/borrar"), &[]).await;
+    assert_eq!(deleted.status, 303);
+    let perfil = ana.get("/perfil").await;
+    assert!(perfil.body.contains("Juramento 2100") && !perfil.body.contains("Mendoza 2100"), "{}", perfil.body);
+    let start = perfil.body.find(marker).unwrap() + marker.len();
+    let kept: String = perfil.body[start..].chars().take_while(char::is_ascii_digit).collect();
+
+    // The checkout offers it, the zones and the windows, and what is missing.
+    ana.post_csrf("/carrito/agregar", &[("producto_id", "1"), ("cantidad", "2")]).await;
+    let form = ana.get("/checkout").await;
+    assert!(form.body.contains("Juramento 2100, piso 5 A, Belgrano") && form.body.contains("Villa Urquiza"));
+    assert!(form.body.contains(&format!("value=\"{id}\"")), "the window is offered");
+    assert!(form.body.contains("Te faltan $ 6.100 para el pedido mínimo"), "{}", form.body);
+    assert!(form.body.contains("Total $ 3.400"), "subtotal and envío: {}", form.body);
+    ana.post_csrf("/carrito/agregar", &[("producto_id", "1"), ("cantidad", "7")]).await;
+    let fields = |direccion_id: &str| {
+        vec![
+            ("nombre", "Ana".to_owned()),
+            ("apellido", "Gómez".to_owned()),
+            ("email", "ana@example.com".to_owned()),
+            ("direccion_id", direccion_id.to_owned()),
+            ("franja_id", id.clone()),
+            ("metodo_pago", "efectivo".to_owned()),
+            ("paga_con", "10.100".to_owned()),
+        ]
+    };
+    let form: Vec<(&str, String)> = fields(&kept);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = ana.post_csrf("/checkout", &form).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let pedido = ana.get(done.location.as_deref().unwrap()).await;
+    assert!(pedido.body.contains(ventana["etiqueta"].as_str().unwrap()), "the window in words: {}", pedido.body);
+    assert!(pedido.body.contains("Juramento 2100, piso 5 A, Belgrano"));
+    assert!(pedido.body.contains("Efectivo, pagás con $ 10.100 (vuelto $ 50)"), "{}", pedido.body);
+    assert!(pedido.body.contains("$ 1.500") && pedido.body.contains("Total $ 10.050"));
+    assert!(!pedido.body.contains("Ticket #"));
+
+    // A new address typed at checkout, kept when asked.
+    ana.post_csrf("/carrito/agregar", &[("producto_id", "1"), ("cantidad", "9")]).await;
+    let done = ana
+        .post_csrf(
+            "/checkout",
+            &[
+                ("nombre", "Ana"),
+                ("email", "ana@example.com"),
+                ("calle", "Cuba"),
+                ("altura", "2500"),
+                ("barrio", "Núñez"),
+                ("franja_id", &id),
+                ("metodo_pago", "mercadopago"),
+                ("guardar_direccion", "si"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 400, "9 × $ 950 is under Núñez's $ 10.000");
+    assert!(done.body.contains("mínimo"), "{}", done.body);
+    ana.post_csrf("/carrito/agregar", &[("producto_id", "2"), ("cantidad", "1")]).await;
+    let done = ana
+        .post_csrf(
+            "/checkout",
+            &[
+                ("nombre", "Ana"),
+                ("email", "ana@example.com"),
+                ("calle", "Cuba"),
+                ("altura", "2500"),
+                ("barrio", "Núñez"),
+                ("franja_id", &id),
+                ("metodo_pago", "mercadopago"),
+                ("guardar_direccion", "si"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let pedido = ana.get(done.location.as_deref().unwrap()).await;
+    assert!(pedido.body.contains("Mercado Pago") && !pedido.body.contains("mercadopago"), "{}", pedido.body);
+    assert!(ana.get("/perfil").await.body.contains("Cuba 2500, Núñez"));
+    app.stop().await;
+}
+on_both_backends!(saved_addresses_and_the_checkout_form);

@@ -270,6 +270,8 @@ mod tests {
             fecha_en_camino: None,
             fecha_entrega: None,
             fecha_actualizacion: now,
+            entrega: None,
+            cobro: None,
         }
     }
 

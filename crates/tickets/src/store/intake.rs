@@ -96,7 +96,7 @@ async fn insert_tickets(
         "INSERT INTO tickets (numero, cliente_nombre, cliente_direccion, cliente_telefono, cliente_email,
             productos, productos_count, total_centavos, metodo_pago, estado, prioridad, indicaciones,
             tipo_cliente, repartidor_id, payload_hash, request_id, fecha_creacion, fecha_asignacion,
-            fecha_actualizacion) VALUES ",
+            fecha_actualizacion, entrega, cobro) VALUES ",
     );
     for (i, new) in chunk.iter().enumerate() {
         if i > 0 {
@@ -124,6 +124,8 @@ async fn insert_tickets(
             Param::from(now),
             Param::from(new.assigned_at.map(Ts)),
             Param::from(now),
+            Param::from(t.entrega.as_ref().map(|e| serde_json::to_string(e).expect("entrega serialises"))),
+            Param::from(t.cobro.as_ref().map(|c| serde_json::to_string(c).expect("cobro serialises"))),
         ]);
     }
     insert.push(" RETURNING id, numero");

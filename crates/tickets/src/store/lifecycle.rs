@@ -315,7 +315,7 @@ fn nuevo_for_strategy(ticket: &Ticket) -> NuevoTicket {
         estado: ticket.estado,
         prioridad: ticket.prioridad,
         tipo_cliente: ticket.tipo_cliente,
-        entrega: None,
-        cobro: None,
+        entrega: ticket.entrega.clone(),
+        cobro: ticket.cobro.clone(),
     }
 }

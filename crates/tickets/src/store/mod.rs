@@ -229,7 +229,7 @@ const TICKET_SELECT: &str = "SELECT t.id, t.numero, t.cliente_nombre, t.cliente_
         t.cliente_email, CAST(t.productos AS TEXT) AS productos, t.total_centavos, t.metodo_pago, t.estado,
         t.prioridad, t.indicaciones, t.tipo_cliente, t.repartidor_id, u.nombre AS repartidor, t.notas_repartidor,
         t.motivo_cancelacion, t.version, t.fecha_creacion, t.fecha_asignacion, t.fecha_en_camino, t.fecha_entrega,
-        t.fecha_actualizacion
+        t.fecha_actualizacion, t.entrega, t.cobro
    FROM tickets t LEFT JOIN usuarios u ON u.id = t.repartidor_id";
 
 /// `%text%`, lower-cased, for free-text search. LIKE's own wildcards are
@@ -265,6 +265,8 @@ struct TicketRow {
     fecha_en_camino: Option<DateTime<Utc>>,
     fecha_entrega: Option<DateTime<Utc>>,
     fecha_actualizacion: DateTime<Utc>,
+    entrega: Option<String>,
+    cobro: Option<String>,
 }
 
 impl TicketRow {
@@ -295,6 +297,18 @@ impl TicketRow {
             fecha_en_camino: self.fecha_en_camino,
             fecha_entrega: self.fecha_entrega,
             fecha_actualizacion: self.fecha_actualizacion,
+            entrega: self
+                .entrega
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("entrega of ticket {}: {e}", self.id)))?,
+            cobro: self
+                .cobro
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("cobro of ticket {}: {e}", self.id)))?,
         })
     }
 }

@@ -167,3 +167,48 @@ on_both_backends!(bad_input_is_refused_naming_the_field_and_stores_nothing, |db:
     assert!(app.all_tickets().await.is_empty(), "bad input stored nothing");
     app.stop().await;
 });
+
+on_both_backends!(keeps_and_returns_entrega_and_cobro, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    let mut body = order("PED-ENTREGA-1");
+    let entrega = json!({"barrio": "Belgrano", "costo_envio": 1500.0,
+        "franja": {"desde": "2026-12-03T15:00:00-03:00", "hasta": "2026-12-03T18:00:00-03:00"}});
+    let cobro = json!({"metodo": "efectivo", "monto": 3700.0, "paga_con": 5000.0, "vuelto": 1300.0});
+    body["entrega"] = entrega.clone();
+    body["cobro"] = cobro.clone();
+    let (status, created) = app.post_ticket(&body).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let (_, stored) = app.get(&format!("/api/tickets/{}", created["ticket_id"])).await;
+    assert_eq!(stored["entrega"], entrega, "{stored}");
+    assert_eq!(stored["cobro"], cobro, "{stored}");
+    // Posted again, the same ticket (the same fingerprint).
+    let (status, again) = app.post_ticket(&body).await;
+    assert_eq!((status, &again["ticket_id"]), (StatusCode::OK, &created["ticket_id"]), "{again}");
+    // Old clients send neither, and get neither back.
+    let (_, old) = app.post_ticket(&order("PED-ENTREGA-2")).await;
+    let (_, stored) = app.get(&format!("/api/tickets/{}", old["ticket_id"])).await;
+    assert!(stored.get("entrega").is_none() && stored.get("cobro").is_none(), "{stored}");
+    // Bad values are refused naming the field.
+    for (field, edit) in [
+        (
+            "entrega.franja.desde",
+            json!({"barrio": "Belgrano", "franja": {"desde": "mañana", "hasta": "2026-12-03T18:00:00-03:00"}}),
+        ),
+        (
+            "entrega.barrio",
+            json!({"franja": {"desde": "2026-12-03T15:00:00-03:00", "hasta": "2026-12-03T18:00:00-03:00"}}),
+        ),
+    ] {
+        let mut bad = order("PED-ENTREGA-3");
+        bad["entrega"] = edit;
+        let (status, answer) = app.post_ticket(&bad).await;
+        assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY, "{status}");
+        assert_eq!(answer["campo"].as_str(), Some(field), "{answer}");
+    }
+    let mut bad = order("PED-ENTREGA-3");
+    bad["cobro"] = json!({"metodo": "efectivo", "monto": 3700.0, "paga_con": 10.0});
+    let (status, answer) = app.post_ticket(&bad).await;
+    assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY, "{status}");
+    assert_eq!(answer["campo"].as_str(), Some("cobro.paga_con"), "{answer}");
+    app.stop().await;
+});
