@@ -234,6 +234,7 @@ pub(super) async fn profile_page(
 ) -> Result<Response, PageError> {
     let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
     let (pedidos, gastado) = state.store.order_stats(u.id).await?;
+    let direcciones = state.store.direcciones(u.id).await?;
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let page = PerfilPage {
         l: Layout::new(state, visitor, "Mi perfil").await?,
@@ -242,7 +243,7 @@ pub(super) async fn profile_page(
         gastado: gastado.format_ars(),
         mensaje,
         error,
-        direcciones: state.store.direcciones(u.id).await?,
+        direcciones,
         zonas: state.store.ajustes_entrega().await?.zonas,
     };
     Ok((status, page).into_response())
