@@ -14,6 +14,7 @@ mod assets;
 mod carrito;
 mod catalogo;
 mod checkout;
+mod cuenta;
 mod error;
 mod extract;
 mod health;
@@ -67,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", get(accounts::logout_form).post(accounts::logout))
         .route("/perfil", get(accounts::profile).post(accounts::update_profile))
         .route("/perfil/password", post(accounts::change_password))
+        .route("/perfil/datos", get(cuenta::export))
+        .route("/perfil/eliminar", get(cuenta::eliminar_form).post(cuenta::eliminar))
+        .route("/buscar-pedido", get(cuenta::buscar_form).post(cuenta::buscar))
         .route("/checkout", get(checkout::form).post(checkout::submit))
         .route("/pedido/{numero}", get(pedidos::show))
         .route("/mis_pedidos", get(pedidos::list))
