@@ -7,7 +7,9 @@
 //! - services: [`checkout`] (one transaction, then a short wait for
 //!   Tickets), [`delivery`] (the outbox worker's delivery to Tickets through
 //!   [`tickets_client`]), [`accounts`] (registration, login, sessions),
-//!   [`tracking`] (signed tracking links, live updates);
+//!   [`tracking`] (signed tracking links, live updates), [`lookup`] (a
+//!   guest finds an order again), [`datos`] (a customer's data: export,
+//!   erasure);
 //! - [`store`] (the only SQL) and [`domain`] (pure types and rules);
 //! - underneath, `belgrano_contract` (the wire types) and
 //!   `belgrano_platform` (database, outbox worker, sessions, CSRF,
@@ -22,9 +24,11 @@
 pub mod accounts;
 pub mod checkout;
 pub mod config;
+pub mod datos;
 pub mod delivery;
 pub mod domain;
 pub mod http;
+pub mod lookup;
 pub mod startup;
 pub mod store;
 pub mod tickets_client;

@@ -174,15 +174,59 @@ pub fn client_address(parts: &Parts, behind_proxy: bool) -> String {
         .unwrap_or_else(|| "desconocida".to_owned())
 }
 
-/// `next` if it is a path on this site (never another host: no `//`, no
-/// backslash, which browsers read as a slash, no control characters).
+/// Where to send a browser back to after a login or a registration: a
+/// path on this site, never another host. Only a relative path starting
+/// with a single `/` passes: no `//` (another host), no backslash (which
+/// browsers read as a slash, so `/\evil.com` is another host too), no
+/// scheme (`https:`, `javascript:` do not start with `/`), no control
+/// characters (a header split, a `/\t/evil.com` that browsers strip to
+/// `//evil.com`), at most 1000 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextPath(String);
+
+impl NextPath {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = raw.starts_with('/')
+            && !raw.starts_with("//")
+            && !raw.contains('\\')
+            && !raw.chars().any(|c| c.is_control())
+            && raw.len() <= 1000;
+        ok.then(|| Self(raw.to_owned()))
+    }
+
+    /// `raw` if it is a path on this site, else the home page.
+    pub fn or_home(raw: &str) -> Self {
+        Self::parse(raw).unwrap_or_else(Self::home)
+    }
+
+    pub fn home() -> Self {
+        Self("/".to_owned())
+    }
+
+    pub fn is_home(&self) -> bool {
+        self.0 == "/"
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `path` on the login page with this page to come back to
+    /// (`/login?next=%2Fperfil`).
+    pub fn login_url(&self, path: &str) -> String {
+        format!("{path}?next={}", url_encode(&self.0))
+    }
+}
+
+impl std::fmt::Display for NextPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `next` if it is a path on this site: [`NextPath`]'s rule, as a string.
 pub fn safe_next(next: &str) -> Option<String> {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(|c| c.is_control())
-        && next.len() <= 1000;
-    ok.then(|| next.to_owned())
+    NextPath::parse(next).map(|n| n.0)
 }
 
 /// Whether the client prefers JSON (scripts, the pages' `fetch` calls).
@@ -558,6 +602,12 @@ mod tests {
         for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "panel", "", "/a\nb"] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }
+        for bad in ["javascript:alert(1)", "/\t/evil.example", "\\\\evil.example", " /x", "http:/x", "/\u{85}x"] {
+            assert_eq!(NextPath::parse(bad), None, "{bad:?}");
+            assert!(NextPath::or_home(bad).is_home(), "{bad:?}");
+        }
+        assert_eq!(NextPath::or_home("/checkout").as_str(), "/checkout");
+        assert_eq!(NextPath::or_home("/perfil?x=1&y").login_url("/login"), "/login?next=%2Fperfil%3Fx%3D1%26y");
     }
 
     #[test]

@@ -14,6 +14,11 @@
 //! typed, lower-cased: unknown emails are limited too. The address limit
 //! only refuses that address: the same account from another network is
 //! refused only by the account's own limit.
+//!
+//! Other guessing games use the same table under their own scope
+//! ([`LoginThrottle::scoped`]: an order lookup by number and e-mail counts
+//! per client address): their keys are prefixed, so they never add to a
+//! login's counts nor a login to theirs.
 
 use std::time::Duration;
 
@@ -33,6 +38,8 @@ pub struct LoginThrottle {
     db: Db,
     limits: Limits,
     lock: Lock,
+    /// Prefix of this throttle's keys (`""` for logins).
+    scope: &'static str,
 }
 
 /// A reserved password check: it counts as a failure unless
@@ -48,7 +55,19 @@ impl LoginThrottle {
     /// `lock` serialises admissions across instances (each service names
     /// its own, so the two never wait for each other on one database).
     pub fn new(db: Db, limits: Limits, lock: Lock) -> Self {
-        Self { db, limits, lock }
+        Self { db, limits, lock, scope: "" }
+    }
+
+    /// A throttle for another kind of guess, counted apart from logins:
+    /// its keys and addresses are stored as `{scope}:{key}` (an e-mail has
+    /// no such prefix, an address none either).
+    pub fn scoped(db: Db, limits: Limits, lock: Lock, scope: &'static str) -> Self {
+        Self { db, limits, lock, scope }
+    }
+
+    /// Keys of this scope, `{scope}:{raw}`.
+    fn key(&self, raw: &str) -> String {
+        if self.scope.is_empty() { raw.to_owned() } else { format!("{}:{raw}", self.scope) }
     }
 
     pub fn limits(&self) -> Limits {
@@ -62,15 +81,22 @@ impl LoginThrottle {
     /// Admits one password check for `email` from `address`, or `None`
     /// when the account or the address has used up its checks.
     pub async fn admit(&self, email: &str, address: &str) -> Result<Option<Slot>, StoreError> {
+        let (email, address) = (self.key(email), self.key(address));
         let since = self.window_start();
         let mut tx = self.db.begin_exclusive(self.lock).await?;
-        // Failures that no longer count go on the way.
-        sql("DELETE FROM login_failures WHERE failed_at <= $1").bind(since).execute(&mut tx).await?;
+        // Failures that no longer count go on the way: a login sweeps every
+        // expired row (so a scope's window must not be longer than the
+        // logins'), a scope only its own.
+        sql("DELETE FROM login_failures WHERE failed_at <= $1 AND email LIKE $2")
+            .bind(since)
+            .bind(format!("{}%", self.key("")))
+            .execute(&mut tx)
+            .await?;
         let (for_account, from_address): (i64, i64) =
             sql("SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND failed_at > $3),
                     (SELECT COUNT(*) FROM login_failures WHERE address = $2 AND failed_at > $3)")
-            .bind(email)
-            .bind(address)
+            .bind(email.as_str())
+            .bind(address.as_str())
             .bind(since)
             .fetch_one(&mut tx)
             .await?;
@@ -80,13 +106,13 @@ impl LoginThrottle {
         }
         let (id,): (i64,) =
             sql("INSERT INTO login_failures (email, address, failed_at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(email)
-                .bind(address)
+                .bind(email.as_str())
+                .bind(address.as_str())
                 .bind(Ts::now())
                 .fetch_one(&mut tx)
                 .await?;
         tx.commit().await?;
-        Ok(Some(Slot { id, email: email.to_owned() }))
+        Ok(Some(Slot { id, email }))
     }
 
     /// The password was right: its slot goes, and the account's count

@@ -163,7 +163,7 @@ pub fn costo_envio(zona: &Zona, franja: &Franja, subtotal: Centavos) -> Centavos
 
 /// A structured delivery address, validated (the barrio against the zones
 /// happens where the zones are known).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Direccion {
     pub calle: String,
     pub altura: String,
@@ -221,9 +221,10 @@ impl Direccion {
 }
 
 /// A saved address of an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DireccionGuardada {
     pub id: i64,
+    #[serde(flatten)]
     pub direccion: Direccion,
 }
 

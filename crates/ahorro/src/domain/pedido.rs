@@ -315,3 +315,32 @@ mod tests {
         assert_ne!(pago_en_palabras(MetodoPago::Mercadopago, t, None), "mercadopago");
     }
 }
+
+/// What a guest types at `/buscar-pedido` to find an order again: its
+/// number (trimmed) and the e-mail it was placed with (trimmed, lower-case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busqueda {
+    pub numero: Numero,
+    pub email: belgrano_contract::Email,
+}
+
+impl Busqueda {
+    /// Every field's error at once, so each is shown beside its field.
+    pub fn parse(numero: &str, email: &str) -> Result<Self, Vec<belgrano_contract::FieldError>> {
+        use belgrano_contract::FieldError;
+        let numero = Numero::parse(numero).map_err(|e| FieldError::new("numero", e));
+        let email = crate::domain::usuario::email("email", email);
+        match (numero, email) {
+            (Ok(numero), Ok(email)) => Ok(Self { numero, email }),
+            (numero, email) => Err([numero.err(), email.err()].into_iter().flatten().collect()),
+        }
+    }
+
+    /// Whether `pedido` is the order looked for: the same number and the
+    /// e-mail it was placed with, in any case. An order whose e-mail was
+    /// erased (a deleted account's) matches nothing.
+    pub fn matches(&self, pedido: &Pedido) -> bool {
+        let stored = pedido.cliente.email.trim();
+        pedido.numero == self.numero && !stored.is_empty() && stored.to_lowercase() == self.email.as_str()
+    }
+}

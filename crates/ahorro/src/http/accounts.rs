@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use belgrano_platform::csrf::CsrfForm;
-use belgrano_platform::http::ClientAddress;
+use belgrano_platform::http::{ClientAddress, NextPath};
 use belgrano_platform::session::Token;
 
 use super::error::{ApiError, PageError};
 use super::extract::{NoFields, Visitor};
-use super::layout::{Layout, message};
+use super::layout::{Layout, login_to, message};
 use super::state::AppState;
 use crate::accounts::{Login as LoginOutcome, PasswordChange};
 use crate::domain::usuario::{self, Registro, RegistroInput, Usuario};
@@ -25,7 +25,10 @@ use crate::domain::usuario::{self, Registro, RegistroInput, Usuario};
 pub struct Login {
     pub l: Layout,
     pub email: String,
-    pub next: String,
+    /// Where the login goes on to: only a path of this shop ([`NextPath`]).
+    pub next: NextPath,
+    /// The registration link, with the same `next`.
+    pub register: String,
     pub error: String,
 }
 
@@ -34,6 +37,7 @@ pub struct Login {
 pub struct Register {
     pub l: Layout,
     pub f: RegisterForm,
+    pub next: NextPath,
     pub error: String,
 }
 
@@ -80,6 +84,7 @@ pub struct RegisterForm {
     pub cuit: String,
     pub tipo_negocio: String,
     pub terminos: String,
+    pub next: String,
 }
 
 impl RegisterForm {
@@ -124,9 +129,9 @@ pub struct NextParam {
     next: String,
 }
 
-/// Only local paths, so a login link cannot send the user elsewhere.
-fn next_or_home(next: &str) -> String {
-    belgrano_platform::http::safe_next(next).unwrap_or_else(|| "/".to_owned())
+/// The registration page, coming back to `next` too.
+fn register_url(next: &NextPath) -> String {
+    if next.is_home() { "/register".to_owned() } else { next.login_url("/register") }
 }
 
 pub async fn login_form(
@@ -135,7 +140,8 @@ pub async fn login_form(
     Query(q): Query<NextParam>,
 ) -> Result<Response, PageError> {
     let l = Layout::new(&state, &visitor, "Ingresar").await?;
-    Ok(Login { l, email: String::new(), next: next_or_home(&q.next), error: String::new() }.into_response())
+    let next = NextPath::or_home(&q.next);
+    Ok(Login { l, email: String::new(), register: register_url(&next), next, error: String::new() }.into_response())
 }
 
 pub async fn login(
@@ -144,13 +150,13 @@ pub async fn login(
     ClientAddress(address): ClientAddress,
     CsrfForm(f): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    let next = next_or_home(&f.next);
+    let next = NextPath::or_home(&f.next);
     let (status, error) = match state.accounts.login(&f.email, &f.password, &address).await? {
         LoginOutcome::Accepted { usuario_id } => {
             // Staff land in the back office unless the link asked for a page.
             let staff = state.store.usuario(usuario_id).await?.is_some_and(|u| u.es_staff());
-            let next = if staff && next == "/" { "/admin".to_owned() } else { next };
-            return start_session(&state, &visitor, usuario_id, &next).await;
+            let next = if staff && next.is_home() { "/admin" } else { next.as_str() };
+            return start_session(&state, &visitor, usuario_id, next).await;
         }
         LoginOutcome::Locked => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -160,7 +166,7 @@ pub async fn login(
     };
     let l = Layout::new(&state, &visitor, "Ingresar").await?;
     let email = f.email.trim().to_lowercase();
-    Ok((status, Login { l, email, next, error: error.to_owned() }).into_response())
+    Ok((status, Login { l, email, register: register_url(&next), next, error: error.to_owned() }).into_response())
 }
 
 /// Logs the account in on a fresh token (the guest cart follows) and sends
@@ -180,9 +186,14 @@ fn with_session_cookie(state: &AppState, token: &Token, mut response: Response) 
     response
 }
 
-pub async fn register_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+pub async fn register_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(q): Query<NextParam>,
+) -> Result<Response, PageError> {
     let l = Layout::new(&state, &visitor, "Crear cuenta").await?;
-    Ok(Register { l, f: RegisterForm::default(), error: String::new() }.into_response())
+    Ok(Register { l, f: RegisterForm::default(), next: NextPath::or_home(&q.next), error: String::new() }
+        .into_response())
 }
 
 pub async fn register(
@@ -190,17 +201,19 @@ pub async fn register(
     visitor: Visitor,
     CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
+    let next = NextPath::or_home(&f.next);
     let invalid = |error: String, mut f: RegisterForm, l: Layout| {
         f.password.clear();
         f.confirmar_password.clear();
-        (StatusCode::BAD_REQUEST, Register { l, f, error }).into_response()
+        let next = NextPath::or_home(&f.next);
+        (StatusCode::BAD_REQUEST, Register { l, f, next, error }).into_response()
     };
     let registro = match Registro::parse(f.input()) {
         Ok(r) => r,
         Err(e) => return Ok(invalid(message(&e), f, Layout::new(&state, &visitor, "Crear cuenta").await?)),
     };
     match state.accounts.register(registro).await? {
-        Some(id) => start_session(&state, &visitor, id, "/").await,
+        Some(id) => start_session(&state, &visitor, id, next.as_str()).await,
         None => Ok(invalid(
             "Ya existe una cuenta con ese email.".into(),
             f,
@@ -222,17 +235,13 @@ pub async fn logout(
     Ok(with_session_cookie(&state, &token, Redirect::to("/").into_response()))
 }
 
-pub(super) fn login_redirect(next: &str) -> Response {
-    Redirect::to(&format!("/login?next={next}")).into_response()
-}
-
 pub(super) async fn profile_page(
     state: &AppState,
     visitor: &Visitor,
     mensaje: String,
     error: String,
 ) -> Result<Response, PageError> {
-    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_to("/perfil")) };
     let (pedidos, gastado) = state.store.order_stats(u.id).await?;
     let direcciones = state.store.direcciones(u.id).await?;
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
@@ -258,7 +267,7 @@ pub async fn update_profile(
     visitor: Visitor,
     CsrfForm(f): CsrfForm<ProfileForm>,
 ) -> Result<Response, PageError> {
-    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_to("/perfil")) };
     match usuario::perfil(&f.nombre, &f.apellido, &f.telefono, &f.direccion) {
         Ok(perfil) => {
             state.store.update_perfil(u.id, &perfil).await?;
@@ -274,7 +283,7 @@ pub async fn change_password(
     visitor: Visitor,
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
-    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_to("/perfil")) };
     let (mensaje, error) = match state
         .accounts
         .change_password(&u, &visitor.token, &f.actual, &f.password, &f.confirmar_password)

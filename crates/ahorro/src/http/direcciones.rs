@@ -6,10 +6,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use belgrano_platform::csrf::CsrfForm;
 use serde::Deserialize;
 
-use super::accounts::{login_redirect, profile_page};
+use super::accounts::profile_page;
 use super::error::PageError;
 use super::extract::Visitor;
-use super::layout::message;
+use super::layout::{login_to, message};
 use super::state::AppState;
 use crate::domain::entrega::{Direccion, MAX_DIRECCIONES};
 
@@ -31,7 +31,7 @@ pub async fn add(
     visitor: Visitor,
     CsrfForm(f): CsrfForm<DireccionForm>,
 ) -> Result<Response, PageError> {
-    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_to("/perfil")) };
     let raw = Direccion {
         calle: f.calle,
         altura: f.altura,
@@ -69,7 +69,7 @@ pub async fn delete(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Vacio>,
 ) -> Result<Response, PageError> {
-    let Some(u) = visitor.usuario.clone() else { return Ok(login_redirect("/perfil")) };
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_to("/perfil")) };
     if let Ok(id) = id.parse::<i64>() {
         state.store.borrar_direccion(u.id, id).await?;
     }

@@ -2,7 +2,9 @@
 //! logged in, the cart badge, the CSRF token) and small view helpers.
 //! Handler modules import this one; it imports no handler.
 
+use axum::response::{IntoResponse, Redirect, Response};
 use belgrano_contract::FieldError;
+use belgrano_platform::http::NextPath;
 
 use super::error::ApiError;
 use super::extract::Visitor;
@@ -34,6 +36,12 @@ impl Layout {
     }
 }
 
+/// To the login page, coming back to `next` after it (pages that need an
+/// account): `/login?next=%2Fperfil`.
+pub fn login_to(next: &str) -> Response {
+    Redirect::to(&NextPath::or_home(next).login_url("/login")).into_response()
+}
+
 /// A Spanish sentence for a form error.
 pub fn message(e: &FieldError) -> String {
     let campo = match e.field.as_str() {
@@ -58,6 +66,7 @@ pub fn message(e: &FieldError) -> String {
         "tipo_negocio" => "El tipo de negocio",
         "metodo_pago" => "El método de pago",
         "notas" => "Las notas",
+        "numero" => "El número de pedido",
         "terminos" => "Los términos",
         "items" => "El carrito",
         other if other.starts_with("items[") => "Un producto del carrito",

@@ -16,6 +16,7 @@ mod catalogo;
 mod checkout;
 mod direcciones;
 mod entrega;
+mod cuenta;
 mod error;
 mod extract;
 mod health;
@@ -71,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route("/perfil/password", post(accounts::change_password))
         .route("/perfil/direcciones", post(direcciones::add))
         .route("/perfil/direcciones/{id}/borrar", post(direcciones::delete))
+        .route("/perfil/datos", get(cuenta::export))
+        .route("/perfil/eliminar", get(cuenta::eliminar_form).post(cuenta::eliminar))
+        .route("/buscar-pedido", get(cuenta::buscar_form).post(cuenta::buscar))
         .route("/checkout", get(checkout::form).post(checkout::submit))
         .route("/pedido/{numero}", get(pedidos::show))
         .route("/mis_pedidos", get(pedidos::list))

@@ -9,7 +9,7 @@ use belgrano_platform::csrf::CsrfForm;
 
 use super::error::{ApiError, PageError};
 use super::extract::{NoFields, Visitor};
-use super::layout::Layout;
+use super::layout::{Layout, login_to};
 use super::state::AppState;
 use crate::domain::pedido::Pedido;
 use crate::tracking;
@@ -56,7 +56,7 @@ pub async fn show(
 }
 
 pub async fn list(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    let Some(u) = &visitor.usuario else { return Ok(Redirect::to("/login?next=/mis_pedidos").into_response()) };
+    let Some(u) = &visitor.usuario else { return Ok(login_to("/mis_pedidos")) };
     let pedidos = state.store.pedidos_de(u.id, 50).await?;
     let pedidos = pedidos
         .into_iter()

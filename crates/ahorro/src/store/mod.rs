@@ -11,6 +11,7 @@
 //! - [`catalogo`]: seeding and reading the catalogue;
 //! - [`usuarios`]: accounts (sessions and failed logins are the platform's
 //!   `sessions` and `login_failures` tables);
+//! - [`cuentas`]: erasing an account (its orders kept, anonymised);
 //! - [`carritos`]: carts by owner;
 //! - [`pedidos`]: the checkout transaction, orders, Tickets' reports;
 //! - [`entrega`]: zones, windows and their places, saved addresses;
@@ -23,6 +24,7 @@
 mod backoffice;
 mod carritos;
 mod catalogo;
+mod cuentas;
 mod entrega;
 mod imagenes;
 pub mod outbox;
@@ -36,6 +38,7 @@ use sqlx::migrate::Migrator;
 
 pub use backoffice::{FiltroPedidos, Historia, PanelHoy};
 pub use belgrano_platform::db::StoreError;
+pub use cuentas::CLIENTE_ELIMINADO;
 pub use usuarios::{StaffRefusal, Upserted};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/ahorro/sqlite");

@@ -9,6 +9,7 @@ mod admin_imagenes;
 mod admin_pedidos;
 mod checkout;
 mod cli;
+mod cuenta;
 mod delivery;
 mod entrega;
 mod hardening;
