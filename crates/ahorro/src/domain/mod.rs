@@ -12,12 +12,14 @@
 //! - [`pedido`]: the order, typed (estado, método de pago, tipo de cliente,
 //!   centavos, the delivery's status).
 //! - [`seguimiento`]: an order's progress and the tracking page's steps.
+//! - [`correo`]: what the shop mails (order, status, reset, contact).
 //! - [`imagen`]: uploaded product photos (decoded with limits, re-encoded)
 //!   and the illustrations shown where there is none.
 
 pub mod carrito;
 pub mod catalogo;
 pub mod checkout;
+pub mod correo;
 pub mod imagen;
 pub mod pedido;
 pub mod seguimiento;

@@ -14,6 +14,7 @@ mod assets;
 mod carrito;
 mod catalogo;
 mod checkout;
+mod correo;
 mod error;
 mod extract;
 mod health;
@@ -67,6 +68,10 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", get(accounts::logout_form).post(accounts::logout))
         .route("/perfil", get(accounts::profile).post(accounts::update_profile))
         .route("/perfil/password", post(accounts::change_password))
+        .route("/password/olvide", get(correo::olvide_form).post(correo::olvide))
+        .route("/password/nueva/{token}", get(correo::nueva_form).post(correo::nueva))
+        .route("/contacto", get(correo::contacto_form).post(correo::contacto))
+        .route("/dev/correo", get(correo::dev_mailbox))
         .route("/checkout", get(checkout::form).post(checkout::submit))
         .route("/pedido/{numero}", get(pedidos::show))
         .route("/mis_pedidos", get(pedidos::list))

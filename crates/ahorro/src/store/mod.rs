@@ -15,6 +15,7 @@
 //! - [`pedidos`]: the checkout transaction, orders, Tickets' reports;
 //! - [`seguimiento`]: what tracking pages and streams read;
 //! - [`outbox`]: the outbox table the platform worker empties;
+//! - [`correos`]: the mails' outbox, queued with what causes them;
 //! - [`imagenes`]: product photos (the re-encoded files, by hash);
 //! - [`backoffice`]: what the back office reads about orders (filters,
 //!   CSV, their history) and the dashboard's figures.
@@ -22,6 +23,7 @@
 mod backoffice;
 mod carritos;
 mod catalogo;
+pub mod correos;
 mod imagenes;
 pub mod outbox;
 mod pedidos;
@@ -72,6 +74,8 @@ impl From<StoreError> for PlaceError {
 pub struct Store {
     db: Db,
     outbox: Outbox,
+    correos: Outbox,
+    enlaces: std::sync::Arc<correos::Enlaces>,
 }
 
 impl Store {
@@ -85,7 +89,14 @@ impl Store {
         };
         let db = Db::connect(url, options).await?;
         let outbox = Outbox::new(db.clone(), outbox::TABLE);
-        Ok(Self { db, outbox })
+        let correos = Outbox::new(db.clone(), correos::TABLE);
+        Ok(Self { db, outbox, correos, enlaces: Default::default() })
+    }
+
+    /// The links mails carry (`PUBLIC_URL`, `SECRET_KEY`); development's
+    /// defaults until set.
+    pub fn with_enlaces(self, enlaces: correos::Enlaces) -> Self {
+        Self { enlaces: std::sync::Arc::new(enlaces), ..self }
     }
 
     /// The database, for the platform's mechanisms over it (sessions,
@@ -97,5 +108,10 @@ impl Store {
     /// The orders' outbox to Tickets.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// The mails' outbox.
+    pub fn correos_outbox(&self) -> &Outbox {
+        &self.correos
     }
 }

@@ -8,6 +8,7 @@ mod admin_catalogo;
 mod admin_imagenes;
 mod admin_pedidos;
 mod checkout;
+mod correo;
 mod cli;
 mod delivery;
 mod hardening;
