@@ -30,7 +30,6 @@ pub use crate::config::{DEMO_ADMIN, DEMO_CLIENTE, DEMO_COMERCIANTE};
 /// Most deliveries to Tickets in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
 
-
 pub struct Application {
     listener: TcpListener,
     port: u16,

@@ -70,15 +70,14 @@ impl PasswordResets {
         let since = Ts(chrono::Utc::now() - chrono::Duration::from_std(self.limits.window).unwrap_or_default());
         let mut tx = self.db.begin_exclusive(self.lock).await?;
         sql("DELETE FROM password_reset_requests WHERE requested_at <= $1").bind(since).execute(&mut tx).await?;
-        let (for_email, from_address): (i64, i64) = sql(
-            "SELECT (SELECT COUNT(*) FROM password_reset_requests WHERE email = $1 AND requested_at > $3),
-                    (SELECT COUNT(*) FROM password_reset_requests WHERE address = $2 AND requested_at > $3)",
-        )
-        .bind(email)
-        .bind(address)
-        .bind(since)
-        .fetch_one(&mut tx)
-        .await?;
+        let (for_email, from_address): (i64, i64) =
+            sql("SELECT (SELECT COUNT(*) FROM password_reset_requests WHERE email = $1 AND requested_at > $3),
+                    (SELECT COUNT(*) FROM password_reset_requests WHERE address = $2 AND requested_at > $3)")
+            .bind(email)
+            .bind(address)
+            .bind(since)
+            .fetch_one(&mut tx)
+            .await?;
         if for_email >= self.limits.per_email || from_address >= self.limits.per_address {
             return Ok(false);
         }
@@ -135,14 +134,13 @@ pub async fn issue(tx: &mut Tx, user_id: i64) -> Result<Token, StoreError> {
 pub async fn consume(tx: &mut Tx, token: &str) -> Result<Result<i64, Refusal>, StoreError> {
     let Some(token) = Token::parse(token) else { return Ok(Err(Refusal::Unknown)) };
     let now = Ts::now();
-    let claimed: Option<(i64,)> = sql(
-        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
-         RETURNING user_id",
-    )
-    .bind(now)
-    .bind(token.hash())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let claimed: Option<(i64,)> =
+        sql("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING user_id")
+        .bind(now)
+        .bind(token.hash())
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some((user_id,)) = claimed else {
         let row: Option<(i64, Ts, Option<Ts>)> =
             sql("SELECT user_id, expires_at, used_at FROM password_resets WHERE token_hash = $1")

@@ -81,10 +81,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Whether the server can run here (`python3-aiosmtpd` installed).
     pub fn available() -> bool {
-        std::process::Command::new(PYTHON)
-            .args(["-c", "import aiosmtpd"])
-            .status()
-            .is_ok_and(|s| s.success())
+        std::process::Command::new(PYTHON).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success())
     }
 
     /// Starts a server on a free port. Panics if aiosmtpd is missing.

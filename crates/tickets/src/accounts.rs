@@ -163,7 +163,9 @@ impl Accounts {
         match self.store.login_account(&email).await? {
             Some((user, Some(_))) if user.activo => {
                 let para = user.email.clone();
-                self.store.queue_reset(user.id, |token| crate::domain::correo::restablecer(&para, &link(token))).await?;
+                self.store
+                    .queue_reset(user.id, |token| crate::domain::correo::restablecer(&para, &link(token)))
+                    .await?;
             }
             _ => {
                 let token = Token::generate();

@@ -103,7 +103,9 @@ pub fn confirmacion(p: &DatosPedido) -> Correo {
 pub fn estado(p: &DatosPedido, estado: Estado, motivo: Option<&str>) -> Option<Correo> {
     let (asunto, frase) = match estado {
         Estado::EnCamino => (format!("Tu pedido {} está en camino", p.numero), "¡Tu pedido salió! Ya está en camino."),
-        Estado::Entregado => (format!("Entregamos tu pedido {}", p.numero), "Tu pedido fue entregado. ¡Que lo disfrutes!"),
+        Estado::Entregado => {
+            (format!("Entregamos tu pedido {}", p.numero), "Tu pedido fue entregado. ¡Que lo disfrutes!")
+        }
         Estado::Cancelado => (format!("Cancelamos tu pedido {}", p.numero), "Tu pedido fue cancelado."),
         Estado::Pendiente | Estado::EnPreparacion => return None,
     };
@@ -116,7 +118,9 @@ pub fn estado(p: &DatosPedido, estado: Estado, motivo: Option<&str>) -> Option<C
     }
     if estado == Estado::Cancelado {
         texto.push_str("Si ya pagaste, te devolvemos el dinero. Si tenés dudas, respondé este correo o escribinos desde la página de contacto.\n");
-        cuerpo.push_str("<p>Si ya pagaste, te devolvemos el dinero. Si tenés dudas, escribinos desde la página de contacto.</p>");
+        cuerpo.push_str(
+            "<p>Si ya pagaste, te devolvemos el dinero. Si tenés dudas, escribinos desde la página de contacto.</p>",
+        );
     }
     texto.push_str(&format!("\nPedido {}: {}\n", p.numero, p.seguimiento));
     cuerpo.push_str(&boton(&p.seguimiento, "Ver mi pedido"));
@@ -170,13 +174,7 @@ pub fn contacto(para: &str, nombre: &str, email: &str, mensaje: &str) -> Correo 
         esc(email),
         esc(mensaje)
     );
-    Correo {
-        para: para.to_owned(),
-        html: pagina(&asunto, &cuerpo),
-        asunto,
-        texto,
-        responder_a: Some(email.to_owned()),
-    }
+    Correo { para: para.to_owned(), html: pagina(&asunto, &cuerpo), asunto, texto, responder_a: Some(email.to_owned()) }
 }
 
 #[cfg(test)]

@@ -139,13 +139,19 @@ pub async fn nueva(
         Err(ResetRefusal::Link(refusal)) => {
             (StatusCode::GONE, NuevaPage { invalido: refusal.message().to_owned(), ..page }).into_response()
         }
-        Err(ResetRefusal::Invalid(e)) => (StatusCode::BAD_REQUEST, NuevaPage { error: message(&e), ..page }).into_response(),
+        Err(ResetRefusal::Invalid(e)) => {
+            (StatusCode::BAD_REQUEST, NuevaPage { error: message(&e), ..page }).into_response()
+        }
     })
 }
 
 pub async fn contacto_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
     let f = ContactoForm {
-        nombre: visitor.usuario.as_ref().map(|u| format!("{} {}", u.nombre, u.apellido).trim().to_owned()).unwrap_or_default(),
+        nombre: visitor
+            .usuario
+            .as_ref()
+            .map(|u| format!("{} {}", u.nombre, u.apellido).trim().to_owned())
+            .unwrap_or_default(),
         email: visitor.usuario.as_ref().map(|u| u.email.clone()).unwrap_or_default(),
         mensaje: String::new(),
     };
@@ -172,10 +178,14 @@ pub async fn contacto(
         ""
     };
     let Ok(email) = email else {
-        return Ok((StatusCode::BAD_REQUEST, ContactoPage { l, f, enviado: false, error: error.to_owned() }).into_response());
+        return Ok(
+            (StatusCode::BAD_REQUEST, ContactoPage { l, f, enviado: false, error: error.to_owned() }).into_response()
+        );
     };
     if !error.is_empty() {
-        return Ok((StatusCode::BAD_REQUEST, ContactoPage { l, f, enviado: false, error: error.to_owned() }).into_response());
+        return Ok(
+            (StatusCode::BAD_REQUEST, ContactoPage { l, f, enviado: false, error: error.to_owned() }).into_response()
+        );
     }
     let c = correo::contacto(&state.settings.contact_email, nombre, email.as_str(), mensaje);
     state.store.queue_contacto(&c).await?;

@@ -36,10 +36,7 @@ pub struct Enlaces {
 
 impl Default for Enlaces {
     fn default() -> Self {
-        Self {
-            public_url: "http://localhost:5000".into(),
-            secret: crate::config::DEV_SECRET_KEY.as_bytes().to_vec(),
-        }
+        Self { public_url: "http://localhost:5000".into(), secret: crate::config::DEV_SECRET_KEY.as_bytes().to_vec() }
     }
 }
 
@@ -95,12 +92,11 @@ pub async fn queue_estado(
     if !matches!(estado, Estado::EnCamino | Estado::Entregado | Estado::Cancelado) {
         return Ok(());
     }
-    let (numero, email, nombre, direccion, metodo_pago, total): (String, String, String, String, String, i64) = sql(
-        "SELECT numero, cliente_email, cliente_nombre, direccion, metodo_pago, total FROM pedidos WHERE id = $1",
-    )
-    .bind(pedido_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (numero, email, nombre, direccion, metodo_pago, total): (String, String, String, String, String, i64) =
+        sql("SELECT numero, cliente_email, cliente_nombre, direccion, metodo_pago, total FROM pedidos WHERE id = $1")
+            .bind(pedido_id)
+            .fetch_one(&mut *tx)
+            .await?;
     let metodo_pago: MetodoPago = parse_stored(&metodo_pago)?;
     let datos = DatosPedido {
         seguimiento: enlaces.seguimiento(&numero),

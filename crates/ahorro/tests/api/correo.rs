@@ -131,7 +131,8 @@ async fn a_status_reported_twice_mails_once(backend: Backend) {
         "{ana:?}"
     );
     assert_eq!(beto.len(), 2, "{beto:?}");
-    let cancel = smtp.messages_to("beto@example.com").await.into_iter().find(|m| m.subject.contains("Cancelamos")).unwrap();
+    let cancel =
+        smtp.messages_to("beto@example.com").await.into_iter().find(|m| m.subject.contains("Cancelamos")).unwrap();
     assert!(cancel.text.contains("No hay stock de yerba") && cancel.html.contains("No hay stock de yerba"));
     app.stop().await;
 }
@@ -339,10 +340,8 @@ async fn the_dev_mailbox_keeps_mails_in_development_only() {
     assert_eq!(status, StatusCode::OK);
     let store = belgrano_ahorro::store::Store::connect(&db.url).await.unwrap();
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let (pending,): (i64,) = sql("SELECT COUNT(*) FROM correos WHERE status = 'pending'")
-        .fetch_one(store.db().read())
-        .await
-        .unwrap();
+    let (pending,): (i64,) =
+        sql("SELECT COUNT(*) FROM correos WHERE status = 'pending'").fetch_one(store.db().read()).await.unwrap();
     assert_eq!(pending, 1);
     store.db().close().await;
     app.stop().await;

@@ -74,7 +74,8 @@ async fn olvide(
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> Result<Response, PageError> {
     let email = form.email.trim().to_lowercase();
-    let page = |enviado, mensaje| OlvidePage { csrf: csrf.clone(), usuario: None, email: email.clone(), enviado, mensaje };
+    let page =
+        |enviado, mensaje| OlvidePage { csrf: csrf.clone(), usuario: None, email: email.clone(), enviado, mensaje };
     if belgrano_contract::Email::parse(&email).is_err() {
         return Ok((StatusCode::BAD_REQUEST, page(false, Some("Ingrese un email válido."))).into_response());
     }
@@ -98,7 +99,8 @@ async fn nueva_form(
     CsrfToken(csrf): CsrfToken,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let page = |invalido| NuevaPage { csrf, usuario: None, token: token.clone(), invalido, mensaje: None, hecho: false };
+    let page =
+        |invalido| NuevaPage { csrf, usuario: None, token: token.clone(), invalido, mensaje: None, hecho: false };
     Ok(match state.accounts.reset_link(&token).await? {
         Ok(()) => page(None).into_response(),
         Err(refusal) => (StatusCode::GONE, page(Some(mensaje_de(refusal)))).into_response(),
@@ -133,13 +135,17 @@ async fn nueva(
         Err(ResetRefusal::Link(refusal)) => {
             (StatusCode::GONE, NuevaPage { invalido: Some(mensaje_de(refusal)), ..page }).into_response()
         }
-        Err(ResetRefusal::Invalid(why)) => (StatusCode::BAD_REQUEST, NuevaPage { mensaje: Some(why), ..page }).into_response(),
+        Err(ResetRefusal::Invalid(why)) => {
+            (StatusCode::BAD_REQUEST, NuevaPage { mensaje: Some(why), ..page }).into_response()
+        }
     })
 }
 
 async fn dev_mailbox(State(state): State<AppState>) -> Result<Response, PageError> {
     if state.settings.environment.is_production() {
-        return Err(PageError::NotFound("La página que buscaba no existe. Revise la dirección o vuelva al inicio.".into()));
+        return Err(PageError::NotFound(
+            "La página que buscaba no existe. Revise la dirección o vuelva al inicio.".into(),
+        ));
     }
     let mails = state.store.correos(200).await?;
     Ok(Html(belgrano_platform::mail::dev_page("Belgrano Tickets", &mails)).into_response())

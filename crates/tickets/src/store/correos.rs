@@ -24,11 +24,7 @@ impl Store {
 
     /// Sets a new password from a reset link: the link is used up, every
     /// session of the account ends, together. The account, or why not.
-    pub async fn reset_password(
-        &self,
-        token: &str,
-        hash: &str,
-    ) -> Result<Result<i64, reset::Refusal>, StoreError> {
+    pub async fn reset_password(&self, token: &str, hash: &str) -> Result<Result<i64, reset::Refusal>, StoreError> {
         let mut tx = self.db.begin_write().await?;
         let user_id = match reset::consume(&mut tx, token).await? {
             Ok(id) => id,
