@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use belgrano_platform::db::Lock;
 use belgrano_platform::password;
-use belgrano_platform::session::{Sessions, Token};
+use belgrano_platform::reset::{self, PasswordResets, RESET_LIMITS, Refusal};
+use belgrano_platform::session::{self as platform_session, Sessions, Token};
 use belgrano_platform::throttle::{Limits, LoginThrottle};
 
 use crate::domain::carrito::{Carrito, CarritoOwner};
@@ -39,6 +40,28 @@ pub const LOGIN_LIMITS: Limits =
 pub const MAX_FAILED_LOGINS_PER_ADDRESS: i64 = 20;
 /// Serialises login admissions across instances ("BALG").
 const THROTTLE_LOCK: Lock = Lock(0x4241_4C47);
+/// Serialises password reset requests across instances ("BARS").
+const RESET_LOCK: Lock = Lock(0x4241_5253);
+/// What a disabled login's hash is (`Accounts::disable_login`): not a PHC
+/// string, so no password matches it.
+const DISABLED: &str = "!desactivada";
+
+/// How a password reset request ended. Known and unknown e-mails answer
+/// the same: only the limit shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRequest {
+    /// Too many requests for that e-mail or from that address.
+    Limited,
+    /// A link was mailed if the account exists.
+    Done,
+}
+
+/// Why a new password from a reset link was not set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetRefusal {
+    Link(Refusal),
+    Invalid(belgrano_contract::FieldError),
+}
 
 /// How a login attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,13 +89,15 @@ pub struct Accounts {
     store: Store,
     sessions: Sessions,
     throttle: LoginThrottle,
+    resets: PasswordResets,
 }
 
 impl Accounts {
     pub fn new(store: Store) -> Self {
         let sessions = Sessions::new(store.db().clone());
         let throttle = LoginThrottle::new(store.db().clone(), LOGIN_LIMITS, THROTTLE_LOCK);
-        Self { store, sessions, throttle }
+        let resets = PasswordResets::new(store.db().clone(), RESET_LIMITS, RESET_LOCK);
+        Self { store, sessions, throttle, resets }
     }
 
     /// The account logged in with this visitor token, if any.
@@ -86,8 +111,6 @@ impl Accounts {
     /// Makes an account unable to log in (no password matches) and ends its
     /// sessions. False when no account has that email or it was already so.
     pub async fn disable_login(&self, email: &str) -> Result<bool, StoreError> {
-        // Not a PHC string: `password::verify` never accepts it.
-        const DISABLED: &str = "!desactivada";
         let Some((id, hash)) = self.store.credentials(email).await? else { return Ok(false) };
         if hash == DISABLED {
             return Ok(false);
@@ -218,6 +241,66 @@ impl Accounts {
     pub async fn ensure_admin(&self, email: &str, clear: &str) -> anyhow::Result<Upserted> {
         let hash = password::hash(clear).await?;
         Ok(self.store.upsert_admin(email, "Administrador", &hash).await?)
+    }
+
+    /// "¿Olvidaste tu contraseña?": mails a reset link to `email` if an
+    /// active account has it. The same work either way (the request is
+    /// recorded, the link rendered), so neither the answer nor its time
+    /// tells whether the account exists.
+    pub async fn request_reset(&self, email: &str, address: &str) -> Result<ResetRequest, StoreError> {
+        let email = email.trim().to_lowercase();
+        if !self.resets.admit(&email, address).await? {
+            tracing::warn!("pedidos de cambio de contraseña limitados");
+            return Ok(ResetRequest::Limited);
+        }
+        let account = match self.store.credentials(&email).await? {
+            Some((id, hash)) if hash != DISABLED => self.store.usuario(id).await?.filter(|u| u.activo),
+            _ => None,
+        };
+        match account {
+            Some(u) => self.store.queue_reset(u.id, &u.email).await?,
+            None => {
+                // Comparable work, nothing queued.
+                let token = Token::generate();
+                let _ = crate::domain::correo::restablecer(&email, &self.store.enlaces().restablecer(token.as_str()));
+                let _ = token.hash();
+            }
+        }
+        Ok(ResetRequest::Done)
+    }
+
+    /// Whether a reset link still works (the form shows only then).
+    pub async fn reset_link(&self, token: &str) -> Result<Result<(), Refusal>, StoreError> {
+        Ok(self.resets.check(token).await?.map(drop))
+    }
+
+    /// Sets a new password from a reset link (the registration's rules):
+    /// the link is used up, and every session of the account ends, in one
+    /// transaction.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        nueva: &str,
+        confirmacion: &str,
+    ) -> anyhow::Result<Result<(), ResetRefusal>> {
+        if let Err(refusal) = self.resets.check(token).await? {
+            return Ok(Err(ResetRefusal::Link(refusal)));
+        }
+        let nueva = match usuario::new_password(nueva, confirmacion) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(ResetRefusal::Invalid(e))),
+        };
+        let hash = password::hash(&nueva).await?;
+        let mut tx = self.store.db().begin_write().await?;
+        let usuario_id = match reset::consume(&mut tx, token).await? {
+            Ok(id) => id,
+            Err(refusal) => return Ok(Err(ResetRefusal::Link(refusal))),
+        };
+        Store::set_password_in(&mut tx, usuario_id, &hash).await?;
+        platform_session::end_all_in(&mut tx, usuario_id).await?;
+        tx.commit().await?;
+        tracing::info!(usuario_id, "contraseña cambiada con un enlace de recuperación; sesiones cerradas");
+        Ok(Ok(()))
     }
 
     /// Changes the account's password after checking the current one.

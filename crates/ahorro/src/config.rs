@@ -2,14 +2,19 @@
 //! `PORT`, `DATABASE_URL`, `TICKETERA_URL`, `BELGRANO_AHORRO_API_KEY`,
 //! `SECRET_KEY`, `RENDER_ENVIRONMENT`, plus `CHECKOUT_WAIT_MS` (how long a
 //! checkout waits for Tickets, default 2000) and `OUTBOX_LEASE_SECS` (how
-//! long a claimed delivery stays claimed, default 30), and
-//! `ADMIN_EMAIL`/`ADMIN_PASSWORD` for the first back-office admin.
+//! long a claimed delivery stays claimed, default 30),
+//! `ADMIN_EMAIL`/`ADMIN_PASSWORD` for the first back-office admin, and
+//! e-mail: `SMTP_URL`, `MAIL_FROM` (`belgrano_platform::mail`),
+//! `CONTACT_EMAIL` (where the contact form goes, `MAIL_FROM`'s address by
+//! default) and `PUBLIC_URL` (the shop's address in mailed links;
+//! Render's `RENDER_EXTERNAL_URL` by default).
 
 use std::time::Duration;
 
 use belgrano_platform::api_key::ApiKeys;
 use belgrano_platform::cli::{About, COMMON_VARS, Var};
 use belgrano_platform::config::{AdminAccount, Vars};
+use belgrano_platform::mail::MailSettings;
 
 pub use belgrano_platform::config::{ConfigError, MIN_SECRET_LEN};
 pub use belgrano_platform::runtime::Environment;
@@ -19,6 +24,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ahorro.db";
 pub const DEFAULT_TICKETERA_URL: &str = "http://localhost:5001";
 pub const DEFAULT_CHECKOUT_WAIT: Duration = Duration::from_millis(2000);
 pub const DEFAULT_OUTBOX_LEASE: Duration = Duration::from_secs(30);
+/// The sender when `MAIL_FROM` is unset (development, or production with
+/// mails kept pending).
+pub const DEFAULT_MAIL_FROM: &str = "Belgrano Ahorro <no-responder@belgranoahorro.local>";
 /// The development secret (it signs tracking links): public, so refused in
 /// production.
 pub const DEV_SECRET_KEY: &str = "belgrano-ahorro-desarrollo-no-usar-en-produccion";
@@ -62,6 +70,26 @@ pub const ABOUT: About = About {
                 meaning: "las dos o ninguna: crean o actualizan el primer administrador del back office (/admin) al arrancar",
             },
             Var {
+                name: "SMTP_URL",
+                default: "sin definir: en desarrollo los correos quedan en /dev/correo; en producción quedan pendientes hasta configurarla",
+                meaning: "servidor de correo: smtp://usuario:clave@host:587 (STARTTLS si lo ofrece; ?tls=starttls lo exige, ?tls=none nunca) o smtps://... (TLS directo)",
+            },
+            Var {
+                name: "MAIL_FROM",
+                default: DEFAULT_MAIL_FROM,
+                meaning: "remitente de los correos (obligatorio en producción con SMTP_URL)",
+            },
+            Var {
+                name: "CONTACT_EMAIL",
+                default: "la dirección de MAIL_FROM",
+                meaning: "adónde llegan los mensajes del formulario /contacto",
+            },
+            Var {
+                name: "PUBLIC_URL",
+                default: "RENDER_EXTERNAL_URL, o http://localhost:PORT",
+                meaning: "dirección pública de la tienda, para los enlaces de los correos",
+            },
+            Var {
                 name: "CHECKOUT_WAIT_MS",
                 default: "2000",
                 meaning: "cuánto espera un checkout la primera respuesta de Tickets antes de contestar",
@@ -95,6 +123,12 @@ pub struct Settings {
     pub seed_demo_users: bool,
     /// The first back-office admin, from `ADMIN_EMAIL` + `ADMIN_PASSWORD`.
     pub admin: Option<AdminAccount>,
+    /// `SMTP_URL`, `MAIL_FROM`.
+    pub mail: MailSettings,
+    /// `CONTACT_EMAIL`: where `/contacto` sends.
+    pub contact_email: String,
+    /// `PUBLIC_URL`, without a trailing slash: the base of mailed links.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -116,9 +150,19 @@ impl Settings {
         {
             return Err(ConfigError::invalid("ADMIN_PASSWORD", "es una contraseña conocida; elegí otra"));
         }
+        let port = vars.port(DEFAULT_PORT)?;
+        let mail = MailSettings::from_vars(&vars, environment, DEFAULT_MAIL_FROM)?;
+        let contact_email = match vars.get("CONTACT_EMAIL") {
+            Some(raw) => belgrano_contract::Email::parse(&raw)
+                .map_err(|_| ConfigError::invalid("CONTACT_EMAIL", format!("'{raw}' no es un email")))?
+                .into_string(),
+            None => mail.from_address(),
+        };
+        let default_public = vars.get("RENDER_EXTERNAL_URL").unwrap_or_else(|| format!("http://localhost:{port}"));
+        let public_url = vars.base_url("PUBLIC_URL", &default_public)?;
         Ok(Self {
             environment,
-            port: vars.port(DEFAULT_PORT)?,
+            port,
             host: vars.host(),
             database_url: vars.database_url(DEFAULT_DATABASE_URL)?,
             ticketera_url: vars.base_url("TICKETERA_URL", DEFAULT_TICKETERA_URL)?,
@@ -128,6 +172,9 @@ impl Settings {
             outbox_lease: outbox_lease.map_or(DEFAULT_OUTBOX_LEASE, Duration::from_secs),
             seed_demo_users: !environment.is_production(),
             admin,
+            mail,
+            contact_email,
+            public_url,
         })
     }
 
@@ -221,5 +268,31 @@ mod tests {
         assert!(settings(&[("TICKETERA_URL", "localhost:5001")]).is_err());
         assert!(settings(&[("CHECKOUT_WAIT_MS", "-1")]).is_err());
         assert_eq!(settings(&[("CHECKOUT_WAIT_MS", "0")]).unwrap().checkout_wait, Duration::ZERO);
+        assert!(settings(&[("SMTP_URL", "mail.x.com")]).is_err());
+        assert!(settings(&[("MAIL_FROM", "nadie")]).is_err());
+        assert!(settings(&[("CONTACT_EMAIL", "nadie")]).is_err());
+        assert!(settings(&[("PUBLIC_URL", "tienda.com")]).is_err());
+    }
+
+    #[test]
+    fn mail_settings() {
+        let s = settings(&[]).unwrap();
+        assert!(s.mail.smtp.is_none());
+        assert_eq!(s.contact_email, "no-responder@belgranoahorro.local");
+        assert_eq!(s.public_url, "http://localhost:5000");
+        let s = settings(&[("RENDER_EXTERNAL_URL", "https://ahorro.onrender.com/"), ("CONTACT_EMAIL", "hola@x.com")])
+            .unwrap();
+        assert_eq!((s.public_url.as_str(), s.contact_email.as_str()), ("https://ahorro.onrender.com", "hola@x.com"));
+        // Production with a server needs a real sender.
+        let prod = [
+            ("RENDER_ENVIRONMENT", "production"),
+            ("BELGRANO_AHORRO_API_KEY", "k-from-render-0123456789abcdefghijk"),
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("SMTP_URL", "smtp://u:p@mail.x.com?tls=starttls"),
+        ];
+        assert!(settings(&prod).unwrap_err().to_string().contains("MAIL_FROM"));
+        let ok = settings(&[prod[0], prod[1], prod[2], prod[3], ("MAIL_FROM", "Tienda <hola@x.com>")]).unwrap();
+        assert_eq!(ok.contact_email, "hola@x.com");
+        assert!(settings(&prod[..3]).unwrap().mail.smtp.is_none(), "production without SMTP_URL starts (mails wait)");
     }
 }

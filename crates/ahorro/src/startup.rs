@@ -36,6 +36,8 @@ pub struct Application {
     router: axum::Router,
     store: Store,
     worker: tokio::task::JoinHandle<()>,
+    /// The mail worker; `None` in production without `SMTP_URL`.
+    mail_worker: Option<tokio::task::JoinHandle<()>>,
     stop_worker: watch::Sender<bool>,
     novedades: Novedades,
 }
@@ -60,7 +62,12 @@ impl Application {
                 "OUTBOX_LEASE_SECS no supera el tiempo de espera de un envío (10 s): otra instancia podría reenviar un pedido en curso"
             );
         }
-        let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
+        let enlaces = crate::store::correos::Enlaces {
+            public_url: settings.public_url.clone(),
+            secret: settings.secret_key.as_bytes().to_vec(),
+        };
+        let store =
+            Store::connect(&settings.database_url).await.context("connecting to the database")?.with_enlaces(enlaces);
         let accounts = Accounts::new(store.clone());
         accounts.purge_expired().await?;
         if store.seed_catalogo_if_empty(&Seed::bundled()).await? {
@@ -77,6 +84,15 @@ impl Application {
         );
         let outbox_worker = worker.waker();
         let (stop_worker, worker_stopped) = watch::channel(false);
+        // The second worker: the shop's mails.
+        let (mail_waker, mail_worker) = belgrano_platform::mail::spawn_worker(
+            store.correos_outbox().clone(),
+            &settings.mail,
+            settings.environment,
+            "ahorro-correo",
+            worker_stopped.clone(),
+        )
+        .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?;
         let worker = tokio::spawn(worker.run(worker_stopped));
         let novedades = Novedades::default();
         let state = AppState {
@@ -85,13 +101,14 @@ impl Application {
             store: store.clone(),
             accounts,
             outbox_worker,
+            mail_worker: mail_waker,
             tickets,
             novedades: novedades.clone(),
         };
         let router = http::router(state);
         let listener = belgrano_platform::runtime::bind(&settings.host, settings.port).await?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, port, router, store, worker, stop_worker, novedades })
+        Ok(Self { listener, port, router, store, worker, mail_worker, stop_worker, novedades })
     }
 
     pub fn port(&self) -> u16 {
@@ -119,6 +136,9 @@ impl Application {
         belgrano_platform::runtime::serve(self.listener, self.router, shutdown).await?;
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
+        if let Some(mail_worker) = self.mail_worker {
+            let _ = mail_worker.await;
+        }
         self.store.db().close().await;
         tracing::info!("Belgrano Ahorro detenido");
         Ok(())

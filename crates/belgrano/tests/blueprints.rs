@@ -68,10 +68,13 @@ const ENV_SOURCES: &[&str] = &["value", "generateValue", "sync", "fromDatabase",
 /// several Tickets instances (render_scaled.yaml provides it).
 const ONLY_FOR_SEVERAL_INSTANCES: &[&str] = &["REDIS_URL"];
 /// Read by the code with a default that is right on Render (`HOST` is
-/// `0.0.0.0`, as Render needs), so no blueprint sets them.
-const DEFAULT_FITS_RENDER: &[&str] = &["HOST"];
+/// `0.0.0.0`, as Render needs), or set by Render itself
+/// (`RENDER_EXTERNAL_URL`, the fallback of `PUBLIC_URL`), so no blueprint
+/// sets them.
+const DEFAULT_FITS_RENDER: &[&str] = &["HOST", "RENDER_EXTERNAL_URL"];
 /// Variables that must never be written into a blueprint.
-const SECRETS: &[&str] = &["BELGRANO_AHORRO_API_KEY", "SECRET_KEY", "ADMIN_PASSWORD", "ADMIN_EMAIL", "DATABASE_URL"];
+const SECRETS: &[&str] =
+    &["BELGRANO_AHORRO_API_KEY", "SECRET_KEY", "ADMIN_PASSWORD", "ADMIN_EMAIL", "DATABASE_URL", "SMTP_URL"];
 
 /// The platform's readers of standard variables (`belgrano_platform::config::Vars`):
 /// a call to one means the crate reads these.
@@ -83,6 +86,9 @@ const PLATFORM_READERS: &[(&str, &[&str])] = &[
     (".api_keys(", &["BELGRANO_AHORRO_API_KEY"]),
     (".admin_account()", &["ADMIN_EMAIL", "ADMIN_PASSWORD"]),
 ];
+
+/// Platform readers called with the service's `vars` as argument.
+const PLATFORM_READERS_OF_VARS: &[(&str, &[&str])] = &[("MailSettings::from_vars(&vars", &["SMTP_URL", "MAIL_FROM"])];
 
 /// The environment variables a crate's code reads (`lookup("X")`,
 /// `get("X")`, `var("X")`, `base_url("X"`, and the platform's readers),
@@ -99,6 +105,11 @@ fn variables_read_by(crate_dir: &str) -> BTreeSet<String> {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for (reader, names) in PLATFORM_READERS {
                     if text.contains(&format!("vars{reader}")) {
+                        found.extend(names.iter().map(|n| n.to_string()));
+                    }
+                }
+                for (reader, names) in PLATFORM_READERS_OF_VARS {
+                    if text.contains(reader) {
                         found.extend(names.iter().map(|n| n.to_string()));
                     }
                 }

@@ -7,6 +7,8 @@
 //! - [`outbox`]: the transactional outbox and its one delivery worker.
 //! - [`session`], [`csrf`], [`throttle`], [`password`]: logins, the same
 //!   design in both services.
+//! - [`mail`]: e-mail through a `correos` outbox (SMTP, or the dev
+//!   mailbox); [`reset`]: single-use password reset links.
 //! - [`http`]: the router's outer layers and the shared extractors.
 //! - [`api_key`], [`retry`], [`signing`]: the shared key between the
 //!   services, the delivery retry policy, signed links.
@@ -26,8 +28,10 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod http;
+pub mod mail;
 pub mod outbox;
 pub mod password;
+pub mod reset;
 pub mod retry;
 pub mod runtime;
 pub mod session;

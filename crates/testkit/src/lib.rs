@@ -1,13 +1,14 @@
 //! Test support for every test crate of the workspace (never a dependency
 //! of a service): a database per test on either backend, the scenario
 //! macro that runs a test on both, small helpers, the OpenAPI checker and a
-//! minimal Socket.IO client.
+//! minimal Socket.IO client, and a real SMTP server ([`smtp`]).
 //!
 //! Each test gets its own database: a temporary SQLite file, or a fresh
 //! PostgreSQL database on the server `TEST_DATABASE_URL` names (`.ci/run`
 //! sets it; test databases are named `*_test_*` so CI can drop leftovers).
 
 pub mod openapi;
+pub mod smtp;
 pub mod socket_client;
 
 use std::time::Duration;

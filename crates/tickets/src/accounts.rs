@@ -8,11 +8,17 @@
 //! (`belgrano_platform::throttle`): after [`MAX_FAILURES`] for one account or
 //! from one address within [`WINDOW_MINUTES`], further attempts are refused
 //! without checking the password.
+//!
+//! A forgotten password: [`Accounts::request_reset`] mails a single-use
+//! link valid one hour (`belgrano_platform::reset`), with the same answer
+//! whether the account exists or not; [`Accounts::reset_password`] sets the
+//! new password and ends every session of the account.
 
 use std::time::Duration;
 
 use belgrano_platform::db::Lock;
 use belgrano_platform::password;
+use belgrano_platform::reset::{PasswordResets, RESET_LIMITS, Refusal};
 use belgrano_platform::session::{CookieSpec, Sessions, Token};
 use belgrano_platform::throttle::{Limits, LoginThrottle};
 
@@ -29,6 +35,22 @@ pub const MAX_FAILURES: i64 = 10;
 pub const WINDOW_MINUTES: i64 = 15;
 /// Serialises login admissions across instances ("BTLG").
 const THROTTLE_LOCK: Lock = Lock(0x4254_4C47);
+/// Serialises password reset requests across instances ("BTRS").
+const RESET_LOCK: Lock = Lock(0x4254_5253);
+
+/// How a reset request ended: the same for known and unknown e-mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRequest {
+    Limited,
+    Done,
+}
+
+/// Why a new password from a reset link was not set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetRefusal {
+    Link(Refusal),
+    Invalid(&'static str),
+}
 
 /// The session cookie (`Secure` in production).
 pub fn session_cookie(secure: bool) -> CookieSpec {
@@ -54,6 +76,7 @@ pub struct Accounts {
     store: Store,
     sessions: Sessions,
     throttle: LoginThrottle,
+    resets: PasswordResets,
 }
 
 impl Accounts {
@@ -65,7 +88,8 @@ impl Accounts {
         };
         let sessions = Sessions::new(store.db().clone());
         let throttle = LoginThrottle::new(store.db().clone(), limits, THROTTLE_LOCK);
-        Self { store, sessions, throttle }
+        let resets = PasswordResets::new(store.db().clone(), RESET_LIMITS, RESET_LOCK);
+        Self { store, sessions, throttle, resets }
     }
 
     /// Checks the limit, then the password; records a failure or opens a session.
@@ -119,5 +143,62 @@ impl Accounts {
     /// Ends every session of an account but `keep` (after a password change).
     pub async fn end_other_sessions(&self, user_id: i64, keep: &Token) -> Result<(), StoreError> {
         self.sessions.delete_all_of(user_id, Some(keep)).await
+    }
+
+    /// Mails a reset link to `email` if an active account has it; `link`
+    /// makes the absolute link from the token. The same work either way
+    /// (the request recorded, the mail rendered), nothing queued for an
+    /// unknown or inactive account.
+    pub async fn request_reset(
+        &self,
+        email: &str,
+        address: &str,
+        link: impl Fn(&str) -> String,
+    ) -> Result<ResetRequest, StoreError> {
+        let email = email.trim().to_lowercase();
+        if !self.resets.admit(&email, address).await? {
+            tracing::warn!("password reset requests limited");
+            return Ok(ResetRequest::Limited);
+        }
+        match self.store.login_account(&email).await? {
+            Some((user, Some(_))) if user.activo => {
+                let para = user.email.clone();
+                self.store
+                    .queue_reset(user.id, |token| crate::domain::correo::restablecer(&para, &link(token)))
+                    .await?;
+            }
+            _ => {
+                let token = Token::generate();
+                let _ = crate::domain::correo::restablecer(&email, &link(token.as_str()));
+            }
+        }
+        Ok(ResetRequest::Done)
+    }
+
+    /// Whether a reset link still works.
+    pub async fn reset_link(&self, token: &str) -> Result<Result<(), Refusal>, StoreError> {
+        Ok(self.resets.check(token).await?.map(drop))
+    }
+
+    /// Sets a new password from a reset link; returns the account, whose
+    /// sessions all ended (the caller closes its live connections).
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        nueva: &str,
+        confirmacion: &str,
+    ) -> anyhow::Result<Result<i64, ResetRefusal>> {
+        if let Err(refusal) = self.resets.check(token).await? {
+            return Ok(Err(ResetRefusal::Link(refusal)));
+        }
+        let nueva = match crate::domain::input::NewPassword::parse(nueva) {
+            Ok(p) => p,
+            Err(why) => return Ok(Err(ResetRefusal::Invalid(why))),
+        };
+        if nueva.as_str() != confirmacion {
+            return Ok(Err(ResetRefusal::Invalid("La confirmación no coincide con la contraseña nueva.")));
+        }
+        let hash = password::hash(nueva.as_str()).await?;
+        Ok(self.store.reset_password(token, &hash).await?.map_err(ResetRefusal::Link))
     }
 }

@@ -2,12 +2,16 @@
 //! and the Render blueprints (`PORT`, `DATABASE_URL`,
 //! `BELGRANO_AHORRO_API_KEY`, `BELGRANO_AHORRO_URL`, `RENDER_ENVIRONMENT`),
 //! plus `ADMIN_EMAIL`/`ADMIN_PASSWORD` for the first dispatcher and
-//! `REDIS_URL` when several instances share the live board. Read with the
+//! `REDIS_URL` when several instances share the live board, and e-mail
+//! (password reset links): `SMTP_URL`, `MAIL_FROM`
+//! (`belgrano_platform::mail`) and `PUBLIC_URL` (the desk's address in
+//! mailed links; Render's `RENDER_EXTERNAL_URL` by default). Read with the
 //! platform's rules (`belgrano_platform::config`).
 
 use belgrano_platform::api_key::ApiKeys;
 use belgrano_platform::cli::{About, COMMON_VARS, Var};
 use belgrano_platform::config::{AdminAccount, Vars};
+use belgrano_platform::mail::MailSettings;
 
 pub use belgrano_platform::config::ConfigError;
 pub use belgrano_platform::runtime::Environment;
@@ -15,6 +19,8 @@ pub use belgrano_platform::runtime::Environment;
 pub const DEFAULT_PORT: u16 = 5001;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tickets.db";
 pub const DEFAULT_AHORRO_URL: &str = "http://localhost:5000";
+/// The sender when `MAIL_FROM` is unset.
+pub const DEFAULT_MAIL_FROM: &str = "Belgrano Tickets <no-responder@belgranotickets.local>";
 
 /// What `tickets --help` says.
 pub const ABOUT: About = About {
@@ -44,6 +50,21 @@ pub const ABOUT: About = About {
                 default: "— (una sola instancia)",
                 meaning: "redis://host:puerto para varias instancias: los eventos llegan a los tableros de todas",
             },
+            Var {
+                name: "SMTP_URL",
+                default: "sin definir: en desarrollo los correos quedan en /dev/correo; en producción quedan pendientes hasta configurarla",
+                meaning: "servidor de correo: smtp://usuario:clave@host:587 (STARTTLS si lo ofrece; ?tls=starttls lo exige, ?tls=none nunca) o smtps://... (TLS directo)",
+            },
+            Var {
+                name: "MAIL_FROM",
+                default: DEFAULT_MAIL_FROM,
+                meaning: "remitente de los correos (obligatorio en producción con SMTP_URL)",
+            },
+            Var {
+                name: "PUBLIC_URL",
+                default: "RENDER_EXTERNAL_URL, o http://localhost:PORT",
+                meaning: "dirección pública del despacho, para los enlaces de los correos",
+            },
         ],
         COMMON_VARS,
     ],
@@ -67,6 +88,10 @@ pub struct Settings {
     /// `REDIS_URL`: Socket.IO events fan out to every instance through it.
     /// Unset: one instance, rooms in memory.
     pub redis_url: Option<String>,
+    /// `SMTP_URL`, `MAIL_FROM`.
+    pub mail: MailSettings,
+    /// `PUBLIC_URL`, without a trailing slash: the base of mailed links.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -80,9 +105,11 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars::new(lookup);
         let environment = vars.environment()?;
+        let port = vars.port(DEFAULT_PORT)?;
+        let default_public = vars.get("RENDER_EXTERNAL_URL").unwrap_or_else(|| format!("http://localhost:{port}"));
         Ok(Self {
             environment,
-            port: vars.port(DEFAULT_PORT)?,
+            port,
             host: vars.host(),
             database_url: vars.database_url(DEFAULT_DATABASE_URL)?,
             api_keys: vars.api_keys(environment)?,
@@ -90,6 +117,8 @@ impl Settings {
             seed_demo_data: !environment.is_production(),
             admin: vars.admin_account()?,
             redis_url: vars.get("REDIS_URL").map(redis_url).transpose()?,
+            mail: MailSettings::from_vars(&vars, environment, DEFAULT_MAIL_FROM)?,
+            public_url: vars.base_url("PUBLIC_URL", &default_public)?,
         })
     }
 
@@ -136,6 +165,17 @@ mod tests {
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn mail_settings() {
+        let s = settings(&[]).unwrap();
+        assert!(s.mail.smtp.is_none());
+        assert_eq!(s.public_url, "http://localhost:5001");
+        assert!(settings(&[("SMTP_URL", "smtp//x")]).is_err());
+        assert!(settings(&[("PUBLIC_URL", "despacho.com")]).is_err());
+        let s = settings(&[("SMTP_URL", "smtp://127.0.0.1:2525?tls=none"), ("MAIL_FROM", "d@x.com")]).unwrap();
+        assert_eq!(s.mail.smtp.unwrap().port, 2525);
     }
 
     #[test]

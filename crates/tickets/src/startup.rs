@@ -28,6 +28,8 @@ pub struct Application {
     broadcaster: Broadcaster,
     writer: tokio::task::JoinHandle<()>,
     notifier: tokio::task::JoinHandle<()>,
+    /// The mail worker; `None` in production without `SMTP_URL`.
+    mailer: Option<tokio::task::JoinHandle<()>>,
     stop_workers: watch::Sender<bool>,
 }
 
@@ -87,6 +89,15 @@ impl Application {
         let worker = Worker::new(store.notify_outbox().clone(), to_ahorro, notify::WORKER);
         let lifecycle = Lifecycle::new(store.clone(), strategy, broadcaster.clone(), worker.waker());
         let (stop_workers, workers_stopped) = watch::channel(false);
+        // The second worker: the desk's mails (password reset links).
+        let (mail_worker, mailer) = belgrano_platform::mail::spawn_worker(
+            store.correos_outbox().clone(),
+            &settings.mail,
+            settings.environment,
+            "tickets-correo",
+            workers_stopped.clone(),
+        )
+        .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?;
         let notifier = tokio::spawn(worker.run(workers_stopped));
         let state = AppState {
             settings: Arc::new(settings.clone()),
@@ -96,12 +107,13 @@ impl Application {
             lifecycle,
             api_keys,
             broadcaster: broadcaster.clone(),
+            mail_worker,
         };
         let router = http::router(state, socket_layer);
 
         let listener = belgrano_platform::runtime::bind(&settings.host, settings.port).await?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, port, router, store, broadcaster, writer, notifier, stop_workers })
+        Ok(Self { listener, port, router, store, broadcaster, writer, notifier, mailer, stop_workers })
     }
 
     pub fn port(&self) -> u16 {
@@ -126,6 +138,9 @@ impl Application {
         let _ = self.writer.await;
         let _ = self.stop_workers.send(true);
         let _ = self.notifier.await;
+        if let Some(mailer) = self.mailer {
+            let _ = mailer.await;
+        }
         self.broadcaster.close().await;
         self.store.db().close().await;
         tracing::info!("Belgrano Tickets detenido");

@@ -14,6 +14,7 @@
 //! - [`seguimiento`]: an order's progress and the tracking page's steps.
 //! - [`entrega`]: zones, delivery windows, structured addresses.
 //! - [`hora`]: Buenos Aires time, computed only there.
+//! - [`correo`]: what the shop mails (order, status, reset, contact).
 //! - [`imagen`]: uploaded product photos (decoded with limits, re-encoded)
 //!   and the illustrations shown where there is none.
 
@@ -22,6 +23,7 @@ pub mod catalogo;
 pub mod checkout;
 pub mod entrega;
 pub mod hora;
+pub mod correo;
 pub mod imagen;
 pub mod pedido;
 pub mod seguimiento;

@@ -17,6 +17,7 @@ mod checkout;
 mod direcciones;
 mod entrega;
 mod cuenta;
+mod correo;
 mod error;
 mod extract;
 mod health;
@@ -75,6 +76,10 @@ pub fn router(state: AppState) -> Router {
         .route("/perfil/datos", get(cuenta::export))
         .route("/perfil/eliminar", get(cuenta::eliminar_form).post(cuenta::eliminar))
         .route("/buscar-pedido", get(cuenta::buscar_form).post(cuenta::buscar))
+        .route("/password/olvide", get(correo::olvide_form).post(correo::olvide))
+        .route("/password/nueva/{token}", get(correo::nueva_form).post(correo::nueva))
+        .route("/contacto", get(correo::contacto_form).post(correo::contacto))
+        .route("/dev/correo", get(correo::dev_mailbox))
         .route("/checkout", get(checkout::form).post(checkout::submit))
         .route("/pedido/{numero}", get(pedidos::show))
         .route("/mis_pedidos", get(pedidos::list))

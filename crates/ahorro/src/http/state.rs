@@ -31,6 +31,8 @@ pub struct AppState {
     pub checkout: CheckoutService,
     /// Wakes the outbox worker (a parked delivery put back in the queue).
     pub outbox_worker: Waker,
+    /// Wakes the mail worker (a mail queued or put back).
+    pub mail_worker: Waker,
     pub tickets: TicketsClient,
     /// Orders whose ticket changed, for the live tracking streams.
     pub novedades: Novedades,

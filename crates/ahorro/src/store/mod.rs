@@ -17,6 +17,7 @@
 //! - [`entrega`]: zones, windows and their places, saved addresses;
 //! - [`seguimiento`]: what tracking pages and streams read;
 //! - [`outbox`]: the outbox table the platform worker empties;
+//! - [`correos`]: the mails' outbox, queued with what causes them;
 //! - [`imagenes`]: product photos (the re-encoded files, by hash);
 //! - [`backoffice`]: what the back office reads about orders (filters,
 //!   CSV, their history) and the dashboard's figures.
@@ -26,6 +27,7 @@ mod carritos;
 mod catalogo;
 mod cuentas;
 mod entrega;
+pub mod correos;
 mod imagenes;
 pub mod outbox;
 mod pedidos;
@@ -86,6 +88,8 @@ impl From<StoreError> for PlaceError {
 pub struct Store {
     db: Db,
     outbox: Outbox,
+    correos: Outbox,
+    enlaces: std::sync::Arc<correos::Enlaces>,
 }
 
 impl Store {
@@ -99,7 +103,14 @@ impl Store {
         };
         let db = Db::connect(url, options).await?;
         let outbox = Outbox::new(db.clone(), outbox::TABLE);
-        Ok(Self { db, outbox })
+        let correos = Outbox::new(db.clone(), correos::TABLE);
+        Ok(Self { db, outbox, correos, enlaces: Default::default() })
+    }
+
+    /// The links mails carry (`PUBLIC_URL`, `SECRET_KEY`); development's
+    /// defaults until set.
+    pub fn with_enlaces(self, enlaces: correos::Enlaces) -> Self {
+        Self { enlaces: std::sync::Arc::new(enlaces), ..self }
     }
 
     /// The database, for the platform's mechanisms over it (sessions,
@@ -111,5 +122,10 @@ impl Store {
     /// The orders' outbox to Tickets.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// The mails' outbox.
+    pub fn correos_outbox(&self) -> &Outbox {
+        &self.correos
     }
 }

@@ -295,6 +295,7 @@ impl Store {
         insert.execute(&mut tx).await?;
         let placed = PlacedPedido { pedido_id, fecha: now.0, total, subtotal, costo_envio, turno, lines };
         outbox::queue(pedido_id, &pedido.numero, payload(&placed)).execute(&mut tx).await?;
+        super::correos::queue_confirmacion(&mut tx, &self.enlaces, pedido, &placed).await?;
         tx.commit().await?;
         Ok(placed)
     }
@@ -361,9 +362,11 @@ impl Store {
     /// cancellation reason. Returns false when no such order exists.
     pub async fn apply_ticket_update(&self, update: &TicketUpdate) -> Result<bool, StoreError> {
         let mut tx = self.db.begin_write().await?;
-        let exists: Option<(i64,)> =
-            sql("SELECT id FROM pedidos WHERE numero = $1").bind(&update.numero).fetch_optional(&mut tx).await?;
-        let Some((pedido_id,)) = exists else { return Ok(false) };
+        let exists: Option<(i64, Option<String>)> = sql("SELECT id, ticket_estado FROM pedidos WHERE numero = $1")
+            .bind(&update.numero)
+            .fetch_optional(&mut tx)
+            .await?;
+        let Some((pedido_id, antes)) = exists else { return Ok(false) };
         let version = update.versioned.as_ref().map(|v| v.version);
         // A versioned update applies if newer. An unversioned one (old
         // clients) never overrides a versioned state, nor moves a final one.
@@ -394,6 +397,12 @@ impl Store {
             .bind(v.version)
             .execute(&mut tx)
             .await?;
+        }
+        // The customer hears of a change once: only an applied update that
+        // changed the state queues a mail (and its key refuses a repeat).
+        if applied > 0 && antes.as_deref() != Some(update.estado.as_str()) {
+            let motivo = update.versioned.as_ref().and_then(|v| v.motivo_cancelacion.as_deref());
+            super::correos::queue_estado(&mut tx, &self.enlaces, pedido_id, update.estado, motivo).await?;
         }
         tx.commit().await?;
         Ok(true)

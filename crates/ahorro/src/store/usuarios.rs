@@ -2,7 +2,7 @@
 //! and failed logins live in the platform's `sessions` and
 //! `login_failures` tables (`crate::accounts`).
 
-use belgrano_platform::db::{Sql, StoreError, Ts, parse_stored, sql};
+use belgrano_platform::db::{Sql, StoreError, Ts, Tx, parse_stored, sql};
 use belgrano_platform::session;
 
 use super::{EXCLUSIVE, Store};
@@ -230,6 +230,11 @@ impl Store {
             .execute(self.db.write())
             .await
             .map(drop)
+    }
+
+    /// A new password hash inside `tx` (a reset link, with its sessions).
+    pub async fn set_password_in(tx: &mut Tx, id: i64, hash: &str) -> Result<(), StoreError> {
+        sql("UPDATE usuarios SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(tx).await.map(drop)
     }
 
     pub async fn update_password(&self, id: i64, hash: &str) -> Result<(), StoreError> {

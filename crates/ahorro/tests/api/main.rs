@@ -10,6 +10,7 @@ mod admin_pedidos;
 mod checkout;
 mod cli;
 mod cuenta;
+mod correo;
 mod delivery;
 mod entrega;
 mod hardening;

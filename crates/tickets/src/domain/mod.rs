@@ -8,10 +8,12 @@
 //! - [`assign`]: which available courier takes a new ticket.
 //! - [`intake`]: what one batch of intake requests becomes.
 //! - [`change`]: what a change of state or courier may do and leaves behind.
+//! - [`correo`]: what the desk mails (password reset links).
 //! - [`reports`]: the dispatchers' figures over a period.
 
 pub mod assign;
 pub mod change;
+pub mod correo;
 pub mod input;
 pub mod intake;
 pub mod reports;

@@ -14,6 +14,7 @@ mod metrics;
 mod notificaciones;
 mod page;
 mod panel;
+mod recuperar;
 mod repartidor;
 mod repartidores;
 mod tickets;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     pub api_keys: Arc<ApiKeys>,
     pub broadcaster: Broadcaster,
+    /// Wakes the mail worker (a mail queued).
+    pub mail_worker: belgrano_platform::outbox::Waker,
 }
 
 impl AppState {
@@ -121,6 +124,7 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/api/notificaciones/fallidas", get(notificaciones::failed))
         .route("/api/notificaciones/{id}/reintentar", post(notificaciones::retry))
         .merge(cuenta::routes())
+        .merge(recuperar::routes())
         .merge(repartidores::routes())
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))

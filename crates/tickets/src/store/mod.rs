@@ -2,7 +2,7 @@
 //!
 //! One [`Store`] with one method per operation, grouped by section:
 //! tickets as read (here), intake ([`intake`]), changes and their history
-//! ([`lifecycle`]), accounts ([`accounts`]). Statements are written once for
+//! ([`lifecycle`]), accounts ([`accounts`]), mails (`correos`). Statements are written once for
 //! both backends (`$n` placeholders, [`Ts`] timestamps, `CAST(... AS TEXT)`
 //! to read JSON) through `belgrano_platform::db`; where the backends differ
 //! the text says so beside it. Rows decode into the row types below, so the
@@ -15,6 +15,7 @@
 //! writer does the same.
 
 pub mod accounts;
+mod correos;
 mod intake;
 mod lifecycle;
 
@@ -50,6 +51,7 @@ pub const NOTIFY_OUTBOX: Table = Table { name: "notify_outbox", subject: "numero
 pub struct Store {
     db: Db,
     notify: Outbox,
+    correos: Outbox,
 }
 
 /// Filters of `GET /api/tickets`.
@@ -89,7 +91,8 @@ impl Store {
         let migrations = Migrations { sqlite: &SQLITE_MIGRATIONS, postgres: &POSTGRES_MIGRATIONS };
         let db = Db::connect(url, Options { migrations, postgres_schema: "tickets", postgres_connections: 10 }).await?;
         let notify = Outbox::new(db.clone(), NOTIFY_OUTBOX);
-        Ok(Self { db, notify })
+        let correos = Outbox::new(db.clone(), correos::TABLE);
+        Ok(Self { db, notify, correos })
     }
 
     pub fn db(&self) -> &Db {

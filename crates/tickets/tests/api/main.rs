@@ -18,3 +18,4 @@ mod lifecycle;
 mod live;
 mod openapi;
 mod reading;
+mod recuperar;

@@ -4,6 +4,10 @@
 //! scripts with the service API key (`X-API-Key`) at
 //! `/api/outbox/fallidos` and `/api/outbox/{id}/reintentar`. All four use
 //! the same outbox store functions.
+//!
+//! Mails the SMTP server refused for good (a 5xx: an address that does not
+//! exist) are parked the same way and listed on the same page, each with
+//! its own "Reintentar".
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -88,17 +92,49 @@ pub async fn api_retry(
     Ok(Json(json!({"exito": true, "id": id, "estado": "pendiente"})))
 }
 
+/// A parked mail.
+pub(super) struct CorreoFallido {
+    pub id: i64,
+    pub para: String,
+    pub asunto: String,
+    pub intentos: i64,
+    pub ultimo_error: Option<String>,
+    pub fecha_creacion: String,
+}
+
+async fn parked_correos(state: &AppState) -> Result<Vec<CorreoFallido>, ApiError> {
+    Ok(state
+        .store
+        .correos_outbox()
+        .parked()
+        .await?
+        .into_iter()
+        .map(|p| CorreoFallido {
+            id: p.id,
+            asunto: serde_json::from_str::<belgrano_platform::mail::Correo>(&p.payload)
+                .map(|c| c.asunto)
+                .unwrap_or_default(),
+            para: p.subject,
+            intentos: p.attempts,
+            ultimo_error: p.last_error,
+            fecha_creacion: p.created_at.text(),
+        })
+        .collect())
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/envios.html")]
 struct EnviosPage {
     l: AdminLayout,
     fallidos: Vec<Fallido>,
+    correos: Vec<CorreoFallido>,
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct Aviso {
     reintentado: String,
+    correo: String,
 }
 
 pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<Aviso>) -> Result<Response, PageError> {
@@ -106,7 +142,26 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<A
     if let Ok(id) = q.reintentado.parse::<i64>() {
         l.aviso = format!("El envío {id} volvió a la cola: se reintenta enseguida.");
     }
-    Ok(EnviosPage { l, fallidos: parked(&state).await? }.into_response())
+    if let Ok(id) = q.correo.parse::<i64>() {
+        l.aviso = format!("El correo {id} volvió a la cola: se reintenta enseguida.");
+    }
+    let (fallidos, correos) = tokio::try_join!(parked(&state), parked_correos(&state))?;
+    Ok(EnviosPage { l, fallidos, correos }.into_response())
+}
+
+pub async fn retry_correo_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("correo no encontrado"))?;
+    if !state.store.correos_outbox().retry_parked(id).await? {
+        return Err(ApiError::NotFound("no hay un correo rechazado con ese id").into());
+    }
+    tracing::info!(correo_id = id, quien = %staff.usuario.email, "correo rechazado devuelto a la cola");
+    state.mail_worker.wake();
+    Ok(Redirect::to(&format!("/admin/envios?correo={id}")).into_response())
 }
 
 pub async fn retry_form(

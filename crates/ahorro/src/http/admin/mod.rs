@@ -60,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(panel::page))
         .route("/admin/envios", get(envios::page))
         .route("/admin/envios/{id}/reintentar", post(envios::retry_form))
+        .route("/admin/envios/correos/{id}/reintentar", post(envios::retry_correo_form))
         .route("/api/admin/envios", get(envios::api_list))
         .route("/api/admin/envios/{id}/reintentar", post(envios::api_retry))
         // The service API (X-API-Key), as before.
