@@ -232,7 +232,7 @@ pub async fn logout(
     Ok(with_session_cookie(&state, &token, Redirect::to("/").into_response()))
 }
 
-async fn profile_page(
+pub(super) async fn profile_page(
     state: &AppState,
     visitor: &Visitor,
     mensaje: String,

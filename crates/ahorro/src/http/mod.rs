@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", get(accounts::logout_form).post(accounts::logout))
         .route("/perfil", get(accounts::profile).post(accounts::update_profile))
         .route("/perfil/password", post(accounts::change_password))
+        .route("/perfil/email", post(cuenta::change_email))
         .route("/perfil/datos", get(cuenta::export))
         .route("/perfil/eliminar", get(cuenta::eliminar_form).post(cuenta::eliminar))
         .route("/buscar-pedido", get(cuenta::buscar_form).post(cuenta::buscar))
