@@ -117,6 +117,15 @@ impl From<Pedido> for PedidoExport {
     }
 }
 
+/// Why an e-mail change was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailRefusal {
+    WrongPassword,
+    Invalid(belgrano_contract::FieldError),
+    /// Another account has it.
+    Taken,
+}
+
 /// Why an erasure was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EraseRefusal {
@@ -149,6 +158,33 @@ impl DatosPersonales {
             pedidos: pedidos.into_iter().map(Into::into).collect(),
             direcciones,
         })
+    }
+
+    /// Gives `usuario` the e-mail `nuevo` (as typed) once `password`
+    /// proves the account is theirs. Past orders keep the e-mail they were
+    /// placed with.
+    pub async fn change_email(
+        &self,
+        usuario: &Usuario,
+        password: &str,
+        nuevo: &str,
+    ) -> Result<Result<(), EmailRefusal>, StoreError> {
+        let nuevo = match crate::domain::usuario::email("email", nuevo) {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(EmailRefusal::Invalid(e))),
+        };
+        let stored = self.store.credentials(&usuario.email).await?.map(|(_, hash)| hash);
+        if !password::verify(password, stored).await {
+            return Ok(Err(EmailRefusal::WrongPassword));
+        }
+        if nuevo.as_str() == usuario.email {
+            return Ok(Ok(()));
+        }
+        if !self.store.update_email(usuario.id, nuevo.as_str()).await? {
+            return Ok(Err(EmailRefusal::Taken));
+        }
+        tracing::info!(usuario_id = usuario.id, "email de la cuenta cambiado");
+        Ok(Ok(()))
     }
 
     /// Erases `usuario`'s account once `password` proves it is theirs.

@@ -16,11 +16,12 @@ use belgrano_platform::csrf::CsrfForm;
 use belgrano_platform::http::ClientAddress;
 use belgrano_platform::session::Token;
 
+use super::accounts::profile_page;
 use super::error::PageError;
 use super::extract::Visitor;
 use super::layout::{Layout, login_to, message};
 use super::state::AppState;
-use crate::datos::{DatosPersonales, EraseRefusal};
+use crate::datos::{DatosPersonales, EmailRefusal, EraseRefusal};
 use crate::domain::pedido::Busqueda;
 use crate::lookup::{Lookup, MAX_FAILED_LOOKUPS, PedidoLookup};
 use crate::tracking;
@@ -59,6 +60,13 @@ pub struct CuentaEliminadaPage {
 pub struct BuscarForm {
     pub numero: String,
     pub email: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct EmailForm {
+    pub email: String,
+    pub password: String,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -121,6 +129,25 @@ pub async fn buscar(
             buscar_page(&state, &visitor, StatusCode::TOO_MANY_REQUESTS, f, &[], &error).await
         }
     }
+}
+
+/// `POST /perfil/email`: a new e-mail for the account, with its password.
+pub async fn change_email(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(f): CsrfForm<EmailForm>,
+) -> Result<Response, PageError> {
+    let Some(u) = visitor.usuario.clone() else { return Ok(login_to("/perfil")) };
+    let error = match DatosPersonales::new(state.store.clone()).change_email(&u, &f.password, &f.email).await? {
+        Ok(()) => {
+            let visitor = Visitor { usuario: state.store.usuario(u.id).await?, ..visitor };
+            return profile_page(&state, &visitor, "Email cambiado.".into(), String::new()).await;
+        }
+        Err(EmailRefusal::WrongPassword) => "La contraseña no es correcta.".to_owned(),
+        Err(EmailRefusal::Invalid(e)) => message(&e),
+        Err(EmailRefusal::Taken) => "Ya existe una cuenta con ese email.".to_owned(),
+    };
+    profile_page(&state, &visitor, String::new(), error).await
 }
 
 /// `GET /perfil/datos`: the account's data as a JSON file.

@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/perfil/password", post(accounts::change_password))
         .route("/perfil/direcciones", post(direcciones::add))
         .route("/perfil/direcciones/{id}/borrar", post(direcciones::delete))
+        .route("/perfil/email", post(cuenta::change_email))
         .route("/perfil/datos", get(cuenta::export))
         .route("/perfil/eliminar", get(cuenta::eliminar_form).post(cuenta::eliminar))
         .route("/buscar-pedido", get(cuenta::buscar_form).post(cuenta::buscar))

@@ -11,6 +11,17 @@ use crate::domain::carrito::CarritoOwner;
 pub const CLIENTE_ELIMINADO: &str = "Cliente eliminado";
 
 impl Store {
+    /// Gives account `id` a new e-mail; false when another account has it.
+    pub async fn update_email(&self, id: i64, email: &str) -> Result<bool, StoreError> {
+        let updated =
+            sql("UPDATE usuarios SET email = $1 WHERE id = $2").bind(email).bind(id).execute(self.db.write()).await;
+        match updated {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_unique_violation() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Erases account `id`: its orders stay, without name, e-mail, phone,
     /// address (flat and structured; the barrio stays), notes or link to the account (nor the copy of the ticket
     /// already delivered to Tickets in the outbox; one not yet delivered

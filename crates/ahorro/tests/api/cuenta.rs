@@ -210,6 +210,35 @@ async fn the_export_holds_the_profile_and_the_orders(backend: Backend) {
 }
 on_both_backends!(the_export_holds_the_profile_and_the_orders);
 
+async fn the_email_changes_with_the_password(backend: Backend) {
+    let tickets = accepting_tickets().await;
+    let db = TestDb::new(backend).await;
+    let app = TestApp::start(settings(&db, &tickets.uri(), &[])).await;
+    let mut ana = app.browser();
+    assert_eq!(ana.register("ana@example.com", &[]).await.status, 303);
+    assert_eq!(app.browser().register("otro@example.com", &[]).await.status, 303);
+
+    let wrong = ana.post_csrf("/perfil/email", &[("email", "nueva@example.com"), ("password", "incorrecta")]).await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("La contraseña no es correcta"));
+    let taken = ana.post_csrf("/perfil/email", &[("email", "Otro@example.com"), ("password", "secreto123")]).await;
+    assert_eq!(taken.status, 400);
+    assert!(taken.body.contains("Ya existe una cuenta con ese email"));
+    let invalid = ana.post_csrf("/perfil/email", &[("email", "no-es"), ("password", "secreto123")]).await;
+    assert!(invalid.body.contains("El email: no es un email válido"));
+    let done = ana.post_csrf("/perfil/email", &[("email", " Nueva@Example.com "), ("password", "secreto123")]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Email cambiado") && done.body.contains("nueva@example.com"));
+
+    let mut later = app.browser();
+    let old = later.post_csrf("/login", &[("email", "ana@example.com"), ("password", "secreto123")]).await;
+    assert_eq!(old.status, 401);
+    let new = later.post_csrf("/login", &[("email", "nueva@example.com"), ("password", "secreto123")]).await;
+    assert_eq!(new.status, 303);
+    app.stop().await;
+}
+on_both_backends!(the_email_changes_with_the_password);
+
 async fn deleting_an_account_keeps_its_orders_anonymised(backend: Backend) {
     let tickets = accepting_tickets().await;
     let db = TestDb::new(backend).await;
