@@ -600,7 +600,7 @@ mod tests {
         assert!(old.entrega.is_none() && old.cobro.is_none());
         let text = serde_json::to_string(&old).unwrap();
         assert!(!text.contains("entrega") && !text.contains("cobro"), "old tickets serialise as before: {text}");
-        let mut full = base.clone();
+        let mut full = base;
         full["entrega"] = serde_json::json!({"barrio": "Belgrano", "costo_envio": 1500.0,
             "franja": {"desde": "2026-12-03T15:00:00-03:00", "hasta": "2026-12-03T18:00:00-03:00"}});
         full["cobro"] =

@@ -23,6 +23,8 @@ pub struct CarritoPage {
     pub l: Layout,
     pub carrito: PricedCarrito,
     pub error: String,
+    /// Delivery at the default barrio (the checkout lets the customer pick).
+    pub cuenta: super::checkout::Cuenta,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -44,7 +46,10 @@ async fn render(state: &AppState, visitor: &Visitor, error: String) -> Result<Re
     let carrito = PricedCarrito::price(&cart, &state.store.productos_por_id(&ids).await?);
     let mut l = Layout::new(state, visitor, "Carrito").await?;
     l.unidades = carrito.unidades();
-    Ok(CarritoPage { l, carrito, error }.into_response())
+    let (ajustes, opciones) = super::entrega::ofrecidas(state).await?;
+    let zona = ajustes.zona(crate::domain::entrega::BARRIO_POR_DEFECTO).or(ajustes.zonas.first());
+    let cuenta = super::checkout::Cuenta::new(zona, &opciones, carrito.total());
+    Ok(CarritoPage { l, carrito, error, cuenta }.into_response())
 }
 
 pub async fn add(

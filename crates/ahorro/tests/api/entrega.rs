@@ -345,6 +345,9 @@ async fn saved_addresses_and_the_checkout_form(backend: Backend) {
 
     // The checkout offers it, the zones and the windows, and what is missing.
     ana.post_csrf("/carrito/agregar", &[("producto_id", "1"), ("cantidad", "2")]).await;
+    let cart = ana.get("/carrito").await;
+    assert!(cart.body.contains("Te faltan $ 6.100 para el pedido mínimo"), "{}", cart.body);
+    assert!(cart.body.contains("id=\"total-con-envio\">$ 3.400<"), "{}", cart.body);
     let form = ana.get("/checkout").await;
     assert!(form.body.contains("Juramento 2100, piso 5 A, Belgrano") && form.body.contains("Villa Urquiza"));
     assert!(form.body.contains(&format!("value=\"{id}\"")), "the window is offered");
