@@ -263,7 +263,7 @@ impl Accounts {
                 // Comparable work, nothing queued.
                 let token = Token::generate();
                 let _ = crate::domain::correo::restablecer(&email, &self.store.enlaces().restablecer(token.as_str()));
-                let _ = token.hash();
+                self.resets.comparable_work().await?;
             }
         }
         Ok(ResetRequest::Done)

@@ -257,7 +257,7 @@ pub fn message(from: &str, correo: &Correo) -> Result<Message, String> {
 /// How a service's mail worker delivers.
 pub enum MailDelivery {
     /// Real SMTP.
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: String },
+    Smtp { transport: Box<AsyncSmtpTransport<Tokio1Executor>>, from: String },
     /// Development without `SMTP_URL`: marked delivered, kept in the table
     /// for `/dev/correo`.
     DevMailbox,
@@ -268,7 +268,9 @@ impl MailDelivery {
     /// pending (production without `SMTP_URL`).
     pub fn for_settings(settings: &MailSettings, environment: Environment) -> Result<Option<Self>, String> {
         match &settings.smtp {
-            Some(url) => Ok(Some(MailDelivery::Smtp { transport: url.transport()?, from: settings.from.clone() })),
+            Some(url) => {
+                Ok(Some(MailDelivery::Smtp { transport: Box::new(url.transport()?), from: settings.from.clone() }))
+            }
             None if environment.is_production() => Ok(None),
             None => Ok(Some(MailDelivery::DevMailbox)),
         }

@@ -168,8 +168,10 @@ impl Accounts {
                     .await?;
             }
             _ => {
+                // Comparable work, nothing queued.
                 let token = Token::generate();
                 let _ = crate::domain::correo::restablecer(&email, &link(token.as_str()));
+                self.resets.comparable_work().await?;
             }
         }
         Ok(ResetRequest::Done)

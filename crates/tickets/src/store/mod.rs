@@ -2,8 +2,8 @@
 //!
 //! One [`Store`] with one method per operation, grouped by section:
 //! tickets as read (here), intake ([`intake`]), changes and their history
-//! ([`lifecycle`]), accounts ([`accounts`]), mails (`correos`). Statements are written once for
-//! both backends (`$n` placeholders, [`Ts`] timestamps, `CAST(... AS TEXT)`
+//! ([`lifecycle`]), accounts ([`accounts`]), mails (`correos`). Statements
+//! are written once for both backends (`$n` placeholders, [`Ts`] timestamps, `CAST(... AS TEXT)`
 //! to read JSON) through `belgrano_platform::db`; where the backends differ
 //! the text says so beside it. Rows decode into the row types below, so the
 //! rest of the service never sees a backend.
