@@ -197,7 +197,8 @@ async fn the_export_holds_the_profile_and_the_orders(backend: Backend) {
     assert_eq!(pedidos[0]["numero"], numero.as_str());
     assert_ne!(pedidos[0]["numero"], ajeno.as_str());
     assert_eq!(pedidos[0]["notas"], "Timbre 3B");
-    assert_eq!(pedidos[0]["total"], 1900.0);
+    // $ 1.900 of products and the default zone's $ 1.500 of delivery.
+    assert_eq!(pedidos[0]["total"], 3400.0);
     assert_eq!(
         pedidos[0]["items"][0],
         json!({"producto_id": 1, "nombre": "Arroz 1kg", "cantidad": 2, "precio_unitario": 950.0, "subtotal": 1900.0})
@@ -283,7 +284,7 @@ async fn deleting_an_account_keeps_its_orders_anonymised(backend: Backend) {
     assert_eq!(pedido.direccion, "");
     assert_eq!(pedido.notas, "");
     assert_eq!(pedido.usuario_id, None);
-    assert_eq!(pedido.total.0, 190_000);
+    assert_eq!(pedido.total.0, 340_000, "products and delivery");
     assert_eq!(pedido.items.len(), 1);
     // Someone else's order is untouched.
     let other = store.pedido(&ajeno).await.unwrap().unwrap();
