@@ -21,9 +21,9 @@
 pub mod carrito;
 pub mod catalogo;
 pub mod checkout;
+pub mod correo;
 pub mod entrega;
 pub mod hora;
-pub mod correo;
 pub mod imagen;
 pub mod pedido;
 pub mod seguimiento;

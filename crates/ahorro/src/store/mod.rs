@@ -25,9 +25,9 @@
 mod backoffice;
 mod carritos;
 mod catalogo;
+pub mod correos;
 mod cuentas;
 mod entrega;
-pub mod correos;
 mod imagenes;
 pub mod outbox;
 mod pedidos;
