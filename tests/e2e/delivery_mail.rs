@@ -30,10 +30,10 @@ async fn a_guest_orders_for_a_window_pays_cash_and_hears_of_every_step() {
         let mut smtp = SmtpServer::start().await;
         let tickets_db = TestDb::new(backend).await;
         let ahorro_db = TestDb::new(backend).await;
-        let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
-        // A known port, so the mailed links (PUBLIC_URL's default,
-        // http://localhost:PORT) lead back to this shop.
+        // A known port for Ahorro: Tickets reports back to it, and the mailed
+        // links (PUBLIC_URL's default, http://localhost:PORT) lead to it.
         let port = free_port().to_string();
+        let tickets = Tickets::start(&tickets_db, 0, &format!("http://127.0.0.1:{port}")).await;
         let smtp_url = smtp.url();
         let extra = [("PORT", port.as_str()), ("SMTP_URL", smtp_url.as_str()), ("MAIL_FROM", "pedidos@ahorro.test")];
         let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &extra).await;
