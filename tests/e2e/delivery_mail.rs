@@ -69,6 +69,10 @@ async fn a_guest_orders_for_a_window_pays_cash_and_hears_of_every_step() {
             type_into(&client, name, value).await;
         }
         client.find(Locator::Css("select[name=barrio] option[value='Núñez']")).await.unwrap().click().await.unwrap();
+        // The summary follows the barrio before the order is placed.
+        assert_eq!(text_of(&client, "#envio").await, "Envío a Núñez: $ 2.000", "{backend:?}");
+        assert_eq!(text_of(&client, "#total").await, "Total $ 12.200", "{backend:?}");
+        assert!(text_of(&client, "#confirmar").await.ends_with("$ 12.200"));
         let windows = client.find_all(Locator::Css("input[name=franja_id]:not([disabled])")).await.unwrap();
         assert!(windows.len() >= 2, "{backend:?}: windows to choose from");
         let franja = windows[1].attr("value").await.unwrap().unwrap();
