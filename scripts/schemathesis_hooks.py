@@ -13,7 +13,8 @@ line win over them.)
 
 2. `positive_data_acceptance` ("a request the document allows must not be refused") becomes
    `positive_data_acceptance_but_stored_state`: the same, except the few refusals that depend
-   on what is stored rather than on the request, which no document can state. Each is the
+   on what is stored rather than on the request, which no document can state (and one rule
+   between two fields). Each is the
    public contract's answer (and the services' own tests hold them to it):
 
 - Tickets, POST /api/tickets (and its alias): 422 with campo "numero" when the same numero
@@ -21,7 +22,14 @@ line win over them.)
 - Tickets, PATCH /api/tickets/{id}: 400 with campo "repartidor_id" when no active courier
   has that id (the document says which ids are well formed, not which couriers exist).
 - Ahorro, POST /api/checkout: 400 with campo "items[i].producto_id" for a product the
-  catalogue does not have, and "items[i].cantidad" for more than its stock.
+  catalogue does not have, and "items[i].cantidad" for more than its stock; the delivery
+  settings and prices staff keep: 400 "direccion.barrio" for a barrio without delivery, 400
+  "items" for a subtotal under the zone's minimum, 400 "franja_id" for a window not offered,
+  409 "franja_id" for a full or closed one, 400 "paga_con" for less than the total (prices
+  and delivery cost are stored).
+- Tickets, POST /api/tickets (and its alias): 400 "cobro.paga_con" below "cobro.monto" and
+  400 "entrega.franja.hasta" not after "entrega.franja.desde", rules between two fields of
+  the body that JSON Schema cannot state (the document says them in words).
 
 Anything else a schema-valid request gets refused with is still a failure.
 """
@@ -32,14 +40,27 @@ import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
 
 STATE_REFUSALS = {
-    ("Belgrano Tickets", "POST", "/api/tickets"): [(422, r"numero", r"ya existe con otros datos")],
-    ("Belgrano Tickets", "POST", "/api/tickets/recibir"): [(422, r"numero", r"ya existe con otros datos")],
+    ("Belgrano Tickets", "POST", "/api/tickets"): [
+        (422, r"numero", r"ya existe con otros datos"),
+        (400, r"cobro\.paga_con", r"no puede ser menor que el monto"),
+        (400, r"entrega\.franja\.hasta", r"debe ser posterior a desde"),
+    ],
+    ("Belgrano Tickets", "POST", "/api/tickets/recibir"): [
+        (422, r"numero", r"ya existe con otros datos"),
+        (400, r"cobro\.paga_con", r"no puede ser menor que el monto"),
+        (400, r"entrega\.franja\.hasta", r"debe ser posterior a desde"),
+    ],
     ("Belgrano Tickets", "PATCH", "/api/tickets/{id}"): [
         (400, r"repartidor_id", r"El repartidor no existe o está inactivo"),
     ],
     ("Belgrano Ahorro", "POST", "/api/checkout"): [
         (400, r"items\[\d+\]\.producto_id", r"el producto no existe"),
         (400, r"items\[\d+\]\.cantidad", r"el producto no tiene stock|solo quedan \d+ unidades"),
+        (400, r"direccion\.barrio", r"no llegamos a"),
+        (400, r"items", r"el pedido mínimo para"),
+        (400, r"franja_id", r"no es una franja de entrega ofrecida"),
+        (409, r"franja_id", r"se completó|ya cerró|no quedan franjas"),
+        (400, r"paga_con", r"debe cubrir el total"),
     ],
 }
 

@@ -119,21 +119,10 @@ impl Checkout {
                 FieldError::new("franja_id", "debe ser el id de una franja ofrecida (\"<franja>@<AAAA-MM-DD>\")")
             })?),
         };
+        // The house's one reading of an amount in pesos ("10000", "$ 10.000", "10.000,50").
         let paga_con = match paga_con.trim() {
             "" => None,
-            raw => {
-                let pesos: f64 = raw
-                    .trim_start_matches('$')
-                    .trim()
-                    .replace('.', "")
-                    .replace(',', ".")
-                    .parse()
-                    .map_err(|_| FieldError::new("paga_con", "debe ser un importe en pesos"))?;
-                Some(
-                    Centavos::from_pesos(pesos)
-                        .ok_or_else(|| FieldError::new("paga_con", "debe ser un importe en pesos"))?,
-                )
-            }
+            raw => Some(super::catalogo::parse_pesos("paga_con", raw)?),
         };
         // Change only matters when paying cash.
         let paga_con = paga_con.filter(|_| metodo_pago == MetodoPago::Efectivo);

@@ -8,7 +8,7 @@
 //! form reaches the shop; the dev mailbox exists only in development.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use belgrano_platform::db::{Ts, sql};
 use belgrano_testkit::smtp::{Received, SmtpServer};
@@ -46,15 +46,15 @@ async fn confirmations_survive_an_smtp_outage(backend: Backend) {
     let db = TestDb::new(backend).await;
     let url = smtp.url();
     let app = TestApp::start(settings(&db, &tickets.uri(), &with_smtp(&url, &[]))).await;
-    let started = Instant::now();
     let mut numeros = HashSet::new();
     for _ in 0..20 {
         let (status, answer) = app.checkout(&body_for("cliente@example.com", &[(1, 1), (2, 2)])).await;
+        // The SMTP server is not on the checkout's way: each order stands,
+        // confirmed by Tickets, while its mail waits in the outbox.
         assert_eq!(status, StatusCode::OK, "{answer}");
+        assert!(answer["ticket"]["id"].is_i64(), "confirmed by Tickets: {answer}");
         numeros.insert(answer["pedido"]["numero"].as_str().unwrap().to_owned());
     }
-    // The SMTP server being down costs the checkouts nothing.
-    assert!(started.elapsed() < Duration::from_secs(15), "20 checkouts took {:?}", started.elapsed());
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(smtp.messages().await.is_empty());
 
