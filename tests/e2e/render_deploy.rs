@@ -55,7 +55,7 @@ impl Service {
 
 /// Reads the Blueprint's web services and resolves every variable the way
 /// Render does when the Blueprint is applied.
-fn services_of(blueprint: &Value, database_url: &str, admin_password: &str) -> Vec<Service> {
+fn services_of(blueprint: &Value, database_url: &str, admin_password: &str, smtp_url: &str) -> Vec<Service> {
     let web: Vec<&Value> = blueprint["services"].as_array().unwrap().iter().filter(|s| s["type"] == "web").collect();
     let ports: HashMap<String, u16> =
         web.iter().map(|s| (s["name"].as_str().unwrap().to_owned(), free_port())).collect();
@@ -98,6 +98,10 @@ fn services_of(blueprint: &Value, database_url: &str, admin_password: &str) -> V
                     match key.as_str() {
                         "ADMIN_EMAIL" => ADMIN_EMAIL.to_owned(),
                         "ADMIN_PASSWORD" => admin_password.to_owned(),
+                        // A real SMTP server (aiosmtpd) started by this test.
+                        "SMTP_URL" => smtp_url.to_owned(),
+                        "MAIL_FROM" => "Belgrano <no-responder@belgrano.test>".to_owned(),
+                        "CONTACT_EMAIL" => "hola@belgrano.test".to_owned(),
                         other => panic!("render.yaml prompts for {other}: this test does not know what to type"),
                     }
                 } else {
@@ -256,7 +260,8 @@ async fn render_yaml_deploys_from_a_clean_clone_and_redeploys() {
         serde_norway::from_str(&std::fs::read_to_string(clone.join("render.yaml")).unwrap()).unwrap();
     assert_eq!(blueprint["databases"].as_array().unwrap().len(), 1, "one database for the system");
     let admin_password = generated();
-    let services = services_of(&blueprint, &db.url, &admin_password);
+    let smtp = belgrano_testkit::smtp::SmtpServer::start().await;
+    let services = services_of(&blueprint, &db.url, &admin_password, &smtp.url());
     let by_binary = |bin: &str| services.iter().find(|s| s.start.ends_with(&format!("/{bin}"))).unwrap();
     let (desk, shop) = (by_binary("tickets"), by_binary("ahorro"));
 
