@@ -24,29 +24,6 @@ pub async fn login(b: &mut Browser, email: &str, password: &str) -> Page {
     b.post_csrf("/login", &[("email", email), ("password", password)]).await
 }
 
-/// A JSON call with the browser's cookies and, if given, `X-CSRF-Token`.
-pub async fn api(
-    b: &Browser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    csrf: Option<&str>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", b.address));
-    if let Some(cookie) = &b.cookie {
-        request = request.header("Cookie", cookie);
-    }
-    if let Some(csrf) = csrf {
-        request = request.header("X-CSRF-Token", csrf);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 const PAGES: &[&str] = &["/admin", "/admin/envios", "/admin/pedidos", "/admin/personal"];
 
 async fn customers_and_strangers_stay_out(backend: Backend) {

@@ -19,33 +19,6 @@ async fn start(db: &TestDb) -> TestApp {
     TestApp::start(settings(db, "http://127.0.0.1:9", &[("ADMIN_EMAIL", ADMIN.0), ("ADMIN_PASSWORD", ADMIN.1)])).await
 }
 
-/// A browser logged in as the admin, and its CSRF token.
-async fn staff(app: &TestApp) -> (Browser, String) {
-    let mut b = app.browser();
-    b.get("/login").await;
-    let login = b.post_csrf("/login", &[("email", ADMIN.0), ("password", ADMIN.1), ("next", "/admin")]).await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER, "the admin logs in: {}", login.body);
-    let csrf = b.get("/carrito").await.csrf();
-    (b, csrf)
-}
-
-/// A JSON call with the browser's cookies and, if given, `X-CSRF-Token`.
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>, csrf: Option<&str>) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", b.address));
-    if let Some(cookie) = &b.cookie {
-        request = request.header("Cookie", cookie);
-    }
-    if let Some(csrf) = csrf {
-        request = request.header("X-CSRF-Token", csrf);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn csv_post(b: &Browser, path: &str, body: &str, csrf: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}{path}", b.address))
@@ -69,7 +42,7 @@ async fn producto(b: &Browser, id: i64) -> Value {
 async fn a_price_change_shows_in_the_shop_at_once_and_is_recorded(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (mut b, csrf) = staff(&app).await;
+    let (mut b, csrf) = staff_login(&app, ADMIN).await;
     assert!(b.get("/producto/1").await.body.contains("$ 950"));
 
     let (status, body) =
@@ -153,7 +126,7 @@ on_both_backends!(a_price_change_shows_in_the_shop_at_once_and_is_recorded);
 async fn a_bulk_raise_is_previewed_then_applied_to_one_store(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (mut b, csrf) = staff(&app).await;
+    let (mut b, csrf) = staff_login(&app, ADMIN).await;
     let (_, before) = api(&b, Method::GET, "/api/admin/productos?pagina=1", None, None).await;
     let (_, all_before) = api(&b, Method::GET, "/api/admin/productos?negocio=belgrano_ahorro", None, None).await;
     let ajuste = json!({"porcentaje": 8, "negocio": "belgrano_ahorro", "redondeo": 10, "simular": true});
@@ -233,7 +206,7 @@ on_both_backends!(a_bulk_raise_is_previewed_then_applied_to_one_store);
 async fn a_csv_with_bad_lines_is_refused_whole_then_a_good_one_applies(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (mut b, csrf) = staff(&app).await;
+    let (mut b, csrf) = staff_login(&app, ADMIN).await;
 
     let export = reqwest::Client::new()
         .get(format!("{}/api/admin/productos.csv", app.address))
@@ -309,7 +282,7 @@ on_both_backends!(a_csv_with_bad_lines_is_refused_whole_then_a_good_one_applies)
 async fn a_product_at_zero_stock_cannot_be_bought(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (b, csrf) = staff(&app).await;
+    let (b, csrf) = staff_login(&app, ADMIN).await;
 
     let (status, body) =
         api(&b, Method::POST, "/api/admin/productos/1/stock", Some(json!({"ajuste": -5})), Some(&csrf)).await;
@@ -364,7 +337,7 @@ async fn customers_get_403_and_calls_without_the_csrf_header_change_nothing(back
         assert_eq!(customer.get(path).await.status, 403, "{path}");
     }
 
-    let (b, csrf) = staff(&app).await;
+    let (b, csrf) = staff_login(&app, ADMIN).await;
     let before = producto(&b, 1).await;
     for csrf in [None, Some("0".repeat(64))] {
         let (status, body) =
@@ -393,7 +366,7 @@ on_both_backends!(customers_get_403_and_calls_without_the_csrf_header_change_not
 async fn an_offer_opens_the_list_of_its_products(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (mut b, csrf) = staff(&app).await;
+    let (mut b, csrf) = staff_login(&app, ADMIN).await;
     let body = json!({"titulo": "2x1 en arroz", "descuento": "2x1", "negocio": "belgrano_ahorro", "desde": "2026-01-01", "hasta": "2026-12-31", "productos": [1, 2]});
     let (status, created) = api(&b, Method::POST, "/api/admin/ofertas", Some(body), Some(&csrf)).await;
     assert_eq!(status, 201, "{created}");

@@ -20,16 +20,6 @@ async fn start(db: &TestDb) -> TestApp {
     TestApp::start(settings(db, "http://127.0.0.1:9", &[("ADMIN_EMAIL", ADMIN.0), ("ADMIN_PASSWORD", ADMIN.1)])).await
 }
 
-/// A browser logged in as the admin, and its CSRF token.
-async fn staff(app: &TestApp) -> (Browser, String) {
-    let mut b = app.browser();
-    b.get("/login").await;
-    let login = b.post_csrf("/login", &[("email", ADMIN.0), ("password", ADMIN.1), ("next", "/admin")]).await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER, "the admin logs in: {}", login.body);
-    let csrf = b.get("/carrito").await.csrf();
-    (b, csrf)
-}
-
 /// A PNG of `w` × `h` pixels: a gradient tinted by `tint`.
 fn png(w: u32, h: u32, tint: u8) -> Vec<u8> {
     let picture = RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, tint]));
@@ -117,7 +107,7 @@ fn img_urls(html: &str) -> Vec<String> {
 async fn an_uploaded_photo_shows_on_cards_and_pages_and_a_new_one_replaces_it(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (mut b, csrf) = staff(&app).await;
+    let (mut b, csrf) = staff_login(&app, ADMIN).await;
     let producto = b.get("/producto/2").await.body;
     assert!(producto.contains("src=\"/static/ilustraciones/aceite.svg\""), "an illustration before any photo");
     assert!(img_urls(&producto).is_empty());
@@ -195,7 +185,7 @@ on_both_backends!(an_uploaded_photo_shows_on_cards_and_pages_and_a_new_one_repla
 async fn bad_files_and_wrong_callers_are_refused_and_change_nothing(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (mut b, csrf) = staff(&app).await;
+    let (mut b, csrf) = staff_login(&app, ADMIN).await;
 
     let not_an_image = put_imagen(&b, 2, "image/png", b"hola, esto no es una foto".to_vec(), Some(&csrf)).await;
     let bomb = put_imagen(&b, 2, "image/png", bomb(), Some(&csrf)).await;
@@ -280,7 +270,7 @@ async fn post_form(b: &Browser, id: i64, parts: &[(&str, Option<&str>, &str, &[u
 async fn the_photo_page_uploads_with_a_multipart_form(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (mut b, csrf) = staff(&app).await;
+    let (mut b, csrf) = staff_login(&app, ADMIN).await;
     let page = b.get("/admin/productos/13/imagen").await;
     assert_eq!(page.status, 200);
     for part in ["enctype=\"multipart/form-data\"", "name=\"imagen\"", "Yerba Mate 1kg", "ilustraciones/mate.svg"] {

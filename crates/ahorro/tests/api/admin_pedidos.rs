@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::admin_acceso::{ADMIN, admin_settings, api, login};
+use crate::admin_acceso::{ADMIN, admin_settings, login};
 use crate::helpers::*;
 use crate::on_both_backends;
 

@@ -149,10 +149,7 @@ async fn a_refused_address_is_parked_and_retried_from_the_back_office() {
     let (status, _) = app.checkout(&body_for("rechazo@example.com", &[(1, 1)])).await;
     assert_eq!(status, StatusCode::OK, "a refused mail never fails a checkout");
 
-    let mut b = app.browser();
-    b.get("/login").await;
-    let login = b.post_csrf("/login", &[("email", ADMIN.0), ("password", ADMIN.1), ("next", "/admin")]).await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let (mut b, _) = staff_login(&app, ADMIN).await;
     let mut page = b.get("/admin/envios").await;
     for _ in 0..50 {
         if page.body.contains("id=\"correos-fallidos\"") {

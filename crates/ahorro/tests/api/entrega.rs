@@ -28,32 +28,6 @@ async fn start(db: &TestDb) -> TestApp {
     TestApp::start(app_settings(db)).await
 }
 
-/// A browser logged in as the admin, and its CSRF token.
-async fn staff(app: &TestApp) -> (Browser, String) {
-    let mut b = app.browser();
-    b.get("/login").await;
-    let login = b.post_csrf("/login", &[("email", ADMIN.0), ("password", ADMIN.1), ("next", "/admin")]).await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER, "the admin logs in: {}", login.body);
-    let csrf = b.get("/carrito").await.csrf();
-    (b, csrf)
-}
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>, csrf: Option<&str>) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", b.address));
-    if let Some(cookie) = &b.cookie {
-        request = request.header("Cookie", cookie);
-    }
-    if let Some(csrf) = csrf {
-        request = request.header("X-CSRF-Token", csrf);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn opciones(app: &TestApp, barrio: &str) -> (StatusCode, Value) {
     app.get_json(&format!("/api/entrega/opciones?{}", urlencode(&[("barrio", barrio)]))).await
 }
@@ -99,7 +73,7 @@ async fn set_windows(b: &Browser, csrf: &str, capacidad: i64, corte: i64) {
 async fn admin_settings_refused_by_field(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (b, csrf) = staff(&app).await;
+    let (b, csrf) = staff_login(&app, ADMIN).await;
 
     let (status, ajustes) = api(&b, Method::GET, "/api/admin/entrega", None, None).await;
     assert_eq!(status, 200, "{ajustes}");
@@ -170,7 +144,7 @@ on_both_backends!(admin_settings_refused_by_field);
 async fn options_and_refusals_by_field(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
-    let (b, csrf) = staff(&app).await;
+    let (b, csrf) = staff_login(&app, ADMIN).await;
 
     let (status, belgrano) = opciones(&app, "Belgrano").await;
     assert_eq!(status, 200, "{belgrano}");
@@ -270,7 +244,7 @@ on_both_backends!(options_and_refusals_by_field);
 /// `n` checkouts at once for a window with one place left: exactly one
 /// 200, the others 409 naming `franja_id`. `apps` take turns.
 async fn race_for_the_last_place(apps: &[&TestApp], n: usize) {
-    let (b, csrf) = staff(apps[0]).await;
+    let (b, csrf) = staff_login(apps[0], ADMIN).await;
     set_windows(&b, &csrf, 1, 0).await;
     let (_, belgrano) = opciones(apps[0], "Belgrano").await;
     let id = first_open(&belgrano)["franja_id"].as_str().unwrap().to_owned();

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use belgrano_ahorro::{Application, Settings};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -231,4 +231,38 @@ pub async fn posted(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
         .into_iter()
         .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/api/tickets")
         .collect()
+}
+
+/// A browser logged in as the staff account `(email, password)`, and its
+/// CSRF token (for `X-CSRF-Token`).
+pub async fn staff_login(app: &TestApp, (email, password): (&str, &str)) -> (Browser, String) {
+    let mut b = app.browser();
+    b.get("/login").await;
+    let login = b.post_csrf("/login", &[("email", email), ("password", password), ("next", "/admin")]).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "the admin logs in: {}", login.body);
+    let csrf = b.get("/carrito").await.csrf();
+    (b, csrf)
+}
+
+/// A JSON call with the browser's cookies and, if given, `X-CSRF-Token`.
+pub async fn api(
+    b: &Browser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    csrf: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", b.address));
+    if let Some(cookie) = &b.cookie {
+        request = request.header("Cookie", cookie);
+    }
+    if let Some(csrf) = csrf {
+        request = request.header("X-CSRF-Token", csrf);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
