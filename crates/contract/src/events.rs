@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::estado::{Estado, Prioridad, TipoCliente};
-use crate::ticket::fecha;
+use crate::ticket::{FranjaTicket, fecha};
 
 pub const NUEVO_TICKET: &str = "nuevo_ticket";
 pub const TICKET_ACTUALIZADO: &str = "ticket_actualizado";
@@ -82,6 +82,16 @@ pub struct TicketEvent {
     pub fecha_creacion: DateTime<Utc>,
     #[serde(with = "fecha")]
     pub fecha_actualizacion: DateTime<Utc>,
+    /// The delivery window and barrio, for tickets that came with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub franja: Option<FranjaTicket>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub barrio: Option<String>,
+    /// Failed delivery attempts so far, and the reason of the last one.
+    #[serde(default)]
+    pub intentos_fallidos: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motivo_intento: Option<String>,
 }
 
 /// The payload of `nuevo_ticket`.

@@ -588,6 +588,12 @@ pub struct Ticket {
     /// What to collect, for tickets that came with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cobro: Option<Cobro>,
+    /// Failed delivery attempts (each sent the ticket back to dispatch).
+    #[serde(default)]
+    pub intentos_fallidos: u32,
+    /// The reason of the last failed attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motivo_intento: Option<String>,
 }
 
 #[cfg(test)]

@@ -686,7 +686,7 @@ async fn authenticate(
                 Ok(Some(user)) => {
                     socket.extensions.insert(SocketSession { token, user_id: user.id, role: user.role });
                     Some(match user.role {
-                        Role::Admin => SocketIdentity::Dispatcher { user_id: user.id },
+                        Role::Admin | Role::Despacho => SocketIdentity::Dispatcher { user_id: user.id },
                         Role::Flota => SocketIdentity::Courier { user_id: user.id },
                     })
                 }

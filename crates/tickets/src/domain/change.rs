@@ -205,6 +205,10 @@ pub fn card(ticket: &Ticket, seq: i64, anterior_repartidor_id: Option<i64>) -> T
         version: ticket.version,
         fecha_creacion: ticket.fecha_creacion,
         fecha_actualizacion: ticket.fecha_actualizacion,
+        franja: ticket.entrega.as_ref().map(|e| e.franja.clone()),
+        barrio: ticket.entrega.as_ref().map(|e| e.barrio.clone()),
+        intentos_fallidos: ticket.intentos_fallidos,
+        motivo_intento: ticket.motivo_intento.clone(),
     }
 }
 
@@ -272,6 +276,8 @@ mod tests {
             fecha_actualizacion: now,
             entrega: None,
             cobro: None,
+            intentos_fallidos: 0,
+            motivo_intento: None,
         }
     }
 

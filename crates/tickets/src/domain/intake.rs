@@ -214,6 +214,10 @@ pub fn new_ticket_event(
         version: 1,
         fecha_creacion: now,
         fecha_actualizacion: now,
+        franja: t.entrega.as_ref().map(|e| e.franja.clone()),
+        barrio: t.entrega.as_ref().map(|e| e.barrio.clone()),
+        intentos_fallidos: 0,
+        motivo_intento: None,
     }
 }
 

@@ -1,13 +1,17 @@
-//! People who use the desk: dispatchers (`admin`) and couriers (`flota`),
-//! and who a change to a ticket is attributed to.
+//! People who use the desk: admins (who also manage staff), dispatchers
+//! (`despacho`) and couriers (`flota`), and who a change to a ticket is
+//! attributed to.
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// A dispatcher: sees and changes everything.
+    /// A dispatcher who also manages staff (`/usuarios`); the account of
+    /// `ADMIN_EMAIL` is one.
     Admin,
+    /// A dispatcher: sees and changes every ticket.
+    Despacho,
     /// A courier: sees and moves only their own tickets.
     Flota,
 }
@@ -16,6 +20,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::Despacho => "despacho",
             Role::Flota => "flota",
         }
     }
@@ -23,6 +28,7 @@ impl Role {
     pub fn parse(raw: &str) -> Option<Role> {
         match raw {
             "admin" => Some(Role::Admin),
+            "despacho" => Some(Role::Despacho),
             "flota" => Some(Role::Flota),
             _ => None,
         }
@@ -45,6 +51,11 @@ pub struct Usuario {
 impl Usuario {
     /// Dispatchers see the whole desk; pages and the layout ask this.
     pub fn is_dispatcher(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Despacho)
+    }
+
+    /// Admins manage staff.
+    pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
 }
@@ -68,7 +79,7 @@ pub enum Actor {
 impl Actor {
     pub fn from_user(user: &Usuario) -> Self {
         match user.role {
-            Role::Admin => Actor::Dispatcher { id: user.id, nombre: user.nombre.clone() },
+            Role::Admin | Role::Despacho => Actor::Dispatcher { id: user.id, nombre: user.nombre.clone() },
             Role::Flota => Actor::Courier { id: user.id, nombre: user.nombre.clone() },
         }
     }

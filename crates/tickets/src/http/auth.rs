@@ -22,7 +22,7 @@ use crate::store::StoreError;
 /// Where a person lands after logging in.
 pub fn home_of(user: &Usuario) -> &'static str {
     match user.role {
-        Role::Admin => "/panel",
+        Role::Admin | Role::Despacho => "/panel",
         Role::Flota => "/repartidor",
     }
 }
@@ -122,7 +122,7 @@ impl FromRequestParts<AppState> for DispatcherUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AuthRejection> {
         let user = logged_in(parts, state).await?;
         match user.role {
-            Role::Admin => Ok(DispatcherUser(user)),
+            Role::Admin | Role::Despacho => Ok(DispatcherUser(user)),
             Role::Flota => Err(AuthRejection::Forbidden("Esta página es sólo para despacho.")),
         }
     }
@@ -138,7 +138,7 @@ impl FromRequestParts<AppState> for CourierUser {
         let user = logged_in(parts, state).await?;
         match user.role {
             Role::Flota => Ok(CourierUser(user)),
-            Role::Admin => Err(AuthRejection::Forbidden("Esta página es sólo para repartidores.")),
+            Role::Admin | Role::Despacho => Err(AuthRejection::Forbidden("Esta página es sólo para repartidores.")),
         }
     }
 }
@@ -192,7 +192,7 @@ impl FromRequestParts<AppState> for DeskAuth {
             return Err(ApiError::Forbidden("Falta el token CSRF o no coincide; recargue la página".into()));
         }
         Ok(match user.role {
-            Role::Admin => DeskAuth::Dispatcher(user),
+            Role::Admin | Role::Despacho => DeskAuth::Dispatcher(user),
             Role::Flota => DeskAuth::Courier(user),
         })
     }

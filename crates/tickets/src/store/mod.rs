@@ -232,7 +232,7 @@ const TICKET_SELECT: &str = "SELECT t.id, t.numero, t.cliente_nombre, t.cliente_
         t.cliente_email, CAST(t.productos AS TEXT) AS productos, t.total_centavos, t.metodo_pago, t.estado,
         t.prioridad, t.indicaciones, t.tipo_cliente, t.repartidor_id, u.nombre AS repartidor, t.notas_repartidor,
         t.motivo_cancelacion, t.version, t.fecha_creacion, t.fecha_asignacion, t.fecha_en_camino, t.fecha_entrega,
-        t.fecha_actualizacion, t.entrega, t.cobro
+        t.fecha_actualizacion, t.entrega, t.cobro, t.intentos_fallidos, t.motivo_intento
    FROM tickets t LEFT JOIN usuarios u ON u.id = t.repartidor_id";
 
 /// `%text%`, lower-cased, for free-text search. LIKE's own wildcards are
@@ -270,6 +270,8 @@ struct TicketRow {
     fecha_actualizacion: DateTime<Utc>,
     entrega: Option<String>,
     cobro: Option<String>,
+    intentos_fallidos: i64,
+    motivo_intento: Option<String>,
 }
 
 impl TicketRow {
@@ -312,6 +314,9 @@ impl TicketRow {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|e| StoreError::Corrupt(format!("cobro of ticket {}: {e}", self.id)))?,
+            intentos_fallidos: u32::try_from(self.intentos_fallidos)
+                .map_err(|_| StoreError::Corrupt(format!("intentos_fallidos of ticket {}", self.id)))?,
+            motivo_intento: self.motivo_intento,
         })
     }
 }
