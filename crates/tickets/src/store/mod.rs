@@ -18,6 +18,8 @@ pub mod accounts;
 mod correos;
 mod intake;
 mod lifecycle;
+#[cfg(test)]
+mod upgrade_tests;
 
 pub use lifecycle::{CourierOption, HistoryEntry};
 
