@@ -232,7 +232,11 @@ pub fn status_update(ticket: &Ticket) -> TicketActualizacion {
 /// An event recorded by the store, ready to broadcast.
 #[derive(Debug, Clone)]
 pub enum RecordedEvent {
-    Card { kind: &'static str, event: TicketEvent },
+    /// Boxed: a card is large and moves once, from the store to the broadcaster.
+    Card {
+        kind: &'static str,
+        event: Box<TicketEvent>,
+    },
     Deleted(TicketEliminadoEvent),
 }
 

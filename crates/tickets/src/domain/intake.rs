@@ -34,14 +34,13 @@ impl IntakeRequest {
 pub enum IntakeOutcome {
     Created {
         creado: TicketCreado,
-        event: NuevoTicketEvent,
+        /// Boxed: a card is large and moves once, to the broadcaster.
+        event: Box<NuevoTicketEvent>,
     },
     /// The same order was already stored: answered with the stored ticket.
     Repeated(TicketCreado),
     /// The numero exists with a different payload; nothing changed.
-    Conflict {
-        numero: String,
-    },
+    Conflict { numero: String },
 }
 
 /// A stored ticket as far as intake needs to know it.
@@ -179,7 +178,7 @@ impl BatchPlan {
             .map(|(decision, request)| match decision {
                 Decision::Insert(n) => {
                     let (stored, event) = created(*n);
-                    IntakeOutcome::Created { creado: stored.answer(false), event }
+                    IntakeOutcome::Created { creado: stored.answer(false), event: Box::new(event) }
                 }
                 Decision::SameAsNew(n) => IntakeOutcome::Repeated(created(*n).0.answer(true)),
                 Decision::Existing(stored) => IntakeOutcome::Repeated(stored.answer(true)),

@@ -293,7 +293,7 @@ async fn apply_change(
         let seq = record_event(tx, row, actor, now).await?;
         events.push(RecordedEvent::Card {
             kind: planned.kind,
-            event: card(&ticket, seq, planned.anterior_repartidor_id),
+            event: Box::new(card(&ticket, seq, planned.anterior_repartidor_id)),
         });
     }
     queue_status_update(tx, &ticket).await?;
