@@ -20,3 +20,4 @@ mod openapi;
 mod personal;
 mod reading;
 mod recuperar;
+mod reportes;
