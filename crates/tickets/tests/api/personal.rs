@@ -243,3 +243,61 @@ on_both_backends!(a_new_account_can_choose_its_password_from_a_mailed_link, |db:
     assert_eq!(smtp.wait_for("raul@belgrano.local", 2, Duration::from_secs(10)).await.len(), 2);
     app.stop().await;
 });
+
+/// Migrations up to `last` only, as a database deployed before a release.
+fn migrations_up_to(backend: crate::helpers::Backend, last: i64) -> &'static sqlx::migrate::Migrator {
+    let all = match backend {
+        crate::helpers::Backend::Sqlite => sqlx::migrate!("../../migrations/tickets/sqlite"),
+        crate::helpers::Backend::Postgres => sqlx::migrate!("../../migrations/tickets/postgres"),
+    };
+    let some = all.iter().filter(|m| m.version <= last).cloned().collect();
+    Box::leak(Box::new(sqlx::migrate::Migrator::with_migrations(some)))
+}
+
+on_both_backends!(a_session_and_an_assigned_ticket_survive_the_role_migration, |db: TestDb| async move {
+    use belgrano_platform::db::{Db, Migrations, Options, Ts, sql};
+    use belgrano_platform::session::{Sessions, Token};
+
+    // A database as release 0007 left it: a courier logged in, with a ticket.
+    let old = migrations_up_to(db.backend, 7);
+    let options = Options {
+        migrations: Migrations { sqlite: old, postgres: old },
+        postgres_schema: "tickets",
+        postgres_connections: 2,
+    };
+    let before = Db::connect(&db.url, options).await.unwrap();
+    let mut tx = before.begin_write().await.unwrap();
+    let (courier,): (i64,) = sql("INSERT INTO usuarios (email, nombre, role, password_hash, created_at)
+         VALUES ('vieja@belgrano.local', 'Vieja', 'flota', NULL, $1) RETURNING id")
+    .bind(Ts::now())
+    .fetch_one(&mut tx)
+    .await
+    .unwrap();
+    let (ticket,): (i64,) =
+        sql("INSERT INTO tickets (numero, cliente_nombre, productos, productos_count, total_centavos,
+             estado, prioridad, tipo_cliente, payload_hash, repartidor_id, fecha_creacion, fecha_actualizacion)
+         VALUES ('PED-MIGRA-1', 'Ana', '[]', 0, 100, 'pendiente', 'normal', 'cliente', 'x', $1, $2, $2) RETURNING id")
+        .bind(courier)
+        .bind(Ts::now())
+        .fetch_one(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let token = Token::generate();
+    Sessions::new(before.clone())
+        .create(&token, courier, chrono::Utc::now() + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    before.close().await;
+
+    // The new release migrates at start (0008 rebuilds `usuarios` on SQLite).
+    let app = TestApp::with_couriers(&db).await;
+    let mut phone = Browser::new(&app);
+    phone.cookies.insert("belgrano_sesion".into(), token.as_str().to_owned());
+    let page = phone.get("/repartidor").await;
+    assert_eq!(page.status, StatusCode::OK, "the session survived: {:?}", page.location());
+    assert!(page.body.contains("PED-MIGRA-1"), "and so did the assignment");
+    let (_, stored) = app.get(&format!("/api/tickets/{ticket}")).await;
+    assert_eq!(stored["repartidor_id"], courier, "{stored}");
+    app.stop().await;
+});
