@@ -106,8 +106,9 @@ impl StaffForm {
             "" => Role::Flota,
             raw => Role::parse(raw).ok_or(Problem { campo: "rol", mensaje: "Elija un rol de la lista." })?,
         };
-        let link = self.acceso == "enlace";
-        let password = match (self.password.is_empty(), creating && !link) {
+        // A mailed link: whatever was typed as a password is not used.
+        let link = creating && self.acceso == "enlace";
+        let password = match (self.password.is_empty() || link, creating && !link) {
             (true, true) => {
                 return Err(Problem {
                     campo: "password",
