@@ -301,3 +301,29 @@ on_both_backends!(a_session_and_an_assigned_ticket_survive_the_role_migration, |
     assert_eq!(stored["repartidor_id"], courier, "{stored}");
     app.stop().await;
 });
+
+on_both_backends!(a_courier_made_dispatcher_hands_their_open_tickets_on, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    for n in 0..5 {
+        app.create(&format!("PED-ROL-{n}")).await;
+    }
+    let tickets = app.all_tickets().await;
+    let courier_id = tickets[0]["repartidor_id"].as_i64().expect("assigned");
+    let email = format!("{}@belgrano.local", tickets[0]["repartidor"].as_str().unwrap().to_lowercase());
+    let mut courier = logged_in(&app, &email, DEMO_PASSWORD).await;
+    let mut phone = socket_of(&app, &courier).await;
+    let mut admin = logged_in(&app, DEMO_ADMIN, DEMO_PASSWORD).await;
+    let page = admin.post(&format!("/usuarios/{courier_id}/rol"), &[("rol", "despacho")]).await;
+    assert_eq!(page.location(), Some("/usuarios?aviso=rol"), "{}", page.body);
+    // Their phone reconnects to see the account as it is now.
+    assert_disconnected(&mut phone, "cuenta-modificada").await;
+    let tickets = app.all_tickets().await;
+    assert!(tickets.iter().all(|t| t["repartidor_id"].as_i64() != Some(courier_id)), "no tickets left on them");
+    assert!(row(&admin.get("/usuarios").await.body, &email).contains("Despacho"));
+    assert_eq!(courier.get("/panel").await.status, StatusCode::OK, "the same session now dispatches");
+    assert_eq!(
+        admin.post(&format!("/usuarios/{courier_id}/rol"), &[("rol", "jefe")]).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    app.stop().await;
+});
