@@ -177,6 +177,14 @@ impl Accounts {
         Ok(ResetRequest::Done)
     }
 
+    /// An admin sends a person the link to choose a password (a new account
+    /// made without one, or a forgotten one). Not limited like the public
+    /// form: only admins reach it, and only for accounts that exist.
+    pub async fn send_reset(&self, user: &Usuario, link: impl Fn(&str) -> String) -> Result<(), StoreError> {
+        let para = user.email.clone();
+        self.store.queue_reset(user.id, |token| crate::domain::correo::restablecer(&para, &link(token))).await
+    }
+
     /// Whether a reset link still works.
     pub async fn reset_link(&self, token: &str) -> Result<Result<(), Refusal>, StoreError> {
         Ok(self.resets.check(token).await?.map(drop))

@@ -25,6 +25,18 @@ impl Role {
         }
     }
 
+    /// How the staff pages name the role.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administración",
+            Role::Despacho => "Despacho",
+            Role::Flota => "Repartidor",
+        }
+    }
+
+    /// Every role, in the order the staff form offers them.
+    pub const ALL: [Role; 3] = [Role::Flota, Role::Despacho, Role::Admin];
+
     pub fn parse(raw: &str) -> Option<Role> {
         match raw {
             "admin" => Some(Role::Admin),
@@ -60,6 +72,28 @@ impl Usuario {
     }
 }
 
+/// What an admin is about to do to a person's account that could lock
+/// them out of staff management.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffChange {
+    Deactivate,
+    SetRole(Role),
+}
+
+/// An admin may not deactivate or demote themselves: they would lose the
+/// page they are on (the last active admin is guarded by the store, which
+/// sees every account under the lock).
+pub fn refuse_own(me: &Usuario, target: &Usuario, change: StaffChange) -> Result<(), &'static str> {
+    if me.id != target.id {
+        return Ok(());
+    }
+    match change {
+        StaffChange::Deactivate => Err("No puede desactivar su propia cuenta; pídaselo a otro administrador."),
+        StaffChange::SetRole(Role::Admin) => Ok(()),
+        StaffChange::SetRole(_) => Err("No puede quitarse el rol de administración; pídaselo a otro administrador."),
+    }
+}
+
 /// Who is making a change to a ticket: recorded in its history and used for
 /// permission checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,5 +125,45 @@ impl Actor {
             Actor::Dispatcher { nombre, .. } => format!("{nombre} (despacho)"),
             Actor::Courier { nombre, .. } => format!("{nombre} (repartidor)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: i64, role: Role) -> Usuario {
+        Usuario {
+            id,
+            email: format!("u{id}@belgrano.local"),
+            nombre: format!("U{id}"),
+            telefono: None,
+            role,
+            activo: true,
+            disponible: true,
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_and_have_spanish_labels() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert!(!role.label().is_empty());
+        }
+        assert_eq!(Role::parse("Admin"), None);
+        assert!(user(1, Role::Despacho).is_dispatcher() && !user(1, Role::Despacho).is_admin());
+        assert!(!user(1, Role::Flota).is_dispatcher());
+    }
+
+    #[test]
+    fn an_admin_cannot_deactivate_or_demote_themselves() {
+        let me = user(1, Role::Admin);
+        assert!(refuse_own(&me, &me, StaffChange::Deactivate).is_err());
+        assert!(refuse_own(&me, &me, StaffChange::SetRole(Role::Despacho)).is_err());
+        assert!(refuse_own(&me, &me, StaffChange::SetRole(Role::Flota)).is_err());
+        assert!(refuse_own(&me, &me, StaffChange::SetRole(Role::Admin)).is_ok());
+        let other = user(2, Role::Admin);
+        assert!(refuse_own(&me, &other, StaffChange::Deactivate).is_ok());
+        assert!(refuse_own(&me, &other, StaffChange::SetRole(Role::Flota)).is_ok());
     }
 }

@@ -16,8 +16,9 @@ mod page;
 mod panel;
 mod recuperar;
 mod repartidor;
-mod repartidores;
+mod reportes;
 mod tickets;
+mod usuarios;
 mod views;
 
 use std::sync::Arc;
@@ -125,7 +126,7 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/api/notificaciones/{id}/reintentar", post(notificaciones::retry))
         .merge(cuenta::routes())
         .merge(recuperar::routes())
-        .merge(repartidores::routes())
+        .merge(usuarios::routes())
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/panel", get(panel::board))
@@ -135,7 +136,8 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/panel/tickets/{id}/estado", post(panel::change_estado))
         .route("/panel/tickets/{id}/repartidor", post(panel::change_repartidor))
         .route("/panel/tickets/{id}/eliminar", post(panel::delete))
-        .route("/reportes", get(panel::reports_page))
+        .route("/reportes", get(reportes::page))
+        .route("/reportes.csv", get(reportes::csv))
         .route("/repartidor", get(repartidor::index))
         .route("/repartidor/tickets/{id}/estado", post(repartidor::change_estado))
         .route_layer(axum::middleware::from_fn(|request, next| {

@@ -55,7 +55,7 @@ impl From<StoreError> for PageError {
 impl From<AccountError> for PageError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::EmailTaken => PageError::BadRequest(e.to_string()),
+            AccountError::EmailTaken | AccountError::LastAdmin => PageError::BadRequest(e.to_string()),
             AccountError::NotFound => PageError::NotFound("La cuenta no existe.".into()),
             AccountError::Store(e) => e.into(),
         }

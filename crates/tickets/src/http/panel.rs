@@ -1,6 +1,7 @@
 //! The dispatchers' pages: the live board (`/panel`), a plain list, a
 //! ticket's detail with its history and actions (plain forms, so they work
-//! without JavaScript), the printable delivery slip, and reports.
+//! without JavaScript) and the printable delivery slip. Reports are in
+//! `reportes`.
 
 use std::collections::HashMap;
 
@@ -9,16 +10,14 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use belgrano_contract::Estado;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::AppState;
 use super::auth::DispatcherUser;
-use super::charts;
 use super::page::PageError;
 use super::views::{TicketView, estados, local_time};
 use crate::domain::change::{ChangeError, CourierChoice, TicketChange, card};
-use crate::domain::reports;
 use crate::domain::usuario::{Actor, Usuario};
 use crate::store::{CourierOption, TicketFilter};
 use belgrano_platform::csrf::{CsrfForm, CsrfToken};
@@ -342,75 +341,6 @@ pub async fn delete(
         Err(Refusal::Page(error)) => Err(error),
         Err(Refusal::Conflict(m) | Refusal::BadRequest(m)) => Err(PageError::BadRequest(m)),
     }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "panel/reports.html")]
-pub struct ReportsPage {
-    csrf: String,
-    usuario: Option<Usuario>,
-    desde: String,
-    hasta: String,
-    mensaje: Option<String>,
-    total: usize,
-    entregados: usize,
-    promedio: String,
-    por_estado_svg: String,
-    por_repartidor_svg: String,
-    por_repartidor: Vec<(String, reports::CourierCounts)>,
-    por_dia_svg: String,
-}
-
-/// `GET /reportes?desde=&hasta=` (Buenos Aires days; the last 7 by default).
-pub async fn reports_page(
-    State(state): State<AppState>,
-    DispatcherUser(user): DispatcherUser,
-    CsrfToken(csrf): CsrfToken,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<ReportsPage, PageError> {
-    let today = Utc::now().with_timezone(&reports::buenos_aires()).date_naive();
-    let parse = |key: &str| params.get(key).filter(|v| !v.is_empty()).map(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d"));
-    let mut mensaje = None;
-    let (mut desde, mut hasta) = (today - Duration::days(6), today);
-    match (parse("desde").transpose(), parse("hasta").transpose()) {
-        (Ok(d), Ok(h)) => {
-            desde = d.unwrap_or(desde);
-            hasta = h.unwrap_or(hasta);
-        }
-        _ => mensaje = Some("Las fechas deben tener el formato AAAA-MM-DD; se muestran los últimos 7 días.".to_owned()),
-    }
-    if desde > hasta || (hasta - desde).num_days() > 366 {
-        mensaje = Some(
-            "El período debe ir de una fecha a otra posterior, de hasta un año; se muestran los últimos 7 días."
-                .to_owned(),
-        );
-        (desde, hasta) = (today - Duration::days(6), today);
-    }
-    let (from, to) = reports::utc_bounds(desde, hasta);
-    let report = reports::build(&state.store.report_tickets(from, to).await?, desde, hasta);
-    let por_estado: Vec<(String, usize)> = report.por_estado.iter().map(|(e, n)| (e.label().to_owned(), *n)).collect();
-    let por_repartidor_totals: Vec<(String, usize)> =
-        report.por_repartidor.iter().map(|(name, c)| (name.clone(), c.total())).collect();
-    let por_dia: Vec<(String, usize)> =
-        report.por_dia.iter().map(|(d, n)| (d.format("%d/%m").to_string(), *n)).collect();
-    Ok(ReportsPage {
-        csrf,
-        usuario: Some(user),
-        desde: desde.to_string(),
-        hasta: hasta.to_string(),
-        mensaje,
-        total: report.total,
-        entregados: report.entregados,
-        promedio: match report.entrega_promedio_minutos {
-            Some(minutes) if minutes >= 90.0 => format!("{:.1} h", minutes / 60.0),
-            Some(minutes) => format!("{minutes:.0} min"),
-            None => "sin entregas en el período".to_owned(),
-        },
-        por_estado_svg: charts::horizontal_bars("Tickets por estado", &por_estado, "#2f7d4f"),
-        por_repartidor_svg: charts::horizontal_bars("Tickets por repartidor", &por_repartidor_totals, "#1f5f99"),
-        por_repartidor: report.por_repartidor,
-        por_dia_svg: charts::columns("Tickets por día", &por_dia, "#2f7d4f"),
-    })
 }
 
 #[cfg(test)]

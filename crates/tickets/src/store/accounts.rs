@@ -1,5 +1,5 @@
-//! Accounts: who may log in, dispatchers made at start, couriers as
-//! dispatchers manage them. Sessions and failed logins are the platform's
+//! Accounts: who may log in, dispatchers made at start, staff as admins
+//! manage them. Sessions and failed logins are the platform's
 //! (`belgrano_platform::session`, `belgrano_platform::throttle`).
 
 use belgrano_platform::db::{Sql, Ts, sql};
@@ -16,6 +16,9 @@ pub enum AccountError {
     EmailTaken,
     #[error("la cuenta no existe")]
     NotFound,
+    /// The change would leave no active admin.
+    #[error("debe quedar al menos un administrador activo")]
+    LastAdmin,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -29,9 +32,9 @@ pub struct AccountData {
     pub telefono: Option<String>,
 }
 
-/// A courier as the fleet page lists them.
+/// A person as the staff page lists them.
 #[derive(Debug, Clone)]
-pub struct CourierSummary {
+pub struct StaffSummary {
     pub user: Usuario,
     /// Tickets assigned to them and not yet delivered or cancelled.
     pub abiertos: i64,
@@ -200,22 +203,31 @@ async fn insert_dispatcher(
         .map(drop)
 }
 
-/// Couriers, as dispatchers manage them.
+/// Staff, as admins manage them (`/usuarios`).
 impl Store {
-    /// Every courier, active ones first, with their open ticket count.
-    pub async fn couriers(&self) -> Result<Vec<CourierSummary>, StoreError> {
+    /// Every account, active ones first, then by role and name, with their
+    /// open ticket count (couriers; zero for the others).
+    pub async fn staff(&self) -> Result<Vec<StaffSummary>, StoreError> {
         let rows: Vec<CourierRow> = usuario_select(
             ", (SELECT COUNT(*) FROM tickets t
                   WHERE t.repartidor_id = u.id AND t.estado IN ('pendiente', 'en-preparacion', 'en-camino')) AS abiertos
-               FROM usuarios u WHERE u.role = 'flota' ORDER BY u.activo DESC, u.nombre, u.id",
+               FROM usuarios u
+               ORDER BY u.activo DESC, CASE u.role WHEN 'admin' THEN 0 WHEN 'despacho' THEN 1 ELSE 2 END, u.nombre, u.id",
         )
         .fetch_all(self.db.read())
         .await?;
-        rows.into_iter().map(|r| Ok(CourierSummary { user: r.user.into_usuario()?, abiertos: r.abiertos })).collect()
+        rows.into_iter().map(|r| Ok(StaffSummary { user: r.user.into_usuario()?, abiertos: r.abiertos })).collect()
     }
 
-    /// A new active, available courier. Returns their id.
-    pub async fn create_courier(&self, data: &AccountData, password_hash: &str) -> Result<i64, AccountError> {
+    /// A new active account with `role` (couriers start available). Without
+    /// a password hash nobody can log in until a reset link is used.
+    /// Returns its id.
+    pub async fn create_usuario(
+        &self,
+        data: &AccountData,
+        role: Role,
+        password_hash: Option<&str>,
+    ) -> Result<i64, AccountError> {
         let mut tx = self.begin().await?;
         let taken: Option<(i64,)> = sql("SELECT id FROM usuarios WHERE lower(email) = lower($1)")
             .bind(&data.email)
@@ -225,10 +237,11 @@ impl Store {
             return Err(AccountError::EmailTaken);
         }
         let (id,): (i64,) = sql("INSERT INTO usuarios (email, nombre, telefono, role, password_hash, created_at)
-             VALUES ($1, $2, $3, 'flota', $4, $5) RETURNING id")
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
         .bind(&data.email)
         .bind(&data.nombre)
         .bind(&data.telefono)
+        .bind(role.as_str())
         .bind(password_hash)
         .bind(Ts::now())
         .fetch_one(&mut tx)
@@ -238,8 +251,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Changes a courier's name, email and phone.
-    pub async fn update_courier(&self, id: i64, data: &AccountData) -> Result<(), AccountError> {
+    /// Changes an account's name, email and phone.
+    pub async fn update_usuario(&self, id: i64, data: &AccountData) -> Result<(), AccountError> {
         let mut tx = self.begin().await?;
         let taken: Option<(i64,)> = sql("SELECT id FROM usuarios WHERE lower(email) = lower($1) AND id <> $2")
             .bind(&data.email)
@@ -249,17 +262,52 @@ impl Store {
         if taken.is_some() {
             return Err(AccountError::EmailTaken);
         }
-        let changed =
-            sql("UPDATE usuarios SET email = $1, nombre = $2, telefono = $3 WHERE id = $4 AND role = 'flota'")
-                .bind(&data.email)
-                .bind(&data.nombre)
-                .bind(&data.telefono)
-                .bind(id)
-                .execute(&mut tx)
-                .await
-                .map_err(taken_or_store)?;
+        let changed = sql("UPDATE usuarios SET email = $1, nombre = $2, telefono = $3 WHERE id = $4")
+            .bind(&data.email)
+            .bind(&data.nombre)
+            .bind(&data.telefono)
+            .bind(id)
+            .execute(&mut tx)
+            .await
+            .map_err(taken_or_store)?;
         if changed == 0 {
             return Err(AccountError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives an account another role; refused if it would leave no active
+    /// admin. Under the desk's lock, so two admins demoting each other at
+    /// once cannot both succeed.
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<(), AccountError> {
+        let mut tx = self.begin().await?;
+        if role != Role::Admin {
+            refuse_last_admin(&mut tx, id).await?;
+        }
+        let changed =
+            sql("UPDATE usuarios SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id).execute(&mut tx).await?;
+        if changed == 0 {
+            return Err(AccountError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Activates or deactivates an account. Deactivating ends its sessions
+    /// in the same transaction (a courier's open tickets are moved by the
+    /// lifecycle afterwards) and is refused for the last active admin.
+    /// Holds the desk's lock so no ticket is assigned to them meanwhile.
+    pub async fn set_active(&self, id: i64, activo: bool) -> Result<(), AccountError> {
+        let mut tx = self.begin().await?;
+        if !activo {
+            refuse_last_admin(&mut tx, id).await?;
+        }
+        if sql("UPDATE usuarios SET activo = $1 WHERE id = $2").bind(activo).bind(id).execute(&mut tx).await? == 0 {
+            return Err(AccountError::NotFound);
+        }
+        if !activo {
+            belgrano_platform::session::end_all_in(&mut tx, id).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -280,37 +328,37 @@ impl Store {
         Ok(moved.len())
     }
 
-    /// Activates or deactivates a courier. Deactivating also ends their
-    /// sessions; their open tickets are moved by the lifecycle afterwards.
-    /// Holds the desk's lock so no ticket is assigned to them meanwhile.
-    pub async fn set_courier_active(&self, id: i64, activo: bool) -> Result<(), AccountError> {
-        self.set_courier_flag(id, CourierFlag::Activo, activo).await
-    }
-
     /// Whether a courier takes new tickets.
     pub async fn set_courier_available(&self, id: i64, disponible: bool) -> Result<(), AccountError> {
-        self.set_courier_flag(id, CourierFlag::Disponible, disponible).await
-    }
-
-    async fn set_courier_flag(&self, id: i64, flag: CourierFlag, value: bool) -> Result<(), AccountError> {
+        // Under the desk's lock, like assignment reads it.
         let mut tx = self.begin().await?;
-        let update = match flag {
-            CourierFlag::Activo => sql("UPDATE usuarios SET activo = $1 WHERE id = $2 AND role = 'flota'"),
-            CourierFlag::Disponible => sql("UPDATE usuarios SET disponible = $1 WHERE id = $2 AND role = 'flota'"),
-        };
-        if update.bind(value).bind(id).execute(&mut tx).await? == 0 {
+        let changed = sql("UPDATE usuarios SET disponible = $1 WHERE id = $2 AND role = 'flota'")
+            .bind(disponible)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+        if changed == 0 {
             return Err(AccountError::NotFound);
-        }
-        if flag == CourierFlag::Activo && !value {
-            belgrano_platform::session::end_all_in(&mut tx, id).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CourierFlag {
-    Activo,
-    Disponible,
+/// Refuses to take away the last active admin (`id` being an active admin
+/// and no other active admin left): nobody could manage staff any more.
+async fn refuse_last_admin(tx: &mut belgrano_platform::db::Tx, id: i64) -> Result<(), AccountError> {
+    let (others,): (i64,) = sql("SELECT COUNT(*) FROM usuarios WHERE role = 'admin' AND activo = TRUE AND id <> $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let (is_active_admin,): (i64,) =
+        sql("SELECT COUNT(*) FROM usuarios WHERE id = $1 AND role = 'admin' AND activo = TRUE")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if is_active_admin > 0 && others == 0 {
+        return Err(AccountError::LastAdmin);
+    }
+    Ok(())
 }

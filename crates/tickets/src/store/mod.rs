@@ -202,25 +202,49 @@ impl Store {
         desde: DateTime<Utc>,
         hasta: DateTime<Utc>,
     ) -> Result<Vec<ReportTicket>, StoreError> {
-        let rows: Vec<(String, Option<String>, Ts, Option<Ts>)> =
-            sql("SELECT t.estado, u.nombre, t.fecha_creacion, t.fecha_entrega
+        let rows: Vec<ReportRow> = sql("SELECT t.numero, t.estado, u.nombre AS repartidor, t.total_centavos,
+                    t.intentos_fallidos, t.entrega, t.fecha_creacion, t.fecha_entrega
                FROM tickets t LEFT JOIN usuarios u ON u.id = t.repartidor_id
               WHERE t.fecha_creacion >= $1 AND t.fecha_creacion < $2")
-            .bind(Ts(desde))
-            .bind(Ts(hasta))
-            .fetch_all(self.db.read())
-            .await?;
+        .bind(Ts(desde))
+        .bind(Ts(hasta))
+        .fetch_all(self.db.read())
+        .await?;
         rows.into_iter()
-            .map(|(estado, repartidor, creacion, entrega)| {
+            .map(|r| {
+                let entrega: Option<belgrano_contract::ticket::EntregaTicket> = r
+                    .entrega
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("entrega of ticket {}: {e}", r.numero)))?;
                 Ok(ReportTicket {
-                    estado: parse_stored(&estado)?,
-                    repartidor,
-                    fecha_creacion: creacion.0,
-                    fecha_entrega: entrega.map(|t| t.0),
+                    estado: parse_stored(&r.estado)?,
+                    intentos_fallidos: u32::try_from(r.intentos_fallidos)
+                        .map_err(|_| StoreError::Corrupt(format!("intentos_fallidos of ticket {}", r.numero)))?,
+                    numero: r.numero,
+                    repartidor: r.repartidor,
+                    total: Centavos(r.total_centavos),
+                    franja: entrega.map(|e| e.franja),
+                    fecha_creacion: r.fecha_creacion,
+                    fecha_entrega: r.fecha_entrega,
                 })
             })
             .collect()
     }
+}
+
+/// What the reports read of a ticket.
+#[derive(Debug, sqlx::FromRow)]
+struct ReportRow {
+    numero: String,
+    estado: String,
+    repartidor: Option<String>,
+    total_centavos: i64,
+    intentos_fallidos: i64,
+    entrega: Option<String>,
+    fecha_creacion: DateTime<Utc>,
+    fecha_entrega: Option<DateTime<Utc>>,
 }
 
 /// Every column of a ticket plus its courier's name, then `tail`.

@@ -103,7 +103,7 @@ on_both_backends!(pages_need_the_right_role, |db: TestDb| async move {
     courier.login("repartidor1@belgrano.local", DEMO_PASSWORD).await;
     let page = courier.get("/repartidores").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert!(page.body.contains("sólo para despacho"), "{}", page.body);
+    assert!(page.body.contains("sólo para administración"), "{}", page.body);
     assert_eq!(
         courier.post("/repartidores", &[("nombre", "X"), ("email", "x@x.com"), ("password", "12345678")]).await.status,
         StatusCode::FORBIDDEN
@@ -115,7 +115,7 @@ on_both_backends!(pages_need_the_right_role, |db: TestDb| async move {
     assert_eq!(dispatcher.post("/repartidor/disponibilidad", &[]).await.status, StatusCode::FORBIDDEN);
     let nav = dispatcher.get("/repartidores").await.body;
     for link in
-        ["href=\"/panel\"", "href=\"/repartidores\"", "href=\"/reportes\"", "action=\"/logout\"", "name=\"csrf-token\""]
+        ["href=\"/panel\"", "href=\"/usuarios\"", "href=\"/reportes\"", "action=\"/logout\"", "name=\"csrf-token\""]
     {
         assert!(nav.contains(link), "{link}");
     }
@@ -322,9 +322,7 @@ on_both_backends!(dispatchers_create_and_edit_couriers, |db: TestDb| async move 
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let list = browser.get("/repartidores?aviso=creado").await.body;
-    assert!(
-        list.contains("Repartidor creado.") && list.contains("lucia@belgrano.local") && list.contains("11-4444-0000")
-    );
+    assert!(list.contains("Cuenta creada.") && list.contains("lucia@belgrano.local") && list.contains("11-4444-0000"));
     let mut lucia = Browser::new(&app);
     assert_eq!(lucia.login("lucia@belgrano.local", "clave-de-lucia").await.location(), Some("/repartidor"));
 
@@ -388,9 +386,12 @@ on_both_backends!(a_deactivated_courier_loses_access_and_their_open_tickets, |db
     assert_eq!(courier.login(&victim_email, DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
     let mut browser = Browser::new(&app);
     browser.login(DEMO_ADMIN, DEMO_PASSWORD).await;
+    // The old one-click switch now asks first (see personal.rs).
     let page = browser.post(&format!("/repartidores/{victim_id}/activo"), &[("activo", "no")]).await;
+    assert_eq!(page.location(), Some(format!("/usuarios/{victim_id}/desactivar").as_str()));
+    let page = browser.post(&format!("/usuarios/{victim_id}/desactivar"), &[("confirmar", "si")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert_eq!(page.location(), Some(format!("/repartidores?aviso=desactivado&movidos={had}").as_str()));
+    assert_eq!(page.location(), Some(format!("/usuarios?aviso=desactivado&movidos={had}").as_str()));
 
     let tickets = app.all_tickets().await;
     assert!(tickets.iter().all(|t| t["repartidor_id"].as_i64() != Some(victim_id)), "every open ticket moved");
@@ -408,7 +409,7 @@ on_both_backends!(a_deactivated_courier_loses_access_and_their_open_tickets, |db
     assert!(row(&browser.get("/repartidores").await.body, &victim_email).contains("Desactivado"));
 
     let page = browser.post(&format!("/repartidores/{victim_id}/activo"), &[("activo", "si")]).await;
-    assert_eq!(page.location(), Some("/repartidores?aviso=reactivado"));
+    assert_eq!(page.location(), Some("/usuarios?aviso=reactivado"));
     assert_eq!(Browser::new(&app).login(&victim_email, DEMO_PASSWORD).await.location(), Some("/repartidor"));
     app.stop().await;
 });
@@ -529,7 +530,7 @@ on_both_backends!(changing_a_couriers_account_disconnects_their_live_connections
     // Deactivated: the same.
     let courier = logged_in(&app, "repartidor2@belgrano.local", DEMO_PASSWORD).await;
     let mut phone = socket_of(&app, &courier).await;
-    let page = desk.post(&format!("/repartidores/{}/activo", id_of(2)), &[("activo", "no")]).await;
+    let page = desk.post(&format!("/usuarios/{}/desactivar", id_of(2)), &[("confirmar", "si")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_disconnected(&mut phone, "sesion-cerrada").await;
     assert!(session_socket_refused(&app, &courier.session().unwrap()).await);

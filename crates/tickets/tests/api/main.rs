@@ -17,5 +17,7 @@ mod intake;
 mod lifecycle;
 mod live;
 mod openapi;
+mod personal;
 mod reading;
 mod recuperar;
+mod reportes;
