@@ -29,6 +29,8 @@ pub struct Parada {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineaParada {
+    /// Where the line sits in the ticket's `productos` (views add its price).
+    pub indice: usize,
     pub nombre: String,
     pub cantidad: u32,
 }
@@ -79,8 +81,8 @@ fn titulo(l: &Lugar) -> String {
 pub fn paradas(productos: &[Producto]) -> Vec<Parada> {
     let mut lugares: Vec<(Lugar, Parada)> = Vec::new();
     let mut sin_datos: Vec<LineaParada> = Vec::new();
-    for p in productos {
-        let linea = LineaParada { nombre: p.nombre.clone(), cantidad: p.cantidad };
+    for (indice, p) in productos.iter().enumerate() {
+        let linea = LineaParada { indice, nombre: p.nombre.clone(), cantidad: p.cantidad };
         let Some(l) = lugar(p) else {
             sin_datos.push(linea);
             continue;
@@ -142,7 +144,10 @@ mod tests {
         )
     }
 
-    fn resumen(ps: &[Parada]) -> Vec<(String, Option<String>, Vec<(String, u32)>)> {
+    /// (title, address, [(line, quantity)]) per stop.
+    type Resumen = Vec<(String, Option<String>, Vec<(String, u32)>)>;
+
+    fn resumen(ps: &[Parada]) -> Resumen {
         ps.iter()
             .map(|p| {
                 (
