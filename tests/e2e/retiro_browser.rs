@@ -20,15 +20,25 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-/// The whole page at the phone's width (the window grows to the page's
+/// Sizes the window so the page itself (the viewport, without the
+/// browser's own bars) is `width`×`height`.
+async fn viewport(client: &Client, width: u32, height: u32) {
+    client.set_window_size(width, height).await.unwrap();
+    // Only the height: headless Chromium draws no side bars (and reports a
+    // wider outer window than it lays out).
+    let bar = client.execute("return window.outerHeight - window.innerHeight;", vec![]).await.unwrap();
+    client.set_window_size(width, height + bar.as_u64().unwrap_or(0) as u32).await.unwrap();
+}
+
+/// The whole page at the phone's width (the viewport grows to the page's
 /// height for the picture, then goes back).
 async fn shot(client: &Client, name: &str) {
     let height = client.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap();
     let height = height.as_u64().unwrap_or(PHONE.1 as u64).max(PHONE.1 as u64) as u32;
-    client.set_window_size(PHONE.0, height).await.unwrap();
+    viewport(client, PHONE.0, height).await;
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
-    client.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    viewport(client, PHONE.0, PHONE.1).await;
 }
 
 fn linea(id: i64, nombre: &str, precio: f64, cantidad: u32, negocio: &str, sucursal: &str, direccion: &str) -> Value {
@@ -82,6 +92,8 @@ async fn assert_readable_on_a_phone(client: &Client, what: &str) {
         .await
         .unwrap();
     assert_eq!(overflow.as_i64(), Some(0), "{what}: no sideways scrolling at {} px", PHONE.0);
+    let inner = client.execute("return [window.innerWidth, window.innerHeight];", vec![]).await.unwrap();
+    assert_eq!(inner, json!([PHONE.0, PHONE.1]), "{what}: a phone-sized viewport");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,7 +127,7 @@ async fn the_slip_and_the_couriers_phone_show_two_stops_and_what_to_collect() {
 
     let driver = Driver::start().await;
     let (desk, _desk_profile) = driver.browser().await;
-    desk.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    viewport(&desk, PHONE.0, PHONE.1).await;
     login_tickets(&desk, &tickets.url, "admin@belgrano.local", "demo1234").await;
     desk.wait().for_element(Locator::Css("header.site")).await.unwrap();
     desk.goto(&format!("{}/panel/tickets/{id}/imprimir", tickets.url)).await.unwrap();
@@ -125,7 +137,7 @@ async fn the_slip_and_the_couriers_phone_show_two_stops_and_what_to_collect() {
     shot(&desk, "slip").await;
 
     let (phone, _phone_profile) = driver.browser().await;
-    phone.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    viewport(&phone, PHONE.0, PHONE.1).await;
     login_tickets(&phone, &tickets.url, &courier_email, "demo1234").await;
     phone.wait().for_element(Locator::Css("section.courier article.delivery")).await.unwrap();
     assert_readable_on_a_phone(&phone, "courier").await;
