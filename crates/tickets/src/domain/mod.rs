@@ -10,11 +10,17 @@
 //! - [`change`]: what a change of state or courier may do and leaves behind.
 //! - [`correo`]: what the desk mails (password reset links).
 //! - [`reports`]: the dispatchers' figures over a period.
+//! - [`parada`]: a ticket's lines as pick-up stops, in the courier's order.
+//! - [`cobro`]: what the courier collects at the door, as one phrase.
+//! - [`telefono`]: a customer's phone as typed, to `tel:` and WhatsApp links.
 
 pub mod assign;
 pub mod change;
+pub mod cobro;
 pub mod correo;
 pub mod input;
 pub mod intake;
+pub mod parada;
 pub mod reports;
+pub mod telefono;
 pub mod usuario;

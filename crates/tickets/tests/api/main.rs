@@ -16,6 +16,7 @@ mod idempotency;
 mod intake;
 mod lifecycle;
 mod live;
+mod mostrador;
 mod openapi;
 mod personal;
 mod reading;
