@@ -202,6 +202,9 @@ async fn busy_day(backend: Backend) {
     })
     .await;
     assert!(empty, "the empty result says so");
+    let lane = "section[data-lane=en-camino] .lane-empty";
+    assert!(text_of(&desk, lane).await.contains("Ningún ticket con estos filtros"), "so does each empty lane");
+    assert!(has(&desk, &format!("{lane} button[data-action=quitar-filtros]")).await, "with a way out");
     click(&desk, "#board-empty button[data-action=quitar-filtros]").await;
     let back =
         eventually(Duration::from_secs(5), || async { desk.find_all(Locator::Css(".card")).await.unwrap().len() == 3 })

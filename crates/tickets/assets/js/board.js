@@ -317,8 +317,13 @@
     }
     var body = el("div", { class: "lane-body", id: "lane-cuerpo-" + lane.key });
     if (folded) body.hidden = true;
-    if (!inLane.length) {
-      body.appendChild(el("p", { class: "lane-empty", text: filtering(f) ? "Ningún ticket con estos filtros." : (lane.final && !f.finales ? "Ninguno hoy." : "Sin tickets.") }));
+    if (!inLane.length && filtering(f)) {
+      body.appendChild(el("p", { class: "lane-empty" }, [
+        document.createTextNode("Ningún ticket con estos filtros. "),
+        el("button", { type: "button", class: "link", "data-action": "quitar-filtros", text: "Quitar filtros" })
+      ]));
+    } else if (!inLane.length) {
+      body.appendChild(el("p", { class: "lane-empty", text: lane.final && !f.finales ? "Ninguno hoy." : "Sin tickets." }));
     }
     var now = Date.now();
     inLane.forEach(function (c) { body.appendChild(cardEl(c, now)); });
@@ -697,6 +702,7 @@
       return;
     }
     if (action === "ver-anteriores") { field("finales").checked = true; render(); return; }
+    if (action === "quitar-filtros") { clearFilters(); return; }
     var card = button.closest(".card");
     if (!card) return;
     var id = card.getAttribute("data-id");
