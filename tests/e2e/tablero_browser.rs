@@ -88,17 +88,21 @@ async fn live(client: &Client) {
 }
 
 async fn choose(client: &Client, select: &str, value: &str) {
-    client
-        .find(Locator::Css(&format!("{select} option[value='{value}']")))
-        .await
-        .unwrap_or_else(|_| panic!("{select} offers {value}"))
-        .click()
-        .await
-        .unwrap();
+    click(client, &format!("{select} option[value='{value}']")).await;
 }
 
+/// Clicks the first element matching `css`. The board redraws its lanes on
+/// every live event, so an element found may be replaced before the click:
+/// find it again then.
 async fn click(client: &Client, css: &str) {
-    client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}")).click().await.unwrap();
+    let clicked = eventually(Duration::from_secs(10), || async {
+        match client.find(Locator::Css(css)).await {
+            Ok(element) => element.click().await.is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await;
+    assert!(clicked, "{css} clicked");
 }
 
 /// Sizes the window so that the page itself (the viewport) is `width` x `height`.
@@ -108,6 +112,28 @@ async fn viewport(client: &Client, width: u32, height: u32) {
         js(client, "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];").await;
     let extra = |i: usize| chrome[i].as_u64().unwrap_or(0) as u32;
     client.set_window_size(width + extra(0), height + extra(1)).await.unwrap();
+}
+
+/// Moves a ticket's last change `days` back, as if it had been finished then.
+async fn finished_days_ago(db: &TestDb, id: i64, days: i64) {
+    let when = Utc::now() - Span::days(days);
+    let update = "UPDATE tickets SET fecha_actualizacion = $1 WHERE id = $2";
+    match db.backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            // The store's text form of a timestamp.
+            let text = when.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+            sqlx::query(update).bind(text).bind(id).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            // Tickets keeps its tables in its own schema.
+            let update = "UPDATE tickets.tickets SET fecha_actualizacion = $1 WHERE id = $2";
+            sqlx::query(update).bind(when).bind(id).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
 }
 
 fn screenshots() -> PathBuf {
@@ -290,7 +316,12 @@ async fn busy_day(backend: Backend) {
     desk.refresh().await.unwrap();
     live(&desk).await;
     assert!(has(&desk, "section.lane-cancelado.plegada").await, "still folded after the reload");
-    assert!(!desk.find(Locator::Css(&card("PED-SIN"))).await.unwrap().is_displayed().await.unwrap());
+    let hidden = js(
+        &desk,
+        "var c = document.querySelector(\".card[data-numero='PED-SIN']\"); return !!c && c.offsetParent === null;",
+    )
+    .await;
+    assert_eq!(hidden, true, "its cards are out of sight");
 
     // Delete: the typed number must match.
     click(&desk, &format!("{} button[data-action=delete]", card("PED-AYER"))).await;
@@ -308,6 +339,19 @@ async fn busy_day(backend: Backend) {
     assert!(gone, "deleted");
     let off = eventually(Duration::from_secs(10), || async { !has(&desk, &card("PED-AYER")).await }).await;
     assert!(off, "and off the board");
+
+    // Final lanes show today's: a delivery of two days ago waits behind "Ver todos".
+    patch_ticket(&tickets.url, &json!(nuevo), json!({"estado": "en-camino"})).await;
+    patch_ticket(&tickets.url, &json!(nuevo), json!({"estado": "entregado"})).await;
+    finished_days_ago(&db, nuevo, 2).await;
+    desk.refresh().await.unwrap();
+    live(&desk).await;
+    assert!(!has(&desk, &card("PED-NUEVO")).await, "an old delivery is not on today's board");
+    let lane = text_of(&desk, "section[data-lane=entregado]").await;
+    assert!(lane.contains("1 más de días anteriores"), "{lane:?} {}", ticket(&tickets, nuevo).await.1);
+    click(&desk, "section[data-lane=entregado] button[data-action=ver-anteriores]").await;
+    assert!(has(&desk, &format!("section[data-lane=entregado] {}", card("PED-NUEVO"))).await, "shown on request");
+    assert!(desk.current_url().await.unwrap().query().unwrap_or_default().contains("finales=todos"));
 
     // A ticket whose window ends while the board is open becomes late
     // without a reload (the board's timer, not a new event).

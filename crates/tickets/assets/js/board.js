@@ -248,6 +248,9 @@
     cards.forEach(function (c) { if (c.franja) keys[windowKey(c)] = true; });
     if (chosen && chosen !== "sin") keys[chosen] = true;
     var sorted = Object.keys(keys).sort();
+    // Rebuilt only when the windows change, so an open list stays open.
+    var present = Array.prototype.slice.call(select.options, 2).map(function (o) { return o.value; });
+    if (present.join(",") === sorted.join(",")) return;
     while (select.options.length > 2) select.remove(2);
     sorted.forEach(function (key) { select.appendChild(el("option", { value: key, text: windowKeyLabel(key) })); });
     select.value = chosen;
