@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use belgrano_e2e::browser::{Driver, login_tickets, text_of};
+use belgrano_e2e::browser::{Driver, login_tickets};
 use belgrano_e2e::*;
 use chrono::{DateTime, Duration as Span, FixedOffset, TimeZone, Utc};
 use fantoccini::key::Key;
@@ -75,6 +75,13 @@ fn card(numero: &str) -> String {
 
 async fn js(client: &Client, script: &str) -> Value {
     client.execute(script, vec![]).await.unwrap()
+}
+
+/// The rendered text of the first element matching `css` ("" when none),
+/// read in one step: the board may redraw between a find and a read.
+async fn text_of(client: &Client, css: &str) -> String {
+    let script = "var n = document.querySelector(arguments[0]); return n ? n.innerText : '';";
+    client.execute(script, vec![css.into()]).await.unwrap().as_str().unwrap_or_default().to_owned()
 }
 
 async fn has(client: &Client, css: &str) -> bool {
