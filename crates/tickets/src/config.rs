@@ -5,8 +5,10 @@
 //! `REDIS_URL` when several instances share the live board, and e-mail
 //! (password reset links): `SMTP_URL`, `MAIL_FROM`
 //! (`belgrano_platform::mail`) and `PUBLIC_URL` (the desk's address in
-//! mailed links; Render's `RENDER_EXTERNAL_URL` by default). Read with the
-//! platform's rules (`belgrano_platform::config`).
+//! mailed links; Render's `RENDER_EXTERNAL_URL` by default), and
+//! `TICKET_DEMORA_MINUTOS` (when the board marks a ticket without a delivery
+//! window as late). Read with the platform's rules
+//! (`belgrano_platform::config`).
 
 use belgrano_platform::api_key::ApiKeys;
 use belgrano_platform::cli::{About, COMMON_VARS, Var};
@@ -21,6 +23,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tickets.db";
 pub const DEFAULT_AHORRO_URL: &str = "http://localhost:5000";
 /// The sender when `MAIL_FROM` is unset.
 pub const DEFAULT_MAIL_FROM: &str = "Belgrano Tickets <no-responder@belgranotickets.local>";
+
+/// Minutes after which an open ticket without a delivery window is late.
+pub const DEFAULT_DEMORA_MINUTOS: u32 = 90;
 
 /// What `tickets --help` says.
 pub const ABOUT: About = About {
@@ -65,6 +70,11 @@ pub const ABOUT: About = About {
                 default: "RENDER_EXTERNAL_URL, o http://localhost:PORT",
                 meaning: "dirección pública del despacho, para los enlaces de los correos",
             },
+            Var {
+                name: "TICKET_DEMORA_MINUTOS",
+                default: "90",
+                meaning: "minutos (1 a 1440) tras los que el tablero marca como demorado un ticket abierto sin franja de entrega",
+            },
         ],
         COMMON_VARS,
     ],
@@ -92,6 +102,9 @@ pub struct Settings {
     pub mail: MailSettings,
     /// `PUBLIC_URL`, without a trailing slash: the base of mailed links.
     pub public_url: String,
+    /// `TICKET_DEMORA_MINUTOS`: an open ticket without a delivery window is
+    /// marked late on the board once it is this old.
+    pub demora_minutos: u32,
 }
 
 impl Settings {
@@ -119,6 +132,9 @@ impl Settings {
             redis_url: vars.get("REDIS_URL").map(redis_url).transpose()?,
             mail: MailSettings::from_vars(&vars, environment, DEFAULT_MAIL_FROM)?,
             public_url: vars.base_url("PUBLIC_URL", &default_public)?,
+            demora_minutos: vars
+                .number("TICKET_DEMORA_MINUTOS", 1..=1440, "minutos")?
+                .map_or(DEFAULT_DEMORA_MINUTOS, |n| n as u32),
         })
     }
 
@@ -245,6 +261,16 @@ mod tests {
         let c = settings(&[("DATABASE_URL", "postgres://db/two")]).unwrap();
         assert_eq!(a.fanout_channel_prefix(), b.fanout_channel_prefix());
         assert_ne!(a.fanout_channel_prefix(), c.fanout_channel_prefix());
+    }
+
+    #[test]
+    fn late_threshold_is_a_bounded_number_of_minutes() {
+        assert_eq!(settings(&[]).unwrap().demora_minutos, DEFAULT_DEMORA_MINUTOS);
+        assert_eq!(settings(&[("TICKET_DEMORA_MINUTOS", "45")]).unwrap().demora_minutos, 45);
+        for bad in ["0", "1441", "-5", "noventa", "1.5"] {
+            let err = settings(&[("TICKET_DEMORA_MINUTOS", bad)]).unwrap_err();
+            assert!(err.to_string().contains("TICKET_DEMORA_MINUTOS"), "{bad}: {err}");
+        }
     }
 
     #[test]

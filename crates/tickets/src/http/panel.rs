@@ -56,8 +56,13 @@ pub async fn board(
     }
     let repartidores = state.store.courier_options().await?;
     let cards: Vec<_> = tickets.iter().map(|t| card(t, 0, None)).collect();
-    let board_json =
-        script_json(&serde_json::json!({"tickets": cards, "ultimo_seq": ultimo_seq, "repartidores": repartidores}));
+    let board_json = script_json(&serde_json::json!({
+        "tickets": cards,
+        "ultimo_seq": ultimo_seq,
+        "repartidores": repartidores,
+        // An open ticket without a delivery window is late once this old.
+        "demora_minutos": state.settings.demora_minutos,
+    }));
     Ok(BoardPage { csrf, usuario: Some(user), estados: estados(), repartidores, board_json })
 }
 
