@@ -790,6 +790,12 @@ pub struct TicketActualizacion {
     pub motivo_cancelacion: Option<String>,
     #[serde(default)]
     pub notas_repartidor: Option<String>,
+    /// Failed delivery attempts so far (left out by senders that do not count them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intentos_fallidos: Option<u32>,
+    /// The last failed attempt's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motivo_intento: Option<String>,
 }
 
 impl TicketActualizacion {
@@ -802,6 +808,7 @@ impl TicketActualizacion {
             ("repartidor", &self.repartidor, 200),
             ("motivo_cancelacion", &self.motivo_cancelacion, 2000),
             ("notas_repartidor", &self.notas_repartidor, 2000),
+            ("motivo_intento", &self.motivo_intento, 500),
         ];
         for (field, value, max) in texts {
             if let Some(value) = value {

@@ -119,6 +119,7 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/api/tickets/recibir", post(intake::create_ticket))
         .route("/api/tickets/{id}", get(tickets::show).patch(tickets::update).delete(tickets::delete))
         .route("/api/tickets/{id}/historial", get(tickets::history))
+        .route("/api/tickets/{id}/intento-fallido", post(tickets::intento_fallido))
         .route("/metrics", get(metrics::render))
         .route("/api/openapi.json", get(openapi))
         .route("/api/notificaciones/fallidas", get(notificaciones::failed))
@@ -138,6 +139,8 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/reportes", get(panel::reports_page))
         .route("/repartidor", get(repartidor::index))
         .route("/repartidor/tickets/{id}/estado", post(repartidor::change_estado))
+        .route("/repartidor/tickets/{id}/intento-fallido", post(repartidor::intento_fallido))
+        .route("/panel/tickets/{id}/intento-fallido", post(panel::intento_fallido))
         .route_layer(axum::middleware::from_fn(|request, next| {
             belgrano_platform::telemetry::track_requests("tickets", request, next)
         }))

@@ -163,6 +163,8 @@ pub struct DetailPage {
     repartidores: Vec<CourierOption>,
     historial: Vec<HistoryView>,
     mensaje: Option<String>,
+    /// Failed attempts so far and the last one's reason (`_acciones_intento.html`).
+    intento: (u32, Option<String>),
 }
 
 async fn detail_page(
@@ -183,6 +185,7 @@ async fn detail_page(
     Ok(DetailPage {
         csrf,
         usuario: Some(user),
+        intento: (ticket.intentos_fallidos, ticket.motivo_intento.clone()),
         t: TicketView::from(&ticket),
         repartidores: state.store.courier_options().await?,
         historial,
@@ -251,9 +254,20 @@ async fn apply_from_form(
     change: Result<TicketChange, String>,
 ) -> Result<Response, PageError> {
     let outcome = match change {
-        Ok(change) => state.lifecycle.change(id, &change, &Actor::from_user(&user)).await.map_err(refusal),
+        Ok(change) => state.lifecycle.change(id, &change, &Actor::from_user(&user)).await.map(drop).map_err(refusal),
         Err(message) => Err(Refusal::BadRequest(message)),
     };
+    answer_form(state, user, csrf, id, outcome).await
+}
+
+/// Back to the detail page, or the same page with the refusal's message.
+async fn answer_form(
+    state: &AppState,
+    user: Usuario,
+    csrf: String,
+    id: i64,
+    outcome: Result<(), Refusal>,
+) -> Result<Response, PageError> {
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/panel/tickets/{id}")).into_response()),
         Err(Refusal::Page(error)) => Err(error),
@@ -277,7 +291,9 @@ pub enum Refusal {
 
 pub fn refusal(error: ChangeError) -> Refusal {
     match error {
-        ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => Refusal::Conflict(error.to_string()),
+        ChangeError::InvalidTransition { .. } | ChangeError::Final(_) | ChangeError::IntentoNoEnCamino(_) => {
+            Refusal::Conflict(error.to_string())
+        }
         ChangeError::UnknownCourier
         | ChangeError::MotivoRequerido
         | ChangeError::NothingToChange
@@ -319,6 +335,27 @@ pub async fn change_repartidor(
     };
     let change = choice.map(|c| TicketChange { repartidor: Some(c), ..Default::default() });
     apply_from_form(&state, user, csrf, ticket_id(&id)?, change).await
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct IntentoForm {
+    pub motivo: String,
+}
+
+/// `POST /panel/tickets/{id}/intento-fallido` (form: `motivo`): the delivery
+/// failed; back to `pendiente` without a courier.
+pub async fn intento_fallido(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<IntentoForm>,
+) -> Result<Response, PageError> {
+    let id = ticket_id(&id)?;
+    let outcome =
+        state.lifecycle.intento_fallido(id, &form.motivo, &Actor::from_user(&user)).await.map(drop).map_err(refusal);
+    answer_form(&state, user, csrf, id, outcome).await
 }
 
 /// `POST /panel/tickets/{id}/eliminar`: only when the typed confirmation is

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::AppState;
 use super::auth::DeskAuth;
 use super::error::ApiError;
-use crate::domain::change::{CourierChoice, TicketChange};
+use crate::domain::change::{CourierChoice, MOTIVO_INTENTO_MAX, TicketChange};
 use crate::store::{CourierFilter, TicketFilter};
 use belgrano_platform::http::Json as JsonBody;
 
@@ -130,6 +130,41 @@ pub async fn update(
     let change = parse_change(&body)?;
     let ticket = state.lifecycle.change(id, &change, &auth.actor()).await?;
     Ok(Json(ticket))
+}
+
+/// `POST /api/tickets/{id}/intento-fallido` with `{"motivo": ...}`: the
+/// delivery failed; the ticket goes back to `pendiente`, unassigned.
+pub async fn intento_fallido(
+    State(state): State<AppState>,
+    auth: DeskAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> Result<Json<Ticket>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
+    let motivo = parse_motivo_intento(&body)?;
+    let ticket = state.lifecycle.intento_fallido(id, &motivo, &auth.actor()).await?;
+    Ok(Json(ticket))
+}
+
+/// The `motivo` of a failed attempt: required, trimmed, bounded.
+fn parse_motivo_intento(body: &serde_json::Value) -> Result<String, FieldError> {
+    let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
+    match obj.get("motivo") {
+        None | Some(serde_json::Value::Null) => Err(FieldError::new("motivo", "es obligatorio")),
+        Some(serde_json::Value::String(s)) => {
+            // Counted as sent, spaces included (as a change's texts are).
+            let motivo = s.trim();
+            if s.chars().count() > MOTIVO_INTENTO_MAX {
+                Err(FieldError::new("motivo", format!("no puede superar {MOTIVO_INTENTO_MAX} caracteres")))
+            } else if motivo.is_empty() {
+                Err(FieldError::new("motivo", "es obligatorio"))
+            } else {
+                check_text("motivo", motivo)?;
+                Ok(motivo.to_owned())
+            }
+        }
+        Some(_) => Err(FieldError::new("motivo", "debe ser un texto")),
+    }
 }
 
 /// `DELETE /api/tickets/{id}`.
@@ -259,6 +294,23 @@ mod tests {
                 assert_eq!(filter(&[(name, bad)]).err().as_deref(), Some(name), "{bad}");
             }
         }
+    }
+
+    #[test]
+    fn the_documented_intento_is_the_parsed_one() {
+        let doc = document();
+        let motivo = &doc["components"]["schemas"]["IntentoFallido"]["properties"]["motivo"];
+        assert_eq!(motivo["maxLength"], json!(MOTIVO_INTENTO_MAX));
+        assert_eq!(motivo["pattern"], json!(text_patterns::trimmed(None, true)));
+        let parsed = |v: Value| parse_motivo_intento(&json!({"motivo": v})).map_err(|e| e.field);
+        assert_eq!(parsed(json!(" Portón cerrado\n")), Ok("Portón cerrado".to_owned()));
+        assert_eq!(parsed(json!(format!("{}x", " ".repeat(MOTIVO_INTENTO_MAX - 1)))), Ok("x".to_owned()));
+        for bad in
+            [json!(format!("{}x", " ".repeat(MOTIVO_INTENTO_MAX))), json!(" "), json!(null), json!(1), json!("a\u{0}")]
+        {
+            assert_eq!(parsed(bad.clone()), Err("motivo".to_owned()), "{bad}");
+        }
+        assert_eq!(parse_motivo_intento(&json!([])).unwrap_err().field, "body");
     }
 
     #[test]

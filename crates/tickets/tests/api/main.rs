@@ -14,6 +14,7 @@ mod hardening;
 mod health;
 mod idempotency;
 mod intake;
+mod intentos;
 mod lifecycle;
 mod live;
 mod openapi;
