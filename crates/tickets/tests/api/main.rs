@@ -6,6 +6,7 @@ mod helpers;
 pub use belgrano_testkit::on_both_backends;
 
 mod accounts;
+mod aliases;
 mod assignment;
 mod cli;
 mod conventions;
