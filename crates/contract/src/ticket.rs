@@ -644,7 +644,7 @@ mod tests {
             body[field] = bad;
             assert_eq!(NuevoTicket::from_json(&body).unwrap_err().field, field);
         }
-        let mut seed_wins = old.clone();
+        let mut seed_wins = old;
         seed_wins["cliente_email"] = serde_json::json!("mal");
         assert_eq!(NuevoTicket::from_json(&seed_wins).unwrap_err().field, "cliente_email");
     }
