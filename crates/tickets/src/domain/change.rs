@@ -14,7 +14,7 @@
 use belgrano_contract::events::{TICKET_ACTUALIZADO, TICKET_ASIGNADO, TicketEliminadoEvent, TicketEvent};
 use belgrano_contract::ticket::{EVENTO_ACTUALIZACION, Ticket, TicketActualizacion};
 use belgrano_contract::validation::check_text;
-use belgrano_contract::{Estado, FieldError};
+use belgrano_contract::{Estado, FieldError, Prioridad};
 use belgrano_platform::db::StoreError;
 use chrono::{DateTime, Utc};
 
@@ -29,6 +29,17 @@ pub struct TicketChange {
     pub motivo: Option<String>,
     /// The courier's note on delivery.
     pub nota: Option<String>,
+    /// Dispatchers' edits (a customer's call): none when `None`.
+    pub prioridad: Option<Prioridad>,
+    /// `Some(None)` clears them.
+    pub indicaciones: Option<Option<String>>,
+    pub cliente_direccion: Option<String>,
+}
+
+impl TicketChange {
+    fn edits(&self) -> bool {
+        self.prioridad.is_some() || self.indicaciones.is_some() || self.cliente_direccion.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +95,9 @@ pub struct ChangePlan {
     pub notas_repartidor: Option<String>,
     pub intentos_fallidos: u32,
     pub motivo_intento: Option<String>,
+    pub prioridad: Prioridad,
+    pub indicaciones: Option<String>,
+    pub cliente_direccion: Option<String>,
     pub events: Vec<PlannedEvent>,
 }
 
@@ -112,6 +126,9 @@ fn unchanged(current: &Ticket) -> ChangePlan {
         notas_repartidor: current.notas_repartidor.clone(),
         intentos_fallidos: current.intentos_fallidos,
         motivo_intento: current.motivo_intento.clone(),
+        prioridad: current.prioridad,
+        indicaciones: current.indicaciones.clone(),
+        cliente_direccion: current.cliente_direccion.clone(),
         events: Vec::new(),
     }
 }
@@ -172,11 +189,22 @@ pub fn plan_change(
         if change.repartidor.is_some() {
             return Err(ChangeError::Forbidden("Un repartidor no puede reasignar tickets"));
         }
+        if change.edits() {
+            return Err(ChangeError::Forbidden(
+                "Un repartidor no puede editar la prioridad, las indicaciones ni la dirección",
+            ));
+        }
     }
-    if change.estado.is_none() && change.repartidor.is_none() {
+    if change.estado.is_none() && change.repartidor.is_none() && !change.edits() {
         return Err(ChangeError::NothingToChange);
     }
-    for (field, text) in [("motivo", &change.motivo), ("nota", &change.nota)] {
+    let edited = [
+        ("indicaciones", change.indicaciones.clone().flatten()),
+        ("cliente_direccion", change.cliente_direccion.clone()),
+    ];
+    for (field, text) in
+        [("motivo", &change.motivo), ("nota", &change.nota), (edited[0].0, &edited[0].1), (edited[1].0, &edited[1].1)]
+    {
         if let Some(text) = text {
             check_text(field, text).map_err(ChangeError::Invalid)?;
         }
@@ -242,6 +270,23 @@ pub fn plan_change(
             Estado::Pendiente | Estado::EnPreparacion => {}
         }
         plan.estado = to;
+        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
+    }
+    let shown = |text: &Option<String>| text.clone().unwrap_or_else(|| "(sin datos)".to_owned());
+    if let Some(prioridad) = change.prioridad.filter(|p| *p != current.prioridad) {
+        let detail = format!("Prioridad: {} → {}", current.prioridad, prioridad);
+        plan.prioridad = prioridad;
+        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
+    }
+    if let Some(indicaciones) = change.indicaciones.clone().filter(|i| *i != current.indicaciones) {
+        let detail = format!("Indicaciones: {} → {}", shown(&current.indicaciones), shown(&indicaciones));
+        plan.indicaciones = indicaciones;
+        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
+    }
+    if let Some(direccion) = change.cliente_direccion.clone().filter(|d| Some(d) != current.cliente_direccion.as_ref())
+    {
+        let detail = format!("Dirección: {} → {}", shown(&current.cliente_direccion), direccion);
+        plan.cliente_direccion = Some(direccion);
         plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
     }
     if plan.events.is_empty() {

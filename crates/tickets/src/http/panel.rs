@@ -307,7 +307,7 @@ pub fn refusal(error: ChangeError) -> Refusal {
 /// Reads a state-change form.
 pub fn estado_change(form: EstadoForm) -> Result<TicketChange, String> {
     let estado: Estado = form.estado.parse()?;
-    Ok(TicketChange { estado: Some(estado), repartidor: None, motivo: form.motivo, nota: form.nota })
+    Ok(TicketChange { estado: Some(estado), motivo: form.motivo, nota: form.nota, ..Default::default() })
 }
 
 /// `POST /panel/tickets/{id}/estado` (form: `estado`, `motivo`, `nota`).

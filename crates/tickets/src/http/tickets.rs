@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use belgrano_contract::ticket::Ticket;
 use belgrano_contract::validation::check_text;
-use belgrano_contract::{Estado, FieldError};
+use belgrano_contract::{Estado, FieldError, Prioridad};
 use belgrano_platform::http::{parse_date, parse_timestamp};
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
@@ -25,6 +25,8 @@ pub const MAX_LIMIT: i64 = 1000;
 pub const MAX_OFFSET: i64 = 1_000_000;
 /// Longest text a change takes (`estado`, `motivo`, `nota`), spaces included.
 pub const CHANGE_TEXT_MAX: usize = 500;
+/// Longest `indicaciones` an edit takes (as the intake's).
+pub const INDICACIONES_MAX: usize = 2000;
 
 #[derive(Serialize)]
 pub struct TicketPage {
@@ -233,10 +235,45 @@ fn parse_change(body: &serde_json::Value) -> Result<TicketChange, FieldError> {
                 .ok_or_else(|| FieldError::new("repartidor_id", "debe ser un id de repartidor o null"))?,
         )),
     };
-    if estado.is_none() && repartidor.is_none() {
-        return Err(FieldError::new("estado", "indique 'estado' y/o 'repartidor_id'"));
+    let prioridad =
+        text("prioridad")?.map(|p| p.parse::<Prioridad>()).transpose().map_err(|e| FieldError::new("prioridad", e))?;
+    // Indicaciones may be longer, and "" clears them.
+    let indicaciones = match obj.get("indicaciones") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) if s.chars().count() <= INDICACIONES_MAX => {
+            let s = s.trim();
+            check_text("indicaciones", s)?;
+            Some((!s.is_empty()).then(|| s.to_owned()))
+        }
+        Some(serde_json::Value::String(_)) => {
+            return Err(FieldError::new("indicaciones", format!("no puede superar {INDICACIONES_MAX} caracteres")));
+        }
+        Some(_) => return Err(FieldError::new("indicaciones", "debe ser un texto")),
+    };
+    let cliente_direccion = match text("cliente_direccion")? {
+        Some(d) if d.is_empty() => return Err(FieldError::new("cliente_direccion", "no puede estar vacía")),
+        other => other,
+    };
+    if estado.is_none()
+        && repartidor.is_none()
+        && prioridad.is_none()
+        && indicaciones.is_none()
+        && cliente_direccion.is_none()
+    {
+        return Err(FieldError::new(
+            "estado",
+            "indique 'estado', 'repartidor_id', 'prioridad', 'indicaciones' o 'cliente_direccion'",
+        ));
     }
-    Ok(TicketChange { estado, repartidor, motivo: text("motivo")?, nota: text("nota")? })
+    Ok(TicketChange {
+        estado,
+        repartidor,
+        motivo: text("motivo")?,
+        nota: text("nota")?,
+        prioridad,
+        indicaciones,
+        cliente_direccion,
+    })
 }
 
 #[cfg(test)]
@@ -334,5 +371,29 @@ mod tests {
         assert!(parse_change(&json!({"repartidor_id": null})).is_ok());
         assert_eq!(parse_change(&json!({"estado": null, "nota": "x"})).unwrap_err().field, "estado");
         assert_eq!(parse_change(&json!({"estado": ""})).unwrap_err().field, "estado");
+        // Dispatchers' edits.
+        let prioridades: Vec<&str> = Prioridad::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(cambio["prioridad"]["pattern"], json!(text_patterns::choice(&prioridades, false)));
+        assert_eq!(parse_change(&json!({"prioridad": " alta "})).unwrap().prioridad, Some(Prioridad::Alta));
+        assert_eq!(parse_change(&json!({"prioridad": "urgente"})).unwrap_err().field, "prioridad");
+        assert_eq!(cambio["indicaciones"]["maxLength"], json!(INDICACIONES_MAX));
+        assert_eq!(cambio["indicaciones"]["pattern"], json!(text_patterns::trimmed(None, false)));
+        assert_eq!(parse_change(&json!({"indicaciones": ""})).unwrap().indicaciones, Some(None));
+        let long = json!("a".repeat(INDICACIONES_MAX + 1));
+        assert_eq!(parse_change(&json!({"indicaciones": long})).unwrap_err().field, "indicaciones");
+        assert_eq!(cambio["cliente_direccion"]["maxLength"], json!(CHANGE_TEXT_MAX));
+        assert_eq!(cambio["cliente_direccion"]["pattern"], json!(text_patterns::trimmed(None, true)));
+        assert_eq!(parse_change(&json!({"cliente_direccion": " "})).unwrap_err().field, "cliente_direccion");
+        let long = json!("a".repeat(CHANGE_TEXT_MAX + 1));
+        assert_eq!(parse_change(&json!({"cliente_direccion": long})).unwrap_err().field, "cliente_direccion");
+        let required: Vec<&Value> =
+            cambio_schema(&doc)["anyOf"].as_array().unwrap().iter().map(|a| &a["required"][0]).collect();
+        for field in ["estado", "repartidor_id", "prioridad", "indicaciones", "cliente_direccion"] {
+            assert!(required.contains(&&json!(field)), "{field} is enough");
+        }
+    }
+
+    fn cambio_schema(doc: &Value) -> &Value {
+        &doc["components"]["schemas"]["CambioTicket"]
     }
 }

@@ -275,8 +275,9 @@ async fn write_plan(
     let id = current.id;
     sql("UPDATE tickets SET estado = $1, repartidor_id = $2, fecha_asignacion = $3, fecha_en_camino = $4,
                 fecha_entrega = $5, motivo_cancelacion = $6, notas_repartidor = $7,
-                version = version + 1, fecha_actualizacion = $8, intentos_fallidos = $9, motivo_intento = $10
-          WHERE id = $11")
+                version = version + 1, fecha_actualizacion = $8, intentos_fallidos = $9, motivo_intento = $10,
+                prioridad = $11, indicaciones = $12, cliente_direccion = $13
+          WHERE id = $14")
     .bind(plan.estado.as_str())
     .bind(plan.repartidor.as_ref().map(|(id, _)| *id))
     .bind(plan.fecha_asignacion.map(Ts))
@@ -287,6 +288,9 @@ async fn write_plan(
     .bind(now)
     .bind(i64::from(plan.intentos_fallidos))
     .bind(&plan.motivo_intento)
+    .bind(plan.prioridad.as_str())
+    .bind(&plan.indicaciones)
+    .bind(&plan.cliente_direccion)
     .bind(id)
     .execute(&mut *tx)
     .await?;

@@ -11,6 +11,7 @@ mod assignment;
 mod cli;
 mod conventions;
 mod desk;
+mod edicion;
 mod habitos;
 mod hardening;
 mod health;
