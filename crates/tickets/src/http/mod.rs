@@ -141,6 +141,7 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/repartidor/tickets/{id}/estado", post(repartidor::change_estado))
         .route("/repartidor/tickets/{id}/intento-fallido", post(repartidor::intento_fallido))
         .route("/panel/tickets/{id}/intento-fallido", post(panel::intento_fallido))
+        .route("/panel/tickets/{id}/editar", post(panel::editar))
         .route_layer(axum::middleware::from_fn(|request, next| {
             belgrano_platform::telemetry::track_requests("tickets", request, next)
         }))

@@ -358,6 +358,44 @@ pub async fn intento_fallido(
     answer_form(&state, user, csrf, id, outcome).await
 }
 
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct EditarForm {
+    prioridad: String,
+    indicaciones: String,
+    cliente_direccion: String,
+}
+
+/// Reads the edit form: every field is sent; unchanged ones change nothing.
+fn edicion(form: EditarForm) -> Result<TicketChange, String> {
+    let prioridad = form.prioridad.trim().parse().map_err(|_| "Elija una prioridad de la lista.".to_owned())?;
+    let direccion = form.cliente_direccion.trim();
+    if direccion.is_empty() || direccion.chars().count() > 500 {
+        return Err("La dirección no puede quedar vacía ni superar 500 caracteres.".to_owned());
+    }
+    let indicaciones = form.indicaciones.trim();
+    if indicaciones.chars().count() > 2000 {
+        return Err("Las indicaciones no pueden superar 2000 caracteres.".to_owned());
+    }
+    Ok(TicketChange {
+        prioridad: Some(prioridad),
+        indicaciones: Some((!indicaciones.is_empty()).then(|| indicaciones.to_owned())),
+        cliente_direccion: Some(direccion.to_owned()),
+        ..Default::default()
+    })
+}
+
+/// `POST /panel/tickets/{id}/editar` (form: `prioridad`, `indicaciones`, `cliente_direccion`).
+pub async fn editar(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EditarForm>,
+) -> Result<Response, PageError> {
+    apply_from_form(&state, user, csrf, ticket_id(&id)?, edicion(form)).await
+}
+
 /// `POST /panel/tickets/{id}/eliminar`: only when the typed confirmation is
 /// the ticket's numero.
 pub async fn delete(

@@ -74,5 +74,32 @@ on_both_backends!(dispatchers_edit_a_ticket_and_couriers_cannot, |db: TestDb| as
         assert_eq!(answer.status(), expected);
     }
     assert_eq!(app.get(&format!("/api/tickets/{id}")).await.1["prioridad"], "alta");
+
+    // From the detail page.
+    let mut dispatcher = Browser::new(&app);
+    assert_eq!(dispatcher.login("admin@belgrano.local", "demo1234").await.status, StatusCode::SEE_OTHER);
+    let page = dispatcher.get(&format!("/panel/tickets/{other}")).await;
+    assert!(page.body.contains(&format!("/panel/tickets/{other}/editar")), "a form on the detail page");
+    let saved = dispatcher
+        .post(
+            &format!("/panel/tickets/{other}/editar"),
+            &[
+                ("prioridad", "baja"),
+                ("indicaciones", "Tocar fuerte"),
+                ("cliente_direccion", "Av. Cabildo 1234, Belgrano"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let (_, t) = app.get(&format!("/api/tickets/{other}")).await;
+    assert_eq!(t["prioridad"], "baja");
+    assert_eq!(t["indicaciones"], "Tocar fuerte");
+    let page = dispatcher.get(&format!("/panel/tickets/{other}")).await;
+    assert!(page.body.contains("Prioridad: normal → baja"), "in the history");
+    let refused = dispatcher
+        .post(&format!("/panel/tickets/{other}/editar"), &[("prioridad", "baja"), ("cliente_direccion", " ")])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("La dirección no puede quedar vacía"));
     app.stop().await;
 });
