@@ -18,6 +18,9 @@
     const caja = byId("cancelado");
     if (caja) caja.hidden = !cancelado;
     setText("motivo", s.motivo_cancelacion ? "Motivo: " + s.motivo_cancelacion : "");
+    const intento = byId("no-entregado");
+    if (intento) intento.hidden = !s.no_entregado;
+    setText("motivo-intento", s.no_entregado || "");
     const actual = PASOS.indexOf(s.estado);
     const fechas = { "pendiente": s.fecha_local, "en-camino": s.en_camino_local, "entregado": s.entrega_local };
     document.querySelectorAll("#pasos li[data-paso]").forEach((li) => {

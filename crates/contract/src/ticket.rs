@@ -322,21 +322,31 @@ impl NuevoTicket {
             }
         }
 
-        let cliente_email = f.optional_str("cliente_email", 254)?;
+        // The old intake's names (`direccion`, `telefono`, `email`, `notas`)
+        // still count: the seed's name wins when both are sent, and an error
+        // names the field that was read.
+        let named = |seed: &'static str, old: &'static str| -> &'static str {
+            match (f.get(seed), f.get(old)) {
+                (None | Some(Value::Null), Some(_)) => old,
+                _ => seed,
+            }
+        };
+        let email_field = named("cliente_email", "email");
+        let cliente_email = f.optional_str(email_field, 254)?;
         if cliente_email.as_deref().is_some_and(|email| check_email(email).is_err()) {
-            return Err(FieldError::new("cliente_email", "no es un email válido"));
+            return Err(FieldError::new(email_field, "no es un email válido"));
         }
 
         Ok(Self {
             numero,
             cliente_nombre,
-            cliente_direccion: f.optional_str("cliente_direccion", 500)?,
-            cliente_telefono: f.optional_str("cliente_telefono", 50)?,
+            cliente_direccion: f.optional_str(named("cliente_direccion", "direccion"), 500)?,
+            cliente_telefono: f.optional_str(named("cliente_telefono", "telefono"), 50)?,
             cliente_email,
             productos: parse_productos(f.get("productos"))?,
             total,
             metodo_pago: f.optional_enum::<MetodoPago>("metodo_pago")?,
-            indicaciones: f.optional_str("indicaciones", 2000)?,
+            indicaciones: f.optional_str(named("indicaciones", "notas"), 2000)?,
             estado: Estado::Pendiente,
             prioridad,
             tipo_cliente,
@@ -600,6 +610,46 @@ pub struct Ticket {
 mod tests {
 
     #[test]
+    fn the_old_intake_names_are_fallbacks() {
+        let old = serde_json::json!({"numero": "PED-1", "cliente_nombre": "Ana", "total": 10.0,
+            "direccion": " Av. Cabildo 1 ", "telefono": "011-4444-0000", "email": "ana@example.com", "notas": "Timbre 2"});
+        let t = NuevoTicket::from_json(&old).unwrap();
+        assert_eq!(t.cliente_direccion.as_deref(), Some("Av. Cabildo 1"));
+        assert_eq!(t.cliente_telefono.as_deref(), Some("011-4444-0000"));
+        assert_eq!(t.cliente_email.as_deref(), Some("ana@example.com"));
+        assert_eq!(t.indicaciones.as_deref(), Some("Timbre 2"));
+        // The seed's name wins when both are sent.
+        let mut both = old.clone();
+        for (seed, value) in [
+            ("cliente_direccion", "Juramento 2"),
+            ("cliente_telefono", "011-3333-0000"),
+            ("cliente_email", "otra@example.com"),
+            ("indicaciones", "Piso 3"),
+        ] {
+            both[seed] = serde_json::json!(value);
+        }
+        let t = NuevoTicket::from_json(&both).unwrap();
+        assert_eq!(t.cliente_direccion.as_deref(), Some("Juramento 2"));
+        assert_eq!(t.cliente_telefono.as_deref(), Some("011-3333-0000"));
+        assert_eq!(t.cliente_email.as_deref(), Some("otra@example.com"));
+        assert_eq!(t.indicaciones.as_deref(), Some("Piso 3"));
+        // Same rules, and the error names the field that was sent.
+        for (field, bad) in [
+            ("direccion", serde_json::json!("a".repeat(501))),
+            ("telefono", serde_json::json!(5)),
+            ("email", serde_json::json!("no-es-un-email")),
+            ("notas", serde_json::json!("a".repeat(2001))),
+        ] {
+            let mut body = old.clone();
+            body[field] = bad;
+            assert_eq!(NuevoTicket::from_json(&body).unwrap_err().field, field);
+        }
+        let mut seed_wins = old;
+        seed_wins["cliente_email"] = serde_json::json!("mal");
+        assert_eq!(NuevoTicket::from_json(&seed_wins).unwrap_err().field, "cliente_email");
+    }
+
+    #[test]
     fn entrega_and_cobro_are_optional_typed_and_named_on_error() {
         let base = serde_json::json!({"numero": "PED-1", "cliente_nombre": "Ana", "total": 10050.0});
         let old = NuevoTicket::from_json(&base).unwrap();
@@ -790,6 +840,12 @@ pub struct TicketActualizacion {
     pub motivo_cancelacion: Option<String>,
     #[serde(default)]
     pub notas_repartidor: Option<String>,
+    /// Failed delivery attempts so far (left out by senders that do not count them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intentos_fallidos: Option<u32>,
+    /// The last failed attempt's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motivo_intento: Option<String>,
 }
 
 impl TicketActualizacion {
@@ -802,6 +858,7 @@ impl TicketActualizacion {
             ("repartidor", &self.repartidor, 200),
             ("motivo_cancelacion", &self.motivo_cancelacion, 2000),
             ("notas_repartidor", &self.notas_repartidor, 2000),
+            ("motivo_intento", &self.motivo_intento, 500),
         ];
         for (field, value, max) in texts {
             if let Some(value) = value {

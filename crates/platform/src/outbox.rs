@@ -20,7 +20,7 @@
 //! keeps no state a restart would lose.
 //!
 //! Every outbox table has the same mechanical columns: `id`, `payload`,
-//! `status` (`pending`, `delivered`, `failed`), `attempts`,
+//! `status` (`pending`, `delivered`, `failed`, `unwanted`), `attempts`,
 //! `next_attempt_at`, `claimed_until`, `last_error`, `created_at`,
 //! `delivered_at`, plus a `subject` column the service names (what the row is
 //! about, e.g. the `numero`), and whatever else the service keeps.
@@ -96,6 +96,10 @@ pub enum Failure {
     Retry(String),
     /// The same request will fail again: park it for a person.
     Permanent(String),
+    /// The receiver says it has no use for it (e.g. a status update for an
+    /// order it never had): recorded as `unwanted` and dropped, neither
+    /// retried nor parked.
+    Unwanted(String),
 }
 
 /// How one attempt ended, as [`Delivery::attempted`] hears it.
@@ -104,6 +108,8 @@ pub enum Attempt {
     Delivered,
     WillRetry,
     Parked,
+    /// Dropped: the receiver does not want it ([`Failure::Unwanted`]).
+    Unwanted,
     /// Sent, but the outcome could not be written; the lease brings it back.
     NotRecorded,
 }
@@ -158,6 +164,7 @@ struct Queries {
     failed: String,
     expedite: String,
     parked: String,
+    unwanted: String,
     retry_parked: String,
     stats: String,
 }
@@ -192,6 +199,10 @@ impl Queries {
             ),
             failed: format!(
                 "UPDATE {t} SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, last_error = $1
+                  WHERE id = $2 AND status = 'pending'"
+            ),
+            unwanted: format!(
+                "UPDATE {t} SET status = 'unwanted', attempts = attempts + 1, claimed_until = NULL, last_error = $1
                   WHERE id = $2 AND status = 'pending'"
             ),
             expedite: format!("UPDATE {t} SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1"),
@@ -241,6 +252,12 @@ impl Outbox {
     /// A permanent refusal: parked for a person.
     pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
         Sql::build(&self.queries.failed).bind(error).bind(id).execute(self.db.write()).await.map(drop)
+    }
+
+    /// The receiver does not want the row: closed as `unwanted` (kept, so
+    /// it can be looked up, but not listed with the parked ones).
+    pub async fn mark_unwanted(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        Sql::build(&self.queries.unwanted).bind(error).bind(id).execute(self.db.write()).await.map(drop)
     }
 
     /// Makes every waiting row due now (the receiver answered again, so the
@@ -394,6 +411,11 @@ impl<D: Delivery> Worker<D> {
                 self.count("failed");
                 tracing::error!(outbox = table, subject = %row.subject, "{error}: rechazado; queda para reintento manual");
                 self.outbox.mark_failed(row.id, &error).await.map(|()| Attempt::Parked)
+            }
+            Err(Failure::Unwanted(error)) => {
+                self.count("unwanted");
+                tracing::warn!(outbox = table, subject = %row.subject, "{error}: el destino no lo quiere; se descarta");
+                self.outbox.mark_unwanted(row.id, &error).await.map(|()| Attempt::Unwanted)
             }
         };
         let attempt = recorded.unwrap_or_else(|error| {

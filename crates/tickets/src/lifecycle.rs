@@ -35,6 +35,13 @@ impl Lifecycle {
         Ok(changed.ticket)
     }
 
+    /// Records a failed delivery attempt: back to `pendiente`, unassigned.
+    pub async fn intento_fallido(&self, id: i64, motivo: &str, actor: &Actor) -> Result<Ticket, ChangeError> {
+        let changed = self.store.intento_fallido(id, motivo, actor).await?;
+        self.publish(&changed.events).await;
+        Ok(changed.ticket)
+    }
+
     /// Deletes a ticket (dispatchers only). Ahorro hears it as cancelled.
     pub async fn delete(&self, id: i64, actor: &Actor) -> Result<(), ChangeError> {
         if matches!(actor, Actor::Courier { .. }) {

@@ -4,7 +4,9 @@
 //!
 //! Retryable failures (connection errors, timeouts, 5xx, 429) are retried
 //! for as long as it takes; a 4xx is parked for a person
-//! (`GET /api/notificaciones/fallidas`). Ahorro applies an update only if
+//! (`GET /api/notificaciones/fallidas`), except a 404: Ahorro has no such
+//! order (a ticket that did not come from it), so the update is recorded
+//! as unwanted and dropped. Ahorro applies an update only if
 //! its `version` is newer, so a repeat or a late arrival is harmless.
 
 use std::time::Duration;
@@ -17,6 +19,9 @@ use belgrano_platform::retry::Outcome;
 /// How the notify worker runs: a claim outlasts one request's timeout.
 pub const WORKER: outbox::Config =
     outbox::Config { service: "tickets", lease: Duration::from_secs(30), max_in_flight: 32 };
+
+/// What Ahorro's 404 says when it has no order with that numero.
+const AHORRO_NO_SUCH_ORDER: &str = "pedido no encontrado";
 
 /// Posts one status update to Ahorro.
 pub struct ToAhorro {
@@ -52,6 +57,16 @@ impl Delivery for ToAhorro {
         match sent {
             Ok(response) => {
                 let status = response.status().as_u16();
+                if status == 404 {
+                    // Only Ahorro's own answer for an unknown order: a 404 of a
+                    // wrong address (no such route) is parked like any refusal.
+                    let body = response.text().await.unwrap_or_default();
+                    if body.contains(AHORRO_NO_SUCH_ORDER) {
+                        tracing::warn!(numero = %row.subject, "Ahorro no conoce el pedido: la actualización se descarta");
+                        return Err(Failure::Unwanted("Ahorro no conoce el pedido (404)".to_owned()));
+                    }
+                    return Err(Failure::Permanent("Ahorro respondió 404".to_owned()));
+                }
                 match Outcome::from_status(status) {
                     Outcome::Delivered => {
                         tracing::info!(numero = %row.subject, "estado del ticket enviado a Ahorro");

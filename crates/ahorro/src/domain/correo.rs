@@ -6,8 +6,8 @@
 //! - [`confirmacion`]: the order as placed (lines, total, address,
 //!   window, delivery cost, payment in words, tracking link);
 //! - [`estado`]: "en camino", "entregado", "cancelado" (with the reason);
-//! - [`no_entregado`]: a failed delivery attempt. Tickets has no such state
-//!   yet, so nothing sends it: the trigger comes with the issue that adds it;
+//! - [`no_entregado`]: a failed delivery attempt (Tickets sends the order
+//!   back to pendiente with the attempt counted);
 //! - [`restablecer`]: the password reset link;
 //! - [`contacto`]: the contact form, to the shop's address.
 
@@ -141,8 +141,7 @@ pub fn estado(p: &DatosPedido, estado: Estado, motivo: Option<&str>) -> Option<C
     Some(Correo { para: p.email.clone(), html: pagina(&asunto, &cuerpo), asunto, texto, responder_a: None })
 }
 
-/// A delivery attempt that failed ("no pudimos entregarlo"). Not sent
-/// yet: Tickets has no such state.
+/// A delivery attempt that failed ("no pudimos entregarlo"), once per attempt.
 pub fn no_entregado(p: &DatosPedido, motivo: &str) -> Correo {
     let asunto = format!("No pudimos entregar tu pedido {}", p.numero);
     let texto = format!(

@@ -191,6 +191,9 @@ pub struct Pedido {
     /// windows existed.
     pub entrega: Option<Entrega>,
     pub paga_con: Option<Centavos>,
+    /// Failed delivery attempts Tickets reported, and the last one's reason.
+    pub intentos_fallidos: i64,
+    pub motivo_intento: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +222,12 @@ impl Pedido {
     /// The ticket's state for people; `Pendiente` until Tickets confirmed it.
     pub fn estado_label(&self) -> &'static str {
         self.ticket_estado.unwrap_or(Estado::Pendiente).label()
+    }
+
+    /// The reason of the failed attempt the order is being rescheduled
+    /// after, if it is (see [`no_entregado`]).
+    pub fn no_entregado(&self) -> Option<&str> {
+        no_entregado(self.ticket_estado, self.intentos_fallidos, self.motivo_intento.as_deref())
     }
 
     pub fn envio_fallido(&self) -> bool {
@@ -290,6 +299,15 @@ pub struct Versioned {
     pub fecha_en_camino: Option<DateTime<Utc>>,
     pub fecha_entrega: Option<DateTime<Utc>>,
     pub motivo_cancelacion: Option<String>,
+    /// Failed attempts so far; `None` from senders that do not count them.
+    pub intentos_fallidos: Option<u32>,
+    pub motivo_intento: Option<String>,
+}
+
+/// "No pudimos entregarlo": an order back to `pendiente` after a failed
+/// attempt shows the attempt's reason until it moves on.
+pub fn no_entregado(ticket_estado: Option<Estado>, intentos: i64, motivo: Option<&str>) -> Option<&str> {
+    (intentos > 0 && ticket_estado == Some(Estado::Pendiente)).then_some(motivo).flatten()
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub struct Seguimiento {
     pub fecha_en_camino: Option<DateTime<Utc>>,
     pub fecha_entrega: Option<DateTime<Utc>>,
     pub motivo_cancelacion: Option<String>,
+    pub intentos_fallidos: i64,
+    pub motivo_intento: Option<String>,
 }
 
 /// The order's progress as pages, streams and the JSON answer show it.
@@ -45,6 +47,9 @@ pub struct EstadoPedido {
     pub fecha_entrega: Option<String>,
     pub entrega_local: Option<String>,
     pub motivo_cancelacion: Option<String>,
+    /// Back to `pendiente` after a failed attempt: its reason ("No pudimos
+    /// entregarlo: <motivo>. Lo reprogramamos.").
+    pub no_entregado: Option<String>,
 }
 
 impl From<&Seguimiento> for EstadoPedido {
@@ -66,6 +71,12 @@ impl From<&Seguimiento> for EstadoPedido {
             fecha_entrega: s.fecha_entrega.map(iso8601),
             entrega_local: s.fecha_entrega.map(local),
             motivo_cancelacion: s.motivo_cancelacion.clone(),
+            no_entregado: super::pedido::no_entregado(
+                s.ticket_estado,
+                s.intentos_fallidos,
+                s.motivo_intento.as_deref(),
+            )
+            .map(str::to_owned),
         }
     }
 }

@@ -39,6 +39,8 @@ fn update(body: Value) -> Result<TicketUpdate, FieldError> {
                 fecha_en_camino: u.fecha_en_camino,
                 fecha_entrega: u.fecha_entrega,
                 motivo_cancelacion: u.motivo_cancelacion,
+                intentos_fallidos: u.intentos_fallidos,
+                motivo_intento: u.motivo_intento,
             }),
         });
     }
@@ -100,7 +102,9 @@ mod tests {
     fn the_documented_update_is_the_parsed_one() {
         let doc = document();
         let properties = &doc["components"]["schemas"]["ActualizacionTicket"]["properties"];
-        for (field, max) in [("repartidor", 200), ("motivo_cancelacion", 2000), ("notas_repartidor", 2000)] {
+        for (field, max) in
+            [("repartidor", 200), ("motivo_cancelacion", 2000), ("notas_repartidor", 2000), ("motivo_intento", 500)]
+        {
             assert_eq!(properties[field]["pattern"], json!(text_patterns::untrimmed(Some(max))), "{field}");
             assert_eq!(versioned(field, json!(" ".repeat(max))), Ok(()), "{field}");
             assert_eq!(versioned(field, json!("a".repeat(max + 1))), Err(field.to_owned()), "{field}");

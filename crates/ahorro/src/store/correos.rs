@@ -7,6 +7,8 @@
 //! - `pedido:{numero}:{estado}`, in the transaction of a Tickets update that
 //!   moved the order to en camino, entregado or cancelado
 //!   ([`queue_estado`]);
+//! - `pedido:{numero}:no-entregado:{n}`: Tickets reported its n-th failed
+//!   delivery attempt ([`queue_no_entregado`]);
 //! - `reset:{hash}`: a password reset link ([`Store::queue_reset`]);
 //! - `contacto:{uuid}`: the contact form ([`Store::queue_contacto`]).
 //!
@@ -98,6 +100,27 @@ pub async fn queue_estado(
     if !matches!(estado, Estado::EnCamino | Estado::Entregado | Estado::Cancelado) {
         return Ok(());
     }
+    let datos = datos_estado(tx, enlaces, pedido_id).await?;
+    let Some(c) = correo::estado(&datos, estado, motivo) else { return Ok(()) };
+    queue(tx, &format!("pedido:{}:{}", datos.numero, estado.as_str()), &c).await
+}
+
+/// "No pudimos entregar tu pedido": once per failed attempt (the key holds
+/// the attempt's count), in the transaction that applied the update.
+pub async fn queue_no_entregado(
+    tx: &mut Tx,
+    enlaces: &Enlaces,
+    pedido_id: i64,
+    intentos: u32,
+    motivo: &str,
+) -> Result<(), StoreError> {
+    let datos = datos_estado(tx, enlaces, pedido_id).await?;
+    let c = correo::no_entregado(&datos, motivo);
+    queue(tx, &format!("pedido:{}:no-entregado:{intentos}", datos.numero), &c).await
+}
+
+/// What a state mail shows of an order.
+async fn datos_estado(tx: &mut Tx, enlaces: &Enlaces, pedido_id: i64) -> Result<DatosPedido, StoreError> {
     type Row = (String, String, String, String, String, i64, Option<i64>);
     let (numero, email, nombre, direccion, metodo_pago, total, paga_con): Row =
         sql("SELECT numero, cliente_email, cliente_nombre, direccion, metodo_pago, total, paga_con FROM pedidos \
@@ -118,8 +141,7 @@ pub async fn queue_estado(
         lineas: Vec::new(),
         total: Centavos(total),
     };
-    let Some(c) = correo::estado(&datos, estado, motivo) else { return Ok(()) };
-    queue(tx, &format!("pedido:{}:{}", datos.numero, estado.as_str()), &c).await
+    Ok(datos)
 }
 
 impl Store {

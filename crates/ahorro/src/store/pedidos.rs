@@ -83,6 +83,8 @@ pub(super) struct PedidoRow {
     dir_entre_calles: Option<String>,
     dir_codigo_postal: Option<String>,
     dir_referencias: Option<String>,
+    intentos_fallidos: i64,
+    motivo_intento: Option<String>,
 }
 
 impl PedidoRow {
@@ -134,6 +136,8 @@ impl PedidoRow {
             fecha_actualizacion: self.fecha_actualizacion.0,
             envio: self.envio.as_deref().map(parse_stored).transpose()?,
             items,
+            intentos_fallidos: self.intentos_fallidos,
+            motivo_intento: self.motivo_intento,
         })
     }
 }
@@ -142,7 +146,8 @@ pub(super) const PEDIDO_SELECT: &str = "SELECT p.id, p.numero, p.usuario_id, p.s
      p.cliente_email, p.cliente_telefono, p.direccion, p.metodo_pago, p.notas, p.tipo_cliente, p.total, p.estado, \
      p.fecha, p.ticket_id, p.ticket_estado, p.ticket_fecha_creacion, p.repartidor, p.fecha_actualizacion, \
      o.status AS envio, p.subtotal, p.costo_envio, p.barrio, p.franja_desde, p.franja_hasta, p.paga_con, \
-     p.dir_calle, p.dir_altura, p.dir_piso, p.dir_entre_calles, p.dir_codigo_postal, p.dir_referencias \
+     p.dir_calle, p.dir_altura, p.dir_piso, p.dir_entre_calles, p.dir_codigo_postal, p.dir_referencias, \
+     p.intentos_fallidos, p.motivo_intento \
      FROM pedidos p LEFT JOIN outbox o ON o.pedido_id = p.id";
 
 #[derive(sqlx::FromRow)]
@@ -362,11 +367,12 @@ impl Store {
     /// cancellation reason. Returns false when no such order exists.
     pub async fn apply_ticket_update(&self, update: &TicketUpdate) -> Result<bool, StoreError> {
         let mut tx = self.db.begin_write().await?;
-        let exists: Option<(i64, Option<String>)> = sql("SELECT id, ticket_estado FROM pedidos WHERE numero = $1")
-            .bind(&update.numero)
-            .fetch_optional(&mut tx)
-            .await?;
-        let Some((pedido_id, antes)) = exists else { return Ok(false) };
+        let exists: Option<(i64, Option<String>, i64)> =
+            sql("SELECT id, ticket_estado, intentos_fallidos FROM pedidos WHERE numero = $1")
+                .bind(&update.numero)
+                .fetch_optional(&mut tx)
+                .await?;
+        let Some((pedido_id, antes, intentos_antes)) = exists else { return Ok(false) };
         let version = update.versioned.as_ref().map(|v| v.version);
         // A versioned update applies if newer. An unversioned one (old
         // clients) never overrides a versioned state, nor moves a final one.
@@ -397,12 +403,30 @@ impl Store {
             .bind(v.version)
             .execute(&mut tx)
             .await?;
+            if let Some(intentos) = v.intentos_fallidos {
+                sql("UPDATE pedidos SET intentos_fallidos = $1, motivo_intento = $2 \
+                     WHERE numero = $3 AND ticket_version = $4")
+                .bind(i64::from(intentos))
+                .bind(&v.motivo_intento)
+                .bind(&update.numero)
+                .bind(v.version)
+                .execute(&mut tx)
+                .await?;
+            }
         }
         // The customer hears of a change once: only an applied update that
         // changed the state queues a mail (and its key refuses a repeat).
         if applied > 0 && antes.as_deref() != Some(update.estado.as_str()) {
             let motivo = update.versioned.as_ref().and_then(|v| v.motivo_cancelacion.as_deref());
             super::correos::queue_estado(&mut tx, &self.enlaces, pedido_id, update.estado, motivo).await?;
+        }
+        // A new failed attempt: one mail per attempt (keyed by its count).
+        if let Some(v) = update.versioned.as_ref().filter(|_| applied > 0)
+            && let (Some(intentos), Some(motivo)) = (v.intentos_fallidos, v.motivo_intento.as_deref())
+            && i64::from(intentos) > intentos_antes
+            && update.estado == Estado::Pendiente
+        {
+            super::correos::queue_no_entregado(&mut tx, &self.enlaces, pedido_id, intentos, motivo).await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -18,6 +18,8 @@ struct SeguimientoRow {
     fecha_en_camino: Option<Ts>,
     fecha_entrega: Option<Ts>,
     motivo_cancelacion: Option<String>,
+    intentos_fallidos: i64,
+    motivo_intento: Option<String>,
 }
 
 impl TryFrom<SeguimientoRow> for Seguimiento {
@@ -34,12 +36,15 @@ impl TryFrom<SeguimientoRow> for Seguimiento {
             fecha_en_camino: r.fecha_en_camino.map(|t| t.0),
             fecha_entrega: r.fecha_entrega.map(|t| t.0),
             motivo_cancelacion: r.motivo_cancelacion,
+            intentos_fallidos: r.intentos_fallidos,
+            motivo_intento: r.motivo_intento,
         })
     }
 }
 
 const SEGUIMIENTO_COLS: &str = "numero, fecha, ticket_id, ticket_estado, repartidor, ticket_version, \
-     fecha_actualizacion, fecha_en_camino, fecha_entrega, motivo_cancelacion";
+     fecha_actualizacion, fecha_en_camino, fecha_entrega, motivo_cancelacion, \
+     intentos_fallidos, motivo_intento";
 
 impl Store {
     pub async fn seguimiento(&self, numero: &str) -> Result<Option<Seguimiento>, StoreError> {

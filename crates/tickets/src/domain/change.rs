@@ -14,7 +14,7 @@
 use belgrano_contract::events::{TICKET_ACTUALIZADO, TICKET_ASIGNADO, TicketEliminadoEvent, TicketEvent};
 use belgrano_contract::ticket::{EVENTO_ACTUALIZACION, Ticket, TicketActualizacion};
 use belgrano_contract::validation::check_text;
-use belgrano_contract::{Estado, FieldError};
+use belgrano_contract::{Estado, FieldError, Prioridad};
 use belgrano_platform::db::StoreError;
 use chrono::{DateTime, Utc};
 
@@ -29,6 +29,17 @@ pub struct TicketChange {
     pub motivo: Option<String>,
     /// The courier's note on delivery.
     pub nota: Option<String>,
+    /// Dispatchers' edits (a customer's call): none when `None`.
+    pub prioridad: Option<Prioridad>,
+    /// `Some(None)` clears them.
+    pub indicaciones: Option<Option<String>>,
+    pub cliente_direccion: Option<String>,
+}
+
+impl TicketChange {
+    fn edits(&self) -> bool {
+        self.prioridad.is_some() || self.indicaciones.is_some() || self.cliente_direccion.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +64,9 @@ pub enum ChangeError {
     MotivoRequerido,
     #[error("No se pidió ningún cambio")]
     NothingToChange,
+    /// A failed attempt is only for a ticket on its way.
+    #[error("Solo un ticket en camino puede tener un intento fallido; este está {}", .0.label())]
+    IntentoNoEnCamino(Estado),
     /// A text that cannot be stored (see `belgrano_contract::validation::check_text`).
     #[error("{}", .0.message)]
     Invalid(FieldError),
@@ -79,7 +93,83 @@ pub struct ChangePlan {
     pub fecha_entrega: Option<DateTime<Utc>>,
     pub motivo_cancelacion: Option<String>,
     pub notas_repartidor: Option<String>,
+    pub intentos_fallidos: u32,
+    pub motivo_intento: Option<String>,
+    pub prioridad: Prioridad,
+    pub indicaciones: Option<String>,
+    pub cliente_direccion: Option<String>,
     pub events: Vec<PlannedEvent>,
+}
+
+/// The history kind of a failed attempt. Live it goes out as
+/// `ticket_asignado` (see [`live_kind`]): boards and couriers already move a
+/// card on it, and it carries who had the ticket, so their view drops it.
+pub const INTENTO_FALLIDO: &str = "intento_fallido";
+
+/// Longest `motivo` of a failed attempt.
+pub const MOTIVO_INTENTO_MAX: usize = 500;
+
+/// The live event name of a recorded kind (clients know the card events only).
+pub fn live_kind(kind: &str) -> &str {
+    if kind == INTENTO_FALLIDO { TICKET_ASIGNADO } else { kind }
+}
+
+/// The plan that keeps a ticket as it is (each change edits what it changes).
+fn unchanged(current: &Ticket) -> ChangePlan {
+    ChangePlan {
+        estado: current.estado,
+        repartidor: current.repartidor_id.zip(current.repartidor.clone()),
+        fecha_asignacion: current.fecha_asignacion,
+        fecha_en_camino: current.fecha_en_camino,
+        fecha_entrega: current.fecha_entrega,
+        motivo_cancelacion: current.motivo_cancelacion.clone(),
+        notas_repartidor: current.notas_repartidor.clone(),
+        intentos_fallidos: current.intentos_fallidos,
+        motivo_intento: current.motivo_intento.clone(),
+        prioridad: current.prioridad,
+        indicaciones: current.indicaciones.clone(),
+        cliente_direccion: current.cliente_direccion.clone(),
+        events: Vec::new(),
+    }
+}
+
+/// Decides a failed delivery attempt: the ticket goes back to `pendiente`
+/// without a courier (to be dispatched again), counting the attempt and
+/// keeping its reason. Not a state change of the machine: `PATCH` still
+/// refuses `en-camino → pendiente`.
+pub fn plan_intento_fallido(current: &Ticket, motivo: &str, actor: &Actor) -> Result<ChangePlan, ChangeError> {
+    if let Actor::Courier { id, .. } = actor
+        && current.repartidor_id != Some(*id)
+    {
+        return Err(ChangeError::NotFound);
+    }
+    let motivo = motivo.trim();
+    if motivo.is_empty() {
+        return Err(ChangeError::MotivoRequerido);
+    }
+    check_text("motivo", motivo).map_err(ChangeError::Invalid)?;
+    if motivo.chars().count() > MOTIVO_INTENTO_MAX {
+        return Err(ChangeError::Invalid(FieldError::new(
+            "motivo",
+            format!("no puede superar {MOTIVO_INTENTO_MAX} caracteres"),
+        )));
+    }
+    if current.estado != Estado::EnCamino {
+        return Err(ChangeError::IntentoNoEnCamino(current.estado));
+    }
+    let mut plan = unchanged(current);
+    plan.estado = Estado::Pendiente;
+    plan.repartidor = None;
+    plan.fecha_asignacion = None;
+    plan.fecha_en_camino = None;
+    plan.intentos_fallidos = current.intentos_fallidos.saturating_add(1);
+    plan.motivo_intento = Some(motivo.to_owned());
+    plan.events.push(PlannedEvent {
+        kind: INTENTO_FALLIDO,
+        detail: format!("Intento fallido: {motivo}"),
+        anterior_repartidor_id: current.repartidor_id,
+    });
+    Ok(plan)
 }
 
 /// Decides a change. `new_courier` is the account named by
@@ -99,11 +189,22 @@ pub fn plan_change(
         if change.repartidor.is_some() {
             return Err(ChangeError::Forbidden("Un repartidor no puede reasignar tickets"));
         }
+        if change.edits() {
+            return Err(ChangeError::Forbidden(
+                "Un repartidor no puede editar la prioridad, las indicaciones ni la dirección",
+            ));
+        }
     }
-    if change.estado.is_none() && change.repartidor.is_none() {
+    if change.estado.is_none() && change.repartidor.is_none() && !change.edits() {
         return Err(ChangeError::NothingToChange);
     }
-    for (field, text) in [("motivo", &change.motivo), ("nota", &change.nota)] {
+    let edited = [
+        ("indicaciones", change.indicaciones.clone().flatten()),
+        ("cliente_direccion", change.cliente_direccion.clone()),
+    ];
+    for (field, text) in
+        [("motivo", &change.motivo), ("nota", &change.nota), (edited[0].0, &edited[0].1), (edited[1].0, &edited[1].1)]
+    {
         if let Some(text) = text {
             check_text(field, text).map_err(ChangeError::Invalid)?;
         }
@@ -112,16 +213,7 @@ pub fn plan_change(
         return Err(ChangeError::Final(current.estado));
     }
 
-    let mut plan = ChangePlan {
-        estado: current.estado,
-        repartidor: current.repartidor_id.zip(current.repartidor.clone()),
-        fecha_asignacion: current.fecha_asignacion,
-        fecha_en_camino: current.fecha_en_camino,
-        fecha_entrega: current.fecha_entrega,
-        motivo_cancelacion: current.motivo_cancelacion.clone(),
-        notas_repartidor: current.notas_repartidor.clone(),
-        events: Vec::new(),
-    };
+    let mut plan = unchanged(current);
 
     if let Some(choice) = change.repartidor {
         let previous = current.repartidor_id;
@@ -180,6 +272,23 @@ pub fn plan_change(
         plan.estado = to;
         plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
     }
+    let shown = |text: &Option<String>| text.clone().unwrap_or_else(|| "(sin datos)".to_owned());
+    if let Some(prioridad) = change.prioridad.filter(|p| *p != current.prioridad) {
+        let detail = format!("Prioridad: {} → {}", current.prioridad, prioridad);
+        plan.prioridad = prioridad;
+        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
+    }
+    if let Some(indicaciones) = change.indicaciones.clone().filter(|i| *i != current.indicaciones) {
+        let detail = format!("Indicaciones: {} → {}", shown(&current.indicaciones), shown(&indicaciones));
+        plan.indicaciones = indicaciones;
+        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
+    }
+    if let Some(direccion) = change.cliente_direccion.clone().filter(|d| Some(d) != current.cliente_direccion.as_ref())
+    {
+        let detail = format!("Dirección: {} → {}", shown(&current.cliente_direccion), direccion);
+        plan.cliente_direccion = Some(direccion);
+        plan.events.push(PlannedEvent { kind: TICKET_ACTUALIZADO, detail, anterior_repartidor_id: None });
+    }
     if plan.events.is_empty() {
         return Err(ChangeError::NothingToChange);
     }
@@ -226,6 +335,8 @@ pub fn status_update(ticket: &Ticket) -> TicketActualizacion {
         fecha_entrega: ticket.fecha_entrega,
         motivo_cancelacion: ticket.motivo_cancelacion.clone(),
         notas_repartidor: ticket.notas_repartidor.clone(),
+        intentos_fallidos: Some(ticket.intentos_fallidos),
+        motivo_intento: ticket.motivo_intento.clone(),
     }
 }
 
@@ -354,6 +465,41 @@ mod tests {
         assert!(matches!(
             plan_change(&ticket(Estado::Pendiente, Some(2)), &reassign, &courier, Some((3, "R3".into())), now),
             Err(ChangeError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn a_failed_attempt_goes_back_to_dispatch() {
+        let courier = Actor::Courier { id: 1, nombre: "Repartidor1".into() };
+        let mut current = ticket(Estado::EnCamino, Some(1));
+        current.fecha_en_camino = Some(Utc::now());
+        current.intentos_fallidos = 1;
+        let plan = plan_intento_fallido(&current, "  No había nadie ", &courier).unwrap();
+        assert_eq!(plan.estado, Estado::Pendiente);
+        assert_eq!(plan.repartidor, None);
+        assert_eq!(plan.fecha_en_camino, None);
+        assert_eq!(plan.intentos_fallidos, 2);
+        assert_eq!(plan.motivo_intento.as_deref(), Some("No había nadie"));
+        assert_eq!(plan.events[0].kind, INTENTO_FALLIDO);
+        assert_eq!(plan.events[0].detail, "Intento fallido: No había nadie");
+        assert_eq!(plan.events[0].anterior_repartidor_id, Some(1));
+        assert_eq!(live_kind(INTENTO_FALLIDO), TICKET_ASIGNADO);
+        // Only from en-camino, only one's own, and always with a reason.
+        assert!(matches!(
+            plan_intento_fallido(&ticket(Estado::EnPreparacion, Some(1)), "x", &DISPATCHER),
+            Err(ChangeError::IntentoNoEnCamino(Estado::EnPreparacion))
+        ));
+        let other = Actor::Courier { id: 2, nombre: "Repartidor2".into() };
+        assert!(matches!(plan_intento_fallido(&current, "x", &other), Err(ChangeError::NotFound)));
+        assert!(matches!(plan_intento_fallido(&current, " ", &DISPATCHER), Err(ChangeError::MotivoRequerido)));
+        let long = "a".repeat(MOTIVO_INTENTO_MAX + 1);
+        assert!(
+            matches!(plan_intento_fallido(&current, &long, &DISPATCHER), Err(ChangeError::Invalid(f)) if f.field == "motivo")
+        );
+        // The machine itself still refuses going back.
+        assert!(matches!(
+            plan_change(&current, &to(Estado::Pendiente), &DISPATCHER, None, Utc::now()),
+            Err(ChangeError::InvalidTransition { .. })
         ));
     }
 

@@ -77,6 +77,8 @@ pub enum AuthRejection {
     },
     /// Logged in without the needed role.
     Forbidden(&'static str),
+    /// Logged in, but meant their own page (a courier opening `/panel`).
+    Elsewhere(&'static str),
     Unavailable(StoreError),
 }
 
@@ -88,6 +90,7 @@ impl IntoResponse for AuthRejection {
             }
             AuthRejection::Login { next: None } => Redirect::to("/login").into_response(),
             AuthRejection::Forbidden(why) => PageError::Forbidden(why.to_owned()).into_response(),
+            AuthRejection::Elsewhere(home) => Redirect::to(home).into_response(),
             AuthRejection::Unavailable(e) => PageError::from(e).into_response(),
         }
     }
@@ -123,6 +126,8 @@ impl FromRequestParts<AppState> for DispatcherUser {
         let user = logged_in(parts, state).await?;
         match user.role {
             Role::Admin | Role::Despacho => Ok(DispatcherUser(user)),
+            // The old habit: a courier opening the board meant their own page.
+            Role::Flota if parts.uri.path() == "/panel" => Err(AuthRejection::Elsewhere(home_of(&user))),
             Role::Flota => Err(AuthRejection::Forbidden("Esta página es sólo para despacho.")),
         }
     }

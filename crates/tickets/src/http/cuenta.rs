@@ -24,7 +24,8 @@ use crate::domain::usuario::Usuario;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_form).post(login_submit))
-        .route("/logout", post(logout))
+        // GET too: the old navigation link was a plain link.
+        .route("/logout", post(logout).get(logout_link))
         .route("/cuenta", get(|| async { Redirect::to("/cuenta/password") }))
         .route("/cuenta/password", get(password_form).post(password_submit))
 }
@@ -116,6 +117,16 @@ async fn logout(
     SessionToken(token): SessionToken,
     CsrfForm(Empty {}): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
+    end_session(&state, token).await
+}
+
+/// `GET /logout`: the old link. Without a CSRF token, another site could
+/// only log a person out, which is what the link is for.
+async fn logout_link(State(state): State<AppState>, SessionToken(token): SessionToken) -> Result<Response, PageError> {
+    end_session(&state, token).await
+}
+
+async fn end_session(state: &AppState, token: Option<Token>) -> Result<Response, PageError> {
     let cookie = session_cookie(state.secure_cookies());
     if let Some(token) = token {
         state.accounts.logout(&token).await?;

@@ -58,7 +58,7 @@ impl From<ChangeError> for ApiError {
         match e {
             ChangeError::NotFound => ApiError::NotFound("ticket no encontrado"),
             ChangeError::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
-            ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => {
+            ChangeError::InvalidTransition { .. } | ChangeError::Final(_) | ChangeError::IntentoNoEnCamino(_) => {
                 ApiError::Conflict { campo: "estado", message: e.to_string() }
             }
             ChangeError::UnknownCourier => ApiError::Validation(FieldError::new("repartidor_id", e.to_string())),

@@ -6,10 +6,13 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use belgrano_platform::http::wants_json;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::auth::{MaybeUser, home_of};
 
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let started = Instant::now();
@@ -42,6 +45,20 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-pub async fn index() -> &'static str {
-    "Belgrano Tickets\n\nAPI: POST /api/tickets, GET /api/tickets, GET /api/tickets/{id} (X-API-Key)\nSalud: GET /health\n"
+/// `GET /`: where a person meant to go (their home, or the login page);
+/// a JSON client gets the service's index.
+pub async fn index(MaybeUser(user): MaybeUser, headers: HeaderMap) -> Response {
+    if wants_json(&headers) {
+        return Json(json!({
+            "service": "belgrano-tickets",
+            "api": ["POST /api/tickets", "GET /api/tickets", "GET /api/tickets/{id}"],
+            "openapi": "/api/openapi.json",
+            "health": "/health",
+        }))
+        .into_response();
+    }
+    match user {
+        Some(user) => Redirect::to(home_of(&user)).into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
 }

@@ -120,6 +120,7 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/api/tickets/recibir", post(intake::create_ticket))
         .route("/api/tickets/{id}", get(tickets::show).patch(tickets::update).delete(tickets::delete))
         .route("/api/tickets/{id}/historial", get(tickets::history))
+        .route("/api/tickets/{id}/intento-fallido", post(tickets::intento_fallido))
         .route("/metrics", get(metrics::render))
         .route("/api/openapi.json", get(openapi))
         .route("/api/notificaciones/fallidas", get(notificaciones::failed))
@@ -140,6 +141,9 @@ pub fn router(state: AppState, socket_layer: SocketLayer) -> Router {
         .route("/reportes.csv", get(reportes::csv))
         .route("/repartidor", get(repartidor::index))
         .route("/repartidor/tickets/{id}/estado", post(repartidor::change_estado))
+        .route("/repartidor/tickets/{id}/intento-fallido", post(repartidor::intento_fallido))
+        .route("/panel/tickets/{id}/intento-fallido", post(panel::intento_fallido))
+        .route("/panel/tickets/{id}/editar", post(panel::editar))
         .route_layer(axum::middleware::from_fn(|request, next| {
             belgrano_platform::telemetry::track_requests("tickets", request, next)
         }))

@@ -167,6 +167,8 @@ pub struct DetailPage {
     repartidores: Vec<CourierOption>,
     historial: Vec<HistoryView>,
     mensaje: Option<String>,
+    /// Failed attempts so far and the last one's reason (`_acciones_intento.html`).
+    intento: (u32, Option<String>),
 }
 
 async fn detail_page(
@@ -187,6 +189,7 @@ async fn detail_page(
     Ok(DetailPage {
         csrf,
         usuario: Some(user),
+        intento: (ticket.intentos_fallidos, ticket.motivo_intento.clone()),
         t: TicketView::from(&ticket),
         repartidores: state.store.courier_options().await?,
         historial,
@@ -255,9 +258,20 @@ async fn apply_from_form(
     change: Result<TicketChange, String>,
 ) -> Result<Response, PageError> {
     let outcome = match change {
-        Ok(change) => state.lifecycle.change(id, &change, &Actor::from_user(&user)).await.map_err(refusal),
+        Ok(change) => state.lifecycle.change(id, &change, &Actor::from_user(&user)).await.map(drop).map_err(refusal),
         Err(message) => Err(Refusal::BadRequest(message)),
     };
+    answer_form(state, user, csrf, id, outcome).await
+}
+
+/// Back to the detail page, or the same page with the refusal's message.
+async fn answer_form(
+    state: &AppState,
+    user: Usuario,
+    csrf: String,
+    id: i64,
+    outcome: Result<(), Refusal>,
+) -> Result<Response, PageError> {
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/panel/tickets/{id}")).into_response()),
         Err(Refusal::Page(error)) => Err(error),
@@ -281,7 +295,9 @@ pub enum Refusal {
 
 pub fn refusal(error: ChangeError) -> Refusal {
     match error {
-        ChangeError::InvalidTransition { .. } | ChangeError::Final(_) => Refusal::Conflict(error.to_string()),
+        ChangeError::InvalidTransition { .. } | ChangeError::Final(_) | ChangeError::IntentoNoEnCamino(_) => {
+            Refusal::Conflict(error.to_string())
+        }
         ChangeError::UnknownCourier
         | ChangeError::MotivoRequerido
         | ChangeError::NothingToChange
@@ -295,7 +311,7 @@ pub fn refusal(error: ChangeError) -> Refusal {
 /// Reads a state-change form.
 pub fn estado_change(form: EstadoForm) -> Result<TicketChange, String> {
     let estado: Estado = form.estado.parse()?;
-    Ok(TicketChange { estado: Some(estado), repartidor: None, motivo: form.motivo, nota: form.nota })
+    Ok(TicketChange { estado: Some(estado), motivo: form.motivo, nota: form.nota, ..Default::default() })
 }
 
 /// `POST /panel/tickets/{id}/estado` (form: `estado`, `motivo`, `nota`).
@@ -323,6 +339,65 @@ pub async fn change_repartidor(
     };
     let change = choice.map(|c| TicketChange { repartidor: Some(c), ..Default::default() });
     apply_from_form(&state, user, csrf, ticket_id(&id)?, change).await
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct IntentoForm {
+    pub motivo: String,
+}
+
+/// `POST /panel/tickets/{id}/intento-fallido` (form: `motivo`): the delivery
+/// failed; back to `pendiente` without a courier.
+pub async fn intento_fallido(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<IntentoForm>,
+) -> Result<Response, PageError> {
+    let id = ticket_id(&id)?;
+    let outcome =
+        state.lifecycle.intento_fallido(id, &form.motivo, &Actor::from_user(&user)).await.map(drop).map_err(refusal);
+    answer_form(&state, user, csrf, id, outcome).await
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct EditarForm {
+    prioridad: String,
+    indicaciones: String,
+    cliente_direccion: String,
+}
+
+/// Reads the edit form: every field is sent; unchanged ones change nothing.
+fn edicion(form: EditarForm) -> Result<TicketChange, String> {
+    let prioridad = form.prioridad.trim().parse().map_err(|_| "Elija una prioridad de la lista.".to_owned())?;
+    let direccion = form.cliente_direccion.trim();
+    if direccion.is_empty() || direccion.chars().count() > 500 {
+        return Err("La dirección no puede quedar vacía ni superar 500 caracteres.".to_owned());
+    }
+    let indicaciones = form.indicaciones.trim();
+    if indicaciones.chars().count() > 2000 {
+        return Err("Las indicaciones no pueden superar 2000 caracteres.".to_owned());
+    }
+    Ok(TicketChange {
+        prioridad: Some(prioridad),
+        indicaciones: Some((!indicaciones.is_empty()).then(|| indicaciones.to_owned())),
+        cliente_direccion: Some(direccion.to_owned()),
+        ..Default::default()
+    })
+}
+
+/// `POST /panel/tickets/{id}/editar` (form: `prioridad`, `indicaciones`, `cliente_direccion`).
+pub async fn editar(
+    State(state): State<AppState>,
+    DispatcherUser(user): DispatcherUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EditarForm>,
+) -> Result<Response, PageError> {
+    apply_from_form(&state, user, csrf, ticket_id(&id)?, edicion(form)).await
 }
 
 /// `POST /panel/tickets/{id}/eliminar`: only when the typed confirmation is

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::AppState;
 use super::auth::CourierUser;
 use super::page::PageError;
-use super::panel::{EstadoForm, Refusal, estado_change, refusal};
+use super::panel::{EstadoForm, IntentoForm, Refusal, estado_change, refusal};
 use super::views::TicketView;
 use crate::domain::usuario::{Actor, Usuario};
 use belgrano_platform::csrf::{CsrfForm, CsrfToken};
@@ -49,8 +49,8 @@ pub async fn index(
     page(&state, user, csrf, None).await
 }
 
-/// `POST /repartidor/tickets/{id}/estado`: en camino, entregado (with an
-/// optional note), or cancelado ("no se pudo entregar", with a reason).
+/// `POST /repartidor/tickets/{id}/estado`: en camino or entregado (with an
+/// optional note).
 pub async fn change_estado(
     State(state): State<AppState>,
     CourierUser(user): CourierUser,
@@ -60,17 +60,42 @@ pub async fn change_estado(
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound("El ticket no existe.".into()))?;
     let outcome = match estado_change(form) {
-        Ok(change) => state.lifecycle.change(id, &change, &Actor::from_user(&user)).await.map_err(refusal),
+        Ok(change) => state.lifecycle.change(id, &change, &Actor::from_user(&user)).await.map(drop).map_err(refusal),
         Err(message) => Err(Refusal::BadRequest(message)),
     };
+    answer(&state, user, csrf, outcome).await
+}
+
+/// `POST /repartidor/tickets/{id}/intento-fallido` (form: `motivo`): "no se
+/// pudo entregar". The ticket goes back to dispatch, not cancelled.
+pub async fn intento_fallido(
+    State(state): State<AppState>,
+    CourierUser(user): CourierUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<IntentoForm>,
+) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound("El ticket no existe.".into()))?;
+    let outcome =
+        state.lifecycle.intento_fallido(id, &form.motivo, &Actor::from_user(&user)).await.map(drop).map_err(refusal);
+    answer(&state, user, csrf, outcome).await
+}
+
+/// Back to the courier's page, or the page with the refusal's message.
+async fn answer(
+    state: &AppState,
+    user: Usuario,
+    csrf: String,
+    outcome: Result<(), Refusal>,
+) -> Result<Response, PageError> {
     match outcome {
         Ok(_) => Ok(Redirect::to("/repartidor").into_response()),
         Err(Refusal::Page(error)) => Err(error),
         Err(Refusal::Conflict(message)) => {
-            Ok((axum::http::StatusCode::CONFLICT, page(&state, user, csrf, Some(message)).await?).into_response())
+            Ok((axum::http::StatusCode::CONFLICT, page(state, user, csrf, Some(message)).await?).into_response())
         }
         Err(Refusal::BadRequest(message)) => {
-            Ok((axum::http::StatusCode::BAD_REQUEST, page(&state, user, csrf, Some(message)).await?).into_response())
+            Ok((axum::http::StatusCode::BAD_REQUEST, page(state, user, csrf, Some(message)).await?).into_response())
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use belgrano_contract::ticket::Ticket;
 use belgrano_contract::validation::check_text;
-use belgrano_contract::{Estado, FieldError};
+use belgrano_contract::{Estado, FieldError, Prioridad};
 use belgrano_platform::http::{parse_date, parse_timestamp};
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::AppState;
 use super::auth::DeskAuth;
 use super::error::ApiError;
-use crate::domain::change::{CourierChoice, TicketChange};
+use crate::domain::change::{CourierChoice, MOTIVO_INTENTO_MAX, TicketChange};
 use crate::store::{CourierFilter, TicketFilter};
 use belgrano_platform::http::Json as JsonBody;
 
@@ -25,6 +25,8 @@ pub const MAX_LIMIT: i64 = 1000;
 pub const MAX_OFFSET: i64 = 1_000_000;
 /// Longest text a change takes (`estado`, `motivo`, `nota`), spaces included.
 pub const CHANGE_TEXT_MAX: usize = 500;
+/// Longest `indicaciones` an edit takes (as the intake's).
+pub const INDICACIONES_MAX: usize = 2000;
 
 #[derive(Serialize)]
 pub struct TicketPage {
@@ -132,6 +134,41 @@ pub async fn update(
     Ok(Json(ticket))
 }
 
+/// `POST /api/tickets/{id}/intento-fallido` with `{"motivo": ...}`: the
+/// delivery failed; the ticket goes back to `pendiente`, unassigned.
+pub async fn intento_fallido(
+    State(state): State<AppState>,
+    auth: DeskAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> Result<Json<Ticket>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("ticket no encontrado"))?;
+    let motivo = parse_motivo_intento(&body)?;
+    let ticket = state.lifecycle.intento_fallido(id, &motivo, &auth.actor()).await?;
+    Ok(Json(ticket))
+}
+
+/// The `motivo` of a failed attempt: required, trimmed, bounded.
+fn parse_motivo_intento(body: &serde_json::Value) -> Result<String, FieldError> {
+    let obj = body.as_object().ok_or_else(|| FieldError::new("body", "se espera un objeto JSON"))?;
+    match obj.get("motivo") {
+        None | Some(serde_json::Value::Null) => Err(FieldError::new("motivo", "es obligatorio")),
+        Some(serde_json::Value::String(s)) => {
+            // Counted as sent, spaces included (as a change's texts are).
+            let motivo = s.trim();
+            if s.chars().count() > MOTIVO_INTENTO_MAX {
+                Err(FieldError::new("motivo", format!("no puede superar {MOTIVO_INTENTO_MAX} caracteres")))
+            } else if motivo.is_empty() {
+                Err(FieldError::new("motivo", "es obligatorio"))
+            } else {
+                check_text("motivo", motivo)?;
+                Ok(motivo.to_owned())
+            }
+        }
+        Some(_) => Err(FieldError::new("motivo", "debe ser un texto")),
+    }
+}
+
 /// `DELETE /api/tickets/{id}`.
 pub async fn delete(
     State(state): State<AppState>,
@@ -198,10 +235,45 @@ fn parse_change(body: &serde_json::Value) -> Result<TicketChange, FieldError> {
                 .ok_or_else(|| FieldError::new("repartidor_id", "debe ser un id de repartidor o null"))?,
         )),
     };
-    if estado.is_none() && repartidor.is_none() {
-        return Err(FieldError::new("estado", "indique 'estado' y/o 'repartidor_id'"));
+    let prioridad =
+        text("prioridad")?.map(|p| p.parse::<Prioridad>()).transpose().map_err(|e| FieldError::new("prioridad", e))?;
+    // Indicaciones may be longer, and "" clears them.
+    let indicaciones = match obj.get("indicaciones") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) if s.chars().count() <= INDICACIONES_MAX => {
+            let s = s.trim();
+            check_text("indicaciones", s)?;
+            Some((!s.is_empty()).then(|| s.to_owned()))
+        }
+        Some(serde_json::Value::String(_)) => {
+            return Err(FieldError::new("indicaciones", format!("no puede superar {INDICACIONES_MAX} caracteres")));
+        }
+        Some(_) => return Err(FieldError::new("indicaciones", "debe ser un texto")),
+    };
+    let cliente_direccion = match text("cliente_direccion")? {
+        Some(d) if d.is_empty() => return Err(FieldError::new("cliente_direccion", "no puede estar vacía")),
+        other => other,
+    };
+    if estado.is_none()
+        && repartidor.is_none()
+        && prioridad.is_none()
+        && indicaciones.is_none()
+        && cliente_direccion.is_none()
+    {
+        return Err(FieldError::new(
+            "estado",
+            "indique 'estado', 'repartidor_id', 'prioridad', 'indicaciones' o 'cliente_direccion'",
+        ));
     }
-    Ok(TicketChange { estado, repartidor, motivo: text("motivo")?, nota: text("nota")? })
+    Ok(TicketChange {
+        estado,
+        repartidor,
+        motivo: text("motivo")?,
+        nota: text("nota")?,
+        prioridad,
+        indicaciones,
+        cliente_direccion,
+    })
 }
 
 #[cfg(test)]
@@ -262,6 +334,23 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_intento_is_the_parsed_one() {
+        let doc = document();
+        let motivo = &doc["components"]["schemas"]["IntentoFallido"]["properties"]["motivo"];
+        assert_eq!(motivo["maxLength"], json!(MOTIVO_INTENTO_MAX));
+        assert_eq!(motivo["pattern"], json!(text_patterns::trimmed(None, true)));
+        let parsed = |v: Value| parse_motivo_intento(&json!({"motivo": v})).map_err(|e| e.field);
+        assert_eq!(parsed(json!(" Portón cerrado\n")), Ok("Portón cerrado".to_owned()));
+        assert_eq!(parsed(json!(format!("{}x", " ".repeat(MOTIVO_INTENTO_MAX - 1)))), Ok("x".to_owned()));
+        for bad in
+            [json!(format!("{}x", " ".repeat(MOTIVO_INTENTO_MAX))), json!(" "), json!(null), json!(1), json!("a\u{0}")]
+        {
+            assert_eq!(parsed(bad.clone()), Err("motivo".to_owned()), "{bad}");
+        }
+        assert_eq!(parse_motivo_intento(&json!([])).unwrap_err().field, "body");
+    }
+
+    #[test]
     fn the_documented_change_is_the_parsed_one() {
         let doc = document();
         let cambio = &doc["components"]["schemas"]["CambioTicket"]["properties"];
@@ -282,5 +371,29 @@ mod tests {
         assert!(parse_change(&json!({"repartidor_id": null})).is_ok());
         assert_eq!(parse_change(&json!({"estado": null, "nota": "x"})).unwrap_err().field, "estado");
         assert_eq!(parse_change(&json!({"estado": ""})).unwrap_err().field, "estado");
+        // Dispatchers' edits.
+        let prioridades: Vec<&str> = Prioridad::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(cambio["prioridad"]["pattern"], json!(text_patterns::choice(&prioridades, false)));
+        assert_eq!(parse_change(&json!({"prioridad": " alta "})).unwrap().prioridad, Some(Prioridad::Alta));
+        assert_eq!(parse_change(&json!({"prioridad": "urgente"})).unwrap_err().field, "prioridad");
+        assert_eq!(cambio["indicaciones"]["maxLength"], json!(INDICACIONES_MAX));
+        assert_eq!(cambio["indicaciones"]["pattern"], json!(text_patterns::trimmed(None, false)));
+        assert_eq!(parse_change(&json!({"indicaciones": ""})).unwrap().indicaciones, Some(None));
+        let long = json!("a".repeat(INDICACIONES_MAX + 1));
+        assert_eq!(parse_change(&json!({"indicaciones": long})).unwrap_err().field, "indicaciones");
+        assert_eq!(cambio["cliente_direccion"]["maxLength"], json!(CHANGE_TEXT_MAX));
+        assert_eq!(cambio["cliente_direccion"]["pattern"], json!(text_patterns::trimmed(None, true)));
+        assert_eq!(parse_change(&json!({"cliente_direccion": " "})).unwrap_err().field, "cliente_direccion");
+        let long = json!("a".repeat(CHANGE_TEXT_MAX + 1));
+        assert_eq!(parse_change(&json!({"cliente_direccion": long})).unwrap_err().field, "cliente_direccion");
+        let required: Vec<&Value> =
+            cambio_schema(&doc)["anyOf"].as_array().unwrap().iter().map(|a| &a["required"][0]).collect();
+        for field in ["estado", "repartidor_id", "prioridad", "indicaciones", "cliente_direccion"] {
+            assert!(required.contains(&&json!(field)), "{field} is enough");
+        }
+    }
+
+    fn cambio_schema(doc: &Value) -> &Value {
+        &doc["components"]["schemas"]["CambioTicket"]
     }
 }

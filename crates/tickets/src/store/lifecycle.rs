@@ -12,7 +12,8 @@ use belgrano_platform::outbox;
 use super::{NOTIFY_OUTBOX, Store, StoreError, TicketRow, courier_loads, ticket_select};
 use crate::domain::assign::{AssignmentStrategy, record_assignment};
 use crate::domain::change::{
-    ChangeError, Changed, CourierChoice, RecordedEvent, TicketChange, card, plan_change, status_update,
+    ChangeError, ChangePlan, Changed, CourierChoice, RecordedEvent, TicketChange, card, live_kind, plan_change,
+    plan_intento_fallido, status_update,
 };
 use crate::domain::usuario::Actor;
 
@@ -39,6 +40,18 @@ impl Store {
     pub async fn update_ticket(&self, id: i64, change: &TicketChange, actor: &Actor) -> Result<Changed, ChangeError> {
         let mut tx = self.begin().await?;
         let changed = apply_change(&mut tx, id, change, actor, Ts::now()).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Records a failed delivery attempt in one transaction; see
+    /// [`crate::domain::change::plan_intento_fallido`].
+    pub async fn intento_fallido(&self, id: i64, motivo: &str, actor: &Actor) -> Result<Changed, ChangeError> {
+        let mut tx = self.begin().await?;
+        let now = Ts::now();
+        let current = load_ticket(&mut tx, id).await?.ok_or(ChangeError::NotFound)?;
+        let plan = plan_intento_fallido(&current, motivo, actor)?;
+        let changed = write_plan(&mut tx, &current, plan, actor, now).await?;
         tx.commit().await?;
         Ok(changed)
     }
@@ -133,7 +146,7 @@ impl Store {
                 let mut datos: serde_json::Value =
                     serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
                 datos["seq"] = seq.into();
-                Ok(EventoPerdido { seq, evento, datos })
+                Ok(EventoPerdido { seq, evento: live_kind(&evento).to_owned(), datos })
             })
             .collect()
     }
@@ -247,10 +260,24 @@ async fn apply_change(
         _ => None,
     };
     let plan = plan_change(&current, change, actor, new_courier, now.0)?;
+    write_plan(tx, &current, plan, actor, now).await
+}
+
+/// Writes a decided plan: the row, the counters, the events and the update
+/// for Ahorro; no commit.
+async fn write_plan(
+    tx: &mut Tx,
+    current: &Ticket,
+    plan: ChangePlan,
+    actor: &Actor,
+    now: Ts,
+) -> Result<Changed, ChangeError> {
+    let id = current.id;
     sql("UPDATE tickets SET estado = $1, repartidor_id = $2, fecha_asignacion = $3, fecha_en_camino = $4,
                 fecha_entrega = $5, motivo_cancelacion = $6, notas_repartidor = $7,
-                version = version + 1, fecha_actualizacion = $8
-          WHERE id = $9")
+                version = version + 1, fecha_actualizacion = $8, intentos_fallidos = $9, motivo_intento = $10,
+                prioridad = $11, indicaciones = $12, cliente_direccion = $13
+          WHERE id = $14")
     .bind(plan.estado.as_str())
     .bind(plan.repartidor.as_ref().map(|(id, _)| *id))
     .bind(plan.fecha_asignacion.map(Ts))
@@ -259,6 +286,11 @@ async fn apply_change(
     .bind(&plan.motivo_cancelacion)
     .bind(&plan.notas_repartidor)
     .bind(now)
+    .bind(i64::from(plan.intentos_fallidos))
+    .bind(&plan.motivo_intento)
+    .bind(plan.prioridad.as_str())
+    .bind(&plan.indicaciones)
+    .bind(&plan.cliente_direccion)
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -292,7 +324,7 @@ async fn apply_change(
         };
         let seq = record_event(tx, row, actor, now).await?;
         events.push(RecordedEvent::Card {
-            kind: planned.kind,
+            kind: live_kind(planned.kind),
             event: Box::new(card(&ticket, seq, planned.anterior_repartidor_id)),
         });
     }

@@ -6,14 +6,18 @@ mod helpers;
 pub use belgrano_testkit::on_both_backends;
 
 mod accounts;
+mod aliases;
 mod assignment;
 mod cli;
 mod conventions;
 mod desk;
+mod edicion;
+mod habitos;
 mod hardening;
 mod health;
 mod idempotency;
 mod intake;
+mod intentos;
 mod lifecycle;
 mod live;
 mod mostrador;
