@@ -376,6 +376,25 @@ async fn busy_day(backend: Backend) {
     assert_eq!(js(&desk, "return window.__sin_recargar;").await, "si", "no reload");
     assert_eq!(ticket(&tickets, pronto).await.1["estado"], "pendiente");
 
+    // A failed attempt brings the ticket back to "Sin asignar", marked with
+    // the reason, live.
+    for estado in ["en-preparacion", "en-camino"] {
+        patch_ticket(&tickets.url, &json!(pronto), json!({"estado": estado})).await;
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/tickets/{pronto}/intento-fallido", tickets.url))
+        .header("X-API-Key", API_KEY)
+        .json(&json!({"motivo": "No atendía nadie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mark = format!("section[data-lane=sin-asignar] {} .intento", card("PED-PRONTO"));
+    let back = eventually(Duration::from_secs(10), || async { has(&desk, &mark).await }).await;
+    assert!(back, "the ticket is back unassigned with its mark: {}", text_of(&desk, &card("PED-PRONTO")).await);
+    assert_eq!(text_of(&desk, &mark).await, "Intento fallido ×1: No atendía nadie");
+    assert_eq!(js(&desk, "return window.__sin_recargar;").await, "si", "still no reload");
+
     desk.close().await.unwrap();
     tickets.stop().await;
 }

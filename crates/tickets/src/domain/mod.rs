@@ -3,11 +3,11 @@
 //! network or a clock of its own (callers pass `now`), so every rule is
 //! tested in isolation; the store applies what these decide.
 //!
-//! - [`usuario`]: dispatchers and couriers, and who a change is attributed to.
+//! - [`usuario`]: admins, dispatchers and couriers, and who a change is attributed to.
 //! - [`input`]: account data as people type it, validated once.
 //! - [`assign`]: which available courier takes a new ticket.
 //! - [`intake`]: what one batch of intake requests becomes.
-//! - [`change`]: what a change of state or courier may do and leaves behind.
+//! - [`change`]: what a change (state, courier, details) or a failed attempt may do and leaves behind.
 //! - [`correo`]: what the desk mails (password reset links).
 //! - [`reports`]: the dispatchers' figures over a period.
 //! - [`parada`]: a ticket's lines as pick-up stops, in the courier's order.
