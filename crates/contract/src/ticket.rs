@@ -323,30 +323,32 @@ impl NuevoTicket {
         }
 
         // The old intake's names (`direccion`, `telefono`, `email`, `notas`)
-        // still count: the seed's name wins when both are sent, and an error
-        // names the field that was read.
-        let named = |seed: &'static str, old: &'static str| -> &'static str {
-            match (f.get(seed), f.get(old)) {
-                (None | Some(Value::Null), Some(_)) => old,
-                _ => seed,
-            }
+        // still count: the seed's name wins when both carry a value, and
+        // both are checked whenever sent, so an error names the field at
+        // fault and nothing invalid is silently ignored.
+        let either = |seed: &'static str, old: &'static str, max: usize| -> Result<_, FieldError> {
+            let from_seed = f.optional_str(seed, max)?.map(|v| (seed, v));
+            let from_old = f.optional_str(old, max)?.map(|v| (old, v));
+            Ok(from_seed.or(from_old))
         };
-        let email_field = named("cliente_email", "email");
-        let cliente_email = f.optional_str(email_field, 254)?;
-        if cliente_email.as_deref().is_some_and(|email| check_email(email).is_err()) {
-            return Err(FieldError::new(email_field, "no es un email válido"));
-        }
+        let cliente_email = match either("cliente_email", "email", 254)? {
+            Some((field, email)) if check_email(&email).is_err() => {
+                return Err(FieldError::new(field, "no es un email válido"));
+            }
+            found => found.map(|(_, email)| email),
+        };
+        let text = |seed, old, max| either(seed, old, max).map(|found| found.map(|(_, v)| v));
 
         Ok(Self {
             numero,
             cliente_nombre,
-            cliente_direccion: f.optional_str(named("cliente_direccion", "direccion"), 500)?,
-            cliente_telefono: f.optional_str(named("cliente_telefono", "telefono"), 50)?,
+            cliente_direccion: text("cliente_direccion", "direccion", 500)?,
+            cliente_telefono: text("cliente_telefono", "telefono", 50)?,
             cliente_email,
             productos: parse_productos(f.get("productos"))?,
             total,
             metodo_pago: f.optional_enum::<MetodoPago>("metodo_pago")?,
-            indicaciones: f.optional_str(named("indicaciones", "notas"), 2000)?,
+            indicaciones: text("indicaciones", "notas", 2000)?,
             estado: Estado::Pendiente,
             prioridad,
             tipo_cliente,
@@ -644,9 +646,18 @@ mod tests {
             body[field] = bad;
             assert_eq!(NuevoTicket::from_json(&body).unwrap_err().field, field);
         }
-        let mut seed_wins = old;
+        let mut seed_wins = old.clone();
         seed_wins["cliente_email"] = serde_json::json!("mal");
         assert_eq!(NuevoTicket::from_json(&seed_wins).unwrap_err().field, "cliente_email");
+        // An empty seed name carries nothing: the old name's value is kept.
+        let mut empty_seed = old.clone();
+        empty_seed["indicaciones"] = serde_json::json!("");
+        assert_eq!(NuevoTicket::from_json(&empty_seed).unwrap().indicaciones.as_deref(), Some("Timbre 2"));
+        // An old name that could not be stored is refused even beside the
+        // seed's (schemathesis found it accepted and ignored).
+        let mut both_bad = both;
+        both_bad["notas"] = serde_json::json!("\u{84}");
+        assert_eq!(NuevoTicket::from_json(&both_bad).unwrap_err().field, "notas");
     }
 
     #[test]
