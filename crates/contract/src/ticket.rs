@@ -650,7 +650,7 @@ mod tests {
         seed_wins["cliente_email"] = serde_json::json!("mal");
         assert_eq!(NuevoTicket::from_json(&seed_wins).unwrap_err().field, "cliente_email");
         // An empty seed name carries nothing: the old name's value is kept.
-        let mut empty_seed = old.clone();
+        let mut empty_seed = old;
         empty_seed["indicaciones"] = serde_json::json!("");
         assert_eq!(NuevoTicket::from_json(&empty_seed).unwrap().indicaciones.as_deref(), Some("Timbre 2"));
         // An old name that could not be stored is refused even beside the
