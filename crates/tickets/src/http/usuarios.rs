@@ -275,6 +275,13 @@ async fn member(state: &AppState, id: &str) -> Result<StaffSummary, PageError> {
     Ok(StaffSummary { user, abiertos })
 }
 
+/// The edit page again, with a refusal above the forms (a 400).
+fn refused_edit(csrf: String, me: Usuario, member: StaffSummary, why: &'static str) -> Response {
+    let mut page = edit_page(csrf, me, member);
+    page.aviso_error = Some(why);
+    (StatusCode::BAD_REQUEST, page).into_response()
+}
+
 fn edit_page(csrf: String, me: Usuario, member: StaffSummary) -> EditPage {
     let StaffSummary { user, abiertos } = member;
     EditPage {
@@ -352,11 +359,7 @@ async fn set_role(
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Result<Response, PageError> {
     let target = member(&state, &id).await?;
-    let refused = |target: StaffSummary, why: &'static str| {
-        let mut page = edit_page(csrf.clone(), me.clone(), target);
-        page.aviso_error = Some(why);
-        (StatusCode::BAD_REQUEST, page).into_response()
-    };
+    let refused = |target: StaffSummary, why: &'static str| refused_edit(csrf.clone(), me.clone(), target, why);
     let Some(role) = Role::parse(&form.rol) else { return Ok(refused(target, "Elija un rol de la lista.")) };
     if role == target.user.role {
         return Ok(Redirect::to("/usuarios?aviso=guardado").into_response());
@@ -509,9 +512,7 @@ async fn reset_password(
     let target = member(&state, &id).await?;
     if form.modo == "enlace" {
         if !target.user.activo {
-            let mut page = edit_page(csrf, me, target);
-            page.aviso_error = Some("Reactive la cuenta antes de enviarle un enlace.");
-            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+            return Ok(refused_edit(csrf, me, target, "Reactive la cuenta antes de enviarle un enlace."));
         }
         state.accounts.send_reset(&target.user, reset_link(&state)).await?;
         state.mail_worker.wake();

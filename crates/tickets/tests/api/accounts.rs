@@ -497,7 +497,8 @@ fn id_in_list(list: &str, email: &str) -> i64 {
 }
 
 on_both_backends!(changing_a_couriers_account_disconnects_their_live_connections, |db: TestDb| async move {
-    use crate::live::{assert_disconnected, assert_live, logged_in, session_socket_refused, socket_of};
+    use crate::helpers::logged_in;
+    use crate::live::{assert_disconnected, assert_live, session_socket_refused, socket_of};
     let app = TestApp::with_couriers(&db).await;
     let mut desk = logged_in(&app, DEMO_ADMIN, DEMO_PASSWORD).await;
     let mut desk_socket = socket_of(&app, &desk).await;

@@ -6,19 +6,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, TestDb, order};
+use crate::helpers::{ADMIN, Browser, DEMO_PASSWORD, TestApp, TestDb, logged_in, order};
 use crate::on_both_backends;
 use belgrano_testkit::socket_client::{Connect, SocketClient};
-
-const PASSWORD: &str = "demo1234";
-const ADMIN: &str = "admin@belgrano.local";
-
-async fn logged_in(app: &TestApp, email: &str) -> Browser {
-    let mut browser = Browser::new(app);
-    let page = browser.login(email, PASSWORD).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} logs in: {}", page.body);
-    browser
-}
 
 /// Creates tickets until courier `courier_id` has one; returns
 /// (a ticket of that courier, a ticket of someone else).
@@ -51,13 +41,13 @@ on_both_backends!(the_board_is_for_dispatchers_only, |db: TestDb| async move {
     let page = anonymous.get("/panel").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), Some("/login?next=%2Fpanel"));
-    let mut courier = logged_in(&app, "repartidor1@belgrano.local").await;
+    let mut courier = logged_in(&app, "repartidor1@belgrano.local", DEMO_PASSWORD).await;
     // A courier opening the board meant their own page; other desk pages stay closed.
     let board = courier.get("/panel").await;
     assert_eq!(board.status, StatusCode::SEE_OTHER);
     assert_eq!(board.location(), Some("/repartidor"));
     assert_eq!(courier.get("/reportes").await.status, StatusCode::FORBIDDEN);
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
     let board = dispatcher.get("/panel").await;
     assert_eq!(board.status, StatusCode::OK);
     assert!(board.body.contains("PED-BOARD-1"), "the board carries its tickets");
@@ -77,7 +67,7 @@ on_both_backends!(the_board_is_for_dispatchers_only, |db: TestDb| async move {
 on_both_backends!(ticket_pages_move_reassign_cancel_and_delete, |db: TestDb| async move {
     let app = TestApp::with_couriers(&db).await;
     let id = app.create("PED-PAGE-1").await;
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
     let detail = dispatcher.get(&format!("/panel/tickets/{id}")).await;
     assert_eq!(detail.status, StatusCode::OK);
     assert!(
@@ -125,7 +115,7 @@ on_both_backends!(a_courier_sees_and_moves_only_their_own_tickets, |db: TestDb| 
     let app = TestApp::with_couriers(&db).await;
     let me = courier_id_of(2);
     let (mine, other) = tickets_for(&app, me, "PED-OWN").await;
-    let mut courier = logged_in(&app, "repartidor2@belgrano.local").await;
+    let mut courier = logged_in(&app, "repartidor2@belgrano.local", DEMO_PASSWORD).await;
 
     let page = courier.get("/repartidor").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -220,8 +210,8 @@ on_both_backends!(a_courier_sees_and_moves_only_their_own_tickets, |db: TestDb| 
 
 on_both_backends!(sessions_open_the_live_feed_and_couriers_hear_only_their_own, |db: TestDb| async move {
     let app = TestApp::with_couriers(&db).await;
-    let dispatcher = logged_in(&app, ADMIN).await;
-    let courier = logged_in(&app, "repartidor3@belgrano.local").await;
+    let dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
+    let courier = logged_in(&app, "repartidor3@belgrano.local", DEMO_PASSWORD).await;
     let cookie = |b: &Browser| format!("belgrano_sesion={}", b.session().unwrap());
     let Connect::Accepted(mut desk) = SocketClient::connect(app.port, None, &[("cookie", &cookie(&dispatcher))]).await
     else {
@@ -276,7 +266,7 @@ on_both_backends!(reports_count_states_couriers_days_and_delivery_time, |db: Tes
         app.patch_ticket(&delivered, &json!({"estado": estado})).await;
     }
     app.create("PED-REP-B").await;
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
     let page = dispatcher.get("/reportes").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<strong>2</strong> tickets"), "{}", page.body);
@@ -365,7 +355,7 @@ on_both_backends!(customer_text_cannot_break_out_of_the_board_or_any_page, |db: 
     assert_eq!(status, StatusCode::OK, "{created}");
     let id = created["ticket_id"].clone();
     app.create("PED-NICE-2").await;
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
 
     let board = dispatcher.get("/panel").await;
     assert_eq!(board.status, StatusCode::OK);
@@ -382,7 +372,7 @@ on_both_backends!(customer_text_cannot_break_out_of_the_board_or_any_page, |db: 
 
     // Every other page of the desk: escaped text, no inline code.
     let courier_email = format!("{}@belgrano.local", created["repartidor_asignado"].as_str().unwrap().to_lowercase());
-    let mut courier = logged_in(&app, &courier_email).await;
+    let mut courier = logged_in(&app, &courier_email, DEMO_PASSWORD).await;
     let courier_page = courier.get("/repartidor").await;
     assert_eq!(courier_page.status, StatusCode::OK);
     assert!(courier_page.body.contains("PED-HOSTILE-1"));

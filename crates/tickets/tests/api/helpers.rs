@@ -70,16 +70,7 @@ impl TestApp {
     }
 
     pub async fn post_ticket(&self, body: &Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(format!("{}/api/tickets", self.address))
-            .header("X-API-Key", API_KEY)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        self.api(reqwest::Method::POST, "/api/tickets", body).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -119,11 +110,11 @@ pub fn order(numero: &str) -> Value {
 }
 
 impl TestApp {
-    /// `PATCH /api/tickets/{id}` with the API key.
-    pub async fn patch_ticket(&self, id: &Value, body: &Value) -> (StatusCode, Value) {
+    /// A JSON call with the API key: the status and the JSON answer (`null` if none).
+    pub async fn api(&self, method: reqwest::Method, path: &str, body: &Value) -> (StatusCode, Value) {
         let response = self
             .client
-            .patch(format!("{}/api/tickets/{id}", self.address))
+            .request(method, format!("{}{path}", self.address))
             .header("X-API-Key", API_KEY)
             .json(body)
             .send()
@@ -133,12 +124,30 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `PATCH /api/tickets/{id}` with the API key.
+    pub async fn patch_ticket(&self, id: &Value, body: &Value) -> (StatusCode, Value) {
+        self.api(reqwest::Method::PATCH, &format!("/api/tickets/{id}"), body).await
+    }
+
     /// Creates a ticket and returns its id.
     pub async fn create(&self, numero: &str) -> Value {
         let (status, body) = self.post_ticket(&order(numero)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["ticket_id"].clone()
     }
+}
+
+/// The demo accounts' password (couriers and the default admin).
+pub const DEMO_PASSWORD: &str = "demo1234";
+/// The default admin (a dispatcher who also manages staff).
+pub const ADMIN: &str = "admin@belgrano.local";
+
+/// A browser logged in as `email`.
+pub async fn logged_in(app: &TestApp, email: &str, password: &str) -> Browser {
+    let mut browser = Browser::new(app);
+    let page = browser.login(email, password).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} logs in: {}", page.body);
+    browser
 }
 
 /// A browser for the HTML pages: keeps cookies by hand (reqwest's cookie

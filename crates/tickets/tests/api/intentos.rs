@@ -8,31 +8,12 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, Browser, TestApp, TestDb};
+use crate::helpers::{ADMIN, API_KEY, DEMO_PASSWORD, TestApp, TestDb, logged_in};
 use crate::on_both_backends;
 use belgrano_testkit::socket_client::{Connect, SocketClient};
 
-const PASSWORD: &str = "demo1234";
-const ADMIN: &str = "admin@belgrano.local";
-
-async fn logged_in(app: &TestApp, email: &str) -> Browser {
-    let mut browser = Browser::new(app);
-    let page = browser.login(email, PASSWORD).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} logs in: {}", page.body);
-    browser
-}
-
 async fn intento(app: &TestApp, id: &Value, body: &Value) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(format!("{}/api/tickets/{id}/intento-fallido", app.address))
-        .header("X-API-Key", API_KEY)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    app.api(reqwest::Method::POST, &format!("/api/tickets/{id}/intento-fallido"), body).await
 }
 
 /// A ticket of courier `courier` on its way; returns its id.
@@ -139,7 +120,7 @@ on_both_backends!(couriers_report_their_own_failed_attempts_from_their_page, |db
     let app = TestApp::with_couriers(&db).await;
     let mine = en_camino(&app, "PED-INT-5", 2).await;
     let other = en_camino(&app, "PED-INT-6", 1).await;
-    let mut courier = logged_in(&app, "repartidor2@belgrano.local").await;
+    let mut courier = logged_in(&app, "repartidor2@belgrano.local", DEMO_PASSWORD).await;
 
     let page = courier.get("/repartidor").await;
     assert!(page.body.contains(&format!("/repartidor/tickets/{mine}/intento-fallido")), "the button is this action");
@@ -186,7 +167,7 @@ on_both_backends!(dispatchers_record_a_failed_attempt_from_the_detail_page, |db:
     let app = TestApp::with_couriers(&db).await;
     let id = en_camino(&app, "PED-INT-7", 4).await;
     let waiting = app.create("PED-INT-8").await;
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
     let detail = dispatcher.get(&format!("/panel/tickets/{id}")).await;
     assert!(detail.body.contains(&format!("/panel/tickets/{id}/intento-fallido")), "a form when en camino");
     let other = dispatcher.get(&format!("/panel/tickets/{waiting}")).await;

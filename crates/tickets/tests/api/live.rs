@@ -3,7 +3,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{API_KEY, Browser, TestApp, TestDb, order};
+use crate::helpers::{API_KEY, Browser, DEMO_PASSWORD, TestApp, TestDb, logged_in, order};
 use crate::on_both_backends;
 use belgrano_testkit::socket_client::{Connect, SocketClient};
 
@@ -140,16 +140,7 @@ on_both_backends!(an_unreachable_redis_stops_the_start_with_a_clear_error, |db: 
 
 // ---- A live connection lives no longer than its session ----
 
-pub const DEMO_PASSWORD: &str = "demo1234";
-
 /// A browser logged in as `email`.
-pub async fn logged_in(app: &TestApp, email: &str, password: &str) -> Browser {
-    let mut browser = Browser::new(app);
-    let page = browser.login(email, password).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} logs in: {}", page.body);
-    browser
-}
-
 /// A Socket.IO client on `browser`'s session cookie, once in its rooms.
 pub async fn socket_of(app: &TestApp, browser: &Browser) -> SocketClient {
     let cookie = format!("belgrano_sesion={}", browser.session().expect("logged in"));

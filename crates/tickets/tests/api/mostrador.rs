@@ -6,18 +6,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, TestDb};
+use crate::helpers::{ADMIN, DEMO_PASSWORD, TestApp, TestDb, logged_in};
 use crate::on_both_backends;
-
-const PASSWORD: &str = "demo1234";
-const ADMIN: &str = "admin@belgrano.local";
-
-async fn logged_in(app: &TestApp, email: &str) -> Browser {
-    let mut browser = Browser::new(app);
-    let page = browser.login(email, PASSWORD).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} logs in: {}", page.body);
-    browser
-}
 
 fn linea(id: i64, nombre: &str, precio: f64, cantidad: u32, negocio: &str, sucursal: &str, direccion: &str) -> Value {
     json!({
@@ -79,7 +69,7 @@ on_both_backends!(an_order_from_two_stores_shows_two_stops_and_what_to_collect, 
     let (_, ticket) = app.get(&format!("/api/tickets/{id}")).await;
     assert_eq!(ticket["productos"][1]["sucursal"]["direccion"], "Juramento 2100", "stored as sent");
 
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
     let slip = dispatcher.get(&format!("/panel/tickets/{id}/imprimir")).await;
     assert_eq!(slip.status, StatusCode::OK);
     assert_two_stops(&slip.body, "slip");
@@ -92,7 +82,7 @@ on_both_backends!(an_order_from_two_stores_shows_two_stops_and_what_to_collect, 
     assert!(detail.body.contains(r#"href="tel:+5491155551234""#));
 
     let courier = courier_of(&ticket);
-    let mut phone = logged_in(&app, &format!("repartidor{courier}@belgrano.local")).await;
+    let mut phone = logged_in(&app, &format!("repartidor{courier}@belgrano.local"), DEMO_PASSWORD).await;
     let page = phone.get("/repartidor").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_two_stops(&page.body, "courier");
@@ -106,12 +96,12 @@ on_both_backends!(a_phone_that_does_not_parse_is_shown_as_typed_without_links, |
     let (status, created) = app.post_ticket(&two_store_order("PED-RETIRO-2", "preguntar en portería")).await;
     assert_eq!(status, StatusCode::OK, "{created}");
     let id = created["ticket_id"].clone();
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
     let slip = dispatcher.get(&format!("/panel/tickets/{id}/imprimir")).await;
     assert!(slip.body.contains("preguntar en portería"), "shown as typed");
     assert!(!slip.body.contains("tel:") && !slip.body.contains("wa.me"), "no broken links");
     let (_, ticket) = app.get(&format!("/api/tickets/{id}")).await;
-    let mut phone = logged_in(&app, &format!("repartidor{}@belgrano.local", courier_of(&ticket))).await;
+    let mut phone = logged_in(&app, &format!("repartidor{}@belgrano.local", courier_of(&ticket)), DEMO_PASSWORD).await;
     let page = phone.get("/repartidor").await;
     assert!(page.body.contains("preguntar en portería"));
     assert!(!page.body.contains("tel:") && !page.body.contains("wa.me"));
@@ -125,7 +115,7 @@ on_both_backends!(an_old_client_order_has_a_plain_stop_and_the_total_to_collect,
     let (status, created) = app.post_ticket(&crate::helpers::order("PED-RETIRO-3")).await;
     assert_eq!(status, StatusCode::OK, "{created}");
     let id = created["ticket_id"].clone();
-    let mut dispatcher = logged_in(&app, ADMIN).await;
+    let mut dispatcher = logged_in(&app, ADMIN, DEMO_PASSWORD).await;
     let slip = dispatcher.get(&format!("/panel/tickets/{id}/imprimir")).await;
     let known = slip.body.find("belgrano_ahorro · sucursal_centro").expect("the seed's branch");
     let plain = slip.body.find("Sin datos de retiro").expect("lines without store data");

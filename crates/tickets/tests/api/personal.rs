@@ -10,8 +10,9 @@ use std::time::Duration;
 use belgrano_testkit::smtp::SmtpServer;
 use reqwest::StatusCode;
 
+use crate::helpers::logged_in;
 use crate::helpers::{Browser, TestApp, TestDb, settings};
-use crate::live::{assert_disconnected, assert_live, logged_in, socket_of};
+use crate::live::{assert_disconnected, assert_live, socket_of};
 use crate::on_both_backends;
 
 const DEMO_ADMIN: &str = "admin@belgrano.local";

@@ -6,11 +6,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::helpers::{ADMIN, DEMO_PASSWORD, logged_in};
 use crate::helpers::{TestApp, TestDb, order};
-use crate::live::{DEMO_PASSWORD, logged_in};
 use crate::on_both_backends;
-
-const ADMIN: &str = "admin@belgrano.local";
 
 /// An order of `total` pesos (one line) with an optional window.
 fn order_of(numero: &str, total: f64, franja: Option<(&str, &str)>) -> Value {
