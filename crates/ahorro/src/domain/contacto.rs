@@ -60,7 +60,10 @@ impl Contacto {
 
     /// "respondido el 02/12/2026 18:00 por Ana", or empty.
     pub fn respondido_texto(&self) -> String {
-        self.respondido.as_ref().map(|(at, quien)| format!("respondido el {} por {quien}", hora::local(*at))).unwrap_or_default()
+        self.respondido
+            .as_ref()
+            .map(|(at, quien)| format!("respondido el {} por {quien}", hora::local(*at)))
+            .unwrap_or_default()
     }
 
     /// A `mailto:` link answering it ("Re: tu consulta a Belgrano Ahorro").

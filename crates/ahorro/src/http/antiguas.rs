@@ -73,8 +73,11 @@ pub fn routes() -> Router<AppState> {
 
 /// 301 for a GET or HEAD, 303 for a form post (see the module's notes).
 fn moved(method: &Method, to: &str) -> Response {
-    let status =
-        if method == Method::GET || method == Method::HEAD { StatusCode::MOVED_PERMANENTLY } else { StatusCode::SEE_OTHER };
+    let status = if method == Method::GET || method == Method::HEAD {
+        StatusCode::MOVED_PERMANENTLY
+    } else {
+        StatusCode::SEE_OTHER
+    };
     (status, [(header::LOCATION, to.to_owned())]).into_response()
 }
 

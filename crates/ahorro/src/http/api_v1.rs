@@ -138,15 +138,13 @@ fn cached(headers: &HeaderMap, body: &impl Serialize) -> Result<Response, ApiErr
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Unavailable(e.into()))?;
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
     let etag_value = HeaderValue::from_str(&etag).map_err(|e| ApiError::Unavailable(e.into()))?;
-    let fresh = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| matches_etag(v, &etag));
+    let fresh =
+        headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|v| matches_etag(v, &etag));
     let cache = HeaderValue::from_static(CACHE);
     if fresh {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value), (header::CACHE_CONTROL, cache)])
-            .into_response());
+        return Ok(
+            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value), (header::CACHE_CONTROL, cache)]).into_response()
+        );
     }
     Ok((
         [
@@ -266,7 +264,14 @@ fn negocio_v1(n: Negocio, sucursales: &[Sucursal]) -> NegocioV1 {
             horarios: s.horarios.clone(),
         })
         .collect();
-    NegocioV1 { url: format!("/negocio/{}", n.id), id: n.id, nombre: n.nombre, descripcion: n.descripcion, color: n.color, sucursales }
+    NegocioV1 {
+        url: format!("/negocio/{}", n.id),
+        id: n.id,
+        nombre: n.nombre,
+        descripcion: n.descripcion,
+        color: n.color,
+        sucursales,
+    }
 }
 
 /// `GET /api/v1/negocios`: the stores, each with its branches.
@@ -308,7 +313,8 @@ async fn categorias(State(state): State<AppState>, headers: HeaderMap) -> Result
 async fn health(State(state): State<AppState>) -> Response {
     let ok = state.store.db().ping().await.is_ok();
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = json!({"status": if ok { "ok" } else { "error" }, "service": "belgrano-ahorro", "api": "v1", "database": ok});
+    let body =
+        json!({"status": if ok { "ok" } else { "error" }, "service": "belgrano-ahorro", "api": "v1", "database": ok});
     (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }
 

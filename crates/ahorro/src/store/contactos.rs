@@ -59,9 +59,8 @@ impl Store {
             .bind(limit)
             .fetch_all(self.db.read())
             .await?;
-        let (sin_responder,): (i64,) = sql("SELECT COUNT(*) FROM contactos WHERE respondido_at IS NULL")
-            .fetch_one(self.db.read())
-            .await?;
+        let (sin_responder,): (i64,) =
+            sql("SELECT COUNT(*) FROM contactos WHERE respondido_at IS NULL").fetch_one(self.db.read()).await?;
         Ok((rows.into_iter().map(contacto).collect(), sin_responder))
     }
 

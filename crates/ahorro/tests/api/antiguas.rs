@@ -39,7 +39,11 @@ async fn old_addresses_redirect_to_their_new_place(backend: Backend) {
         let get = app.client.get(url(old)).send().await.unwrap();
         assert_eq!((get.status(), location(&get).as_deref()), (StatusCode::MOVED_PERMANENTLY, Some(new)), "GET {old}");
         let head = app.client.head(url(old)).send().await.unwrap();
-        assert_eq!((head.status(), location(&head).as_deref()), (StatusCode::MOVED_PERMANENTLY, Some(new)), "HEAD {old}");
+        assert_eq!(
+            (head.status(), location(&head).as_deref()),
+            (StatusCode::MOVED_PERMANENTLY, Some(new)),
+            "HEAD {old}"
+        );
         // An old form's post (no CSRF token, old field names) lands on the page.
         let post = app
             .client
@@ -64,7 +68,10 @@ async fn old_addresses_redirect_to_their_new_place(backend: Backend) {
 
     // The confirmation is the order's page; the desk is Tickets' home.
     let page = b.get("/confirmacion/PED-20241201123456").await;
-    assert_eq!((page.status, page.location.as_deref()), (StatusCode::MOVED_PERMANENTLY, Some("/pedido/PED-20241201123456")));
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::MOVED_PERMANENTLY, Some("/pedido/PED-20241201123456"))
+    );
     let page = b.get("/confirmacion/a%20b").await;
     assert_eq!(page.location.as_deref(), Some("/pedido/a%20b"));
     let page = b.get("/ticketera").await;
@@ -114,8 +121,11 @@ async fn old_order_links_lead_only_the_owner_to_the_order(backend: Backend) {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let numero = done.location.unwrap().trim_start_matches("/pedido/").to_owned();
     let store = belgrano_ahorro::store::Store::connect(&db.url).await.unwrap();
-    let (id,): (i64,) =
-        sql("SELECT id FROM pedidos WHERE numero = $1").bind(numero.as_str()).fetch_one(store.db().read()).await.unwrap();
+    let (id,): (i64,) = sql("SELECT id FROM pedidos WHERE numero = $1")
+        .bind(numero.as_str())
+        .fetch_one(store.db().read())
+        .await
+        .unwrap();
     store.db().close().await;
 
     let page = ana.get(&format!("/ver_pedido/{id}")).await;

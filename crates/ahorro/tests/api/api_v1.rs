@@ -53,7 +53,9 @@ async fn documented(app: &TestApp, spec: &Spec, path: &str, template: &str, stat
 
 async fn the_public_catalogue(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let app = TestApp::start(settings(&db, "http://127.0.0.1:9", &[("ADMIN_EMAIL", ADMIN.0), ("ADMIN_PASSWORD", ADMIN.1)])).await;
+    let app =
+        TestApp::start(settings(&db, "http://127.0.0.1:9", &[("ADMIN_EMAIL", ADMIN.0), ("ADMIN_PASSWORD", ADMIN.1)]))
+            .await;
     let spec = Spec::parse(OPENAPI).unwrap();
     let seed = Seed::bundled();
     let activos: Vec<_> = seed.productos.iter().filter(|p| p.activo).collect();
@@ -73,7 +75,10 @@ async fn the_public_catalogue(backend: Backend) {
         (&arroz["id"], &arroz["nombre"], &arroz["precio"], &arroz["precio_texto"], &arroz["precio_anterior"]),
         (&json!(1), &json!("Arroz 1kg"), &json!(950.0), &json!("$ 950"), &json!(1200.0))
     );
-    assert_eq!((&arroz["descuento"], &arroz["disponible"], &arroz["url"]), (&json!(21), &json!(true), &json!("/producto/1")));
+    assert_eq!(
+        (&arroz["descuento"], &arroz["disponible"], &arroz["url"]),
+        (&json!(21), &json!(true), &json!("/producto/1"))
+    );
     assert_eq!((&arroz["negocio"], &arroz["negocio_nombre"]), (&json!("belgrano_ahorro"), &json!("Belgrano Ahorro")));
     assert!(arroz["imagen_url"].as_str().unwrap().starts_with('/'));
     assert!(arroz.get("stock").is_none(), "stock figures are not published");
@@ -81,7 +86,14 @@ async fn the_public_catalogue(backend: Backend) {
     // Every page of 100: the active catalogue, once each, by id.
     let mut ids = Vec::new();
     for pagina in 1..=2 {
-        let a = documented(&app, &spec, &format!("/api/v1/productos?por_pagina=100&pagina={pagina}"), "/api/v1/productos", 200).await;
+        let a = documented(
+            &app,
+            &spec,
+            &format!("/api/v1/productos?por_pagina=100&pagina={pagina}"),
+            "/api/v1/productos",
+            200,
+        )
+        .await;
         assert_eq!(a.body["paginas"], (total + 99) / 100);
         ids.extend(a.body["productos"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()));
     }
@@ -89,28 +101,41 @@ async fn the_public_catalogue(backend: Backend) {
     expected.sort_unstable();
     assert_eq!(ids, expected);
     let page = documented(&app, &spec, "/api/v1/productos?por_pagina=5&pagina=3", "/api/v1/productos", 200).await;
-    let tercera: Vec<i64> = page.body["productos"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    let tercera: Vec<i64> =
+        page.body["productos"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     assert_eq!(tercera, expected[10..15]);
     let lejos = documented(&app, &spec, "/api/v1/productos?pagina=10000", "/api/v1/productos", 200).await;
     assert_eq!((lejos.body["productos"].as_array().unwrap().len(), &lejos.body["total"]), (0, &json!(total)));
 
     // Filters, alone and together.
     let list = |a: &Answer| a.body["productos"].as_array().unwrap().clone();
-    let maxi = documented(&app, &spec, "/api/v1/productos?negocio=maxi_descuento&por_pagina=100", "/api/v1/productos", 200).await;
+    let maxi =
+        documented(&app, &spec, "/api/v1/productos?negocio=maxi_descuento&por_pagina=100", "/api/v1/productos", 200)
+            .await;
     let n = activos.iter().filter(|p| p.negocio_id == "maxi_descuento").count();
     assert_eq!((list(&maxi).len(), &maxi.body["total"]), (n, &json!(n)));
     assert!(list(&maxi).iter().all(|p| p["negocio"] == "maxi_descuento" && p["negocio_nombre"] == "Maxi Descuento"));
-    let lacteos = documented(&app, &spec, "/api/v1/productos?categoria=lacteos&por_pagina=100", "/api/v1/productos", 200).await;
+    let lacteos =
+        documented(&app, &spec, "/api/v1/productos?categoria=lacteos&por_pagina=100", "/api/v1/productos", 200).await;
     assert_eq!(list(&lacteos).len(), activos.iter().filter(|p| p.categoria_id == "lacteos").count());
     assert!(list(&lacteos).iter().all(|p| p["categoria"] == "lacteos"));
     let azucar = documented(&app, &spec, "/api/v1/productos?busqueda=AZUCAR", "/api/v1/productos", 200).await;
     let azucar = list(&azucar);
     let nombres: HashSet<&str> = azucar.iter().map(|p| p["nombre"].as_str().unwrap()).collect();
-    let esperados: HashSet<&str> = activos.iter().filter(|p| fold(&p.nombre).contains("azucar")).map(|p| p.nombre.as_str()).collect();
+    let esperados: HashSet<&str> =
+        activos.iter().filter(|p| fold(&p.nombre).contains("azucar")).map(|p| p.nombre.as_str()).collect();
     assert!(nombres.contains("Azúcar 1kg"), "{nombres:?}");
     assert_eq!(nombres, esperados);
-    let juntos = documented(&app, &spec, "/api/v1/productos?busqueda=azúcar&negocio=belgrano_ahorro&categoria=", "/api/v1/productos", 200).await;
-    let esperados = activos.iter().filter(|p| fold(&p.nombre).contains("azucar") && p.negocio_id == "belgrano_ahorro").count();
+    let juntos = documented(
+        &app,
+        &spec,
+        "/api/v1/productos?busqueda=azúcar&negocio=belgrano_ahorro&categoria=",
+        "/api/v1/productos",
+        200,
+    )
+    .await;
+    let esperados =
+        activos.iter().filter(|p| fold(&p.nombre).contains("azucar") && p.negocio_id == "belgrano_ahorro").count();
     assert_eq!(list(&juntos).len(), esperados);
     assert!(esperados > 0 && esperados < nombres.len(), "the store narrows the search");
 
@@ -142,7 +167,10 @@ async fn the_public_catalogue(backend: Backend) {
     let negocios = documented(&app, &spec, "/api/v1/negocios", "/api/v1/negocios", 200).await;
     let negocios = negocios.body["negocios"].as_array().unwrap().clone();
     assert_eq!(negocios.len(), seed.negocios.len());
-    assert_eq!(negocios.iter().map(|n| n["sucursales"].as_array().unwrap().len()).sum::<usize>(), seed.sucursales.len());
+    assert_eq!(
+        negocios.iter().map(|n| n["sucursales"].as_array().unwrap().len()).sum::<usize>(),
+        seed.sucursales.len()
+    );
     let categorias = documented(&app, &spec, "/api/v1/categorias", "/api/v1/categorias", 200).await;
     let en_uso: HashSet<&str> = activos.iter().map(|p| p.categoria_id.as_str()).collect();
     let listadas: HashSet<&str> =
@@ -151,7 +179,9 @@ async fn the_public_catalogue(backend: Backend) {
 
     // Caching: a strong ETag, public for a minute, no cookie; 304 for the
     // same copy (weak comparison, lists), 200 for another.
-    for path in ["/api/v1/productos?negocio=belgrano_ahorro", "/api/v1/productos/1", "/api/v1/negocios", "/api/v1/categorias"] {
+    for path in
+        ["/api/v1/productos?negocio=belgrano_ahorro", "/api/v1/productos/1", "/api/v1/negocios", "/api/v1/categorias"]
+    {
         let a = get(&app, path, None).await;
         let etag = header(&a, "etag").to_owned();
         assert!(etag.starts_with('"') && etag.len() > 10, "{path}: {etag}");
@@ -171,13 +201,15 @@ async fn the_public_catalogue(backend: Backend) {
     let before = get(&app, "/api/v1/productos/1", None).await;
     let tag = header(&before, "etag").to_owned();
     let (staff, csrf) = staff_login(&app, ADMIN).await;
-    let (status, body) = api(&staff, Method::POST, "/api/admin/productos/1/stock", Some(json!({"stock": 0})), Some(&csrf)).await;
+    let (status, body) =
+        api(&staff, Method::POST, "/api/admin/productos/1/stock", Some(json!({"stock": 0})), Some(&csrf)).await;
     assert_eq!(status, 200, "{body}");
     let after = get(&app, "/api/v1/productos/1", Some(&tag)).await;
     assert_eq!(after.status, 200, "the old copy is stale");
     assert_eq!(after.body["producto"]["disponible"], false);
     assert_ne!(header(&after, "etag"), tag);
-    let (status, body) = api(&staff, Method::PATCH, "/api/admin/productos/1", Some(json!({"activo": false})), Some(&csrf)).await;
+    let (status, body) =
+        api(&staff, Method::PATCH, "/api/admin/productos/1", Some(json!({"activo": false})), Some(&csrf)).await;
     assert_eq!(status, 200, "{body}");
     documented(&app, &spec, "/api/v1/productos/1", "/api/v1/productos/{id}", 404).await;
     let sin = documented(&app, &spec, "/api/v1/productos", "/api/v1/productos", 200).await;

@@ -49,10 +49,21 @@ async fn information_pages_show_what_is_stored(backend: Backend) {
 
     // The delivery settings as seeded.
     let ayuda = b.get("/ayuda").await.body;
-    for text in ["Belgrano", "$ 1.500", "$ 8.000", "Villa Urquiza", "lunes", "domingo", "de 09:00 a 12:00",
-        "se puede elegir hasta 1 hora antes", "Envío gratis desde $ 40.000", "Efectivo", "Tarjeta", "Transferencia",
-        "Mercado Pago"]
-    {
+    for text in [
+        "Belgrano",
+        "$ 1.500",
+        "$ 8.000",
+        "Villa Urquiza",
+        "lunes",
+        "domingo",
+        "de 09:00 a 12:00",
+        "se puede elegir hasta 1 hora antes",
+        "Envío gratis desde $ 40.000",
+        "Efectivo",
+        "Tarjeta",
+        "Transferencia",
+        "Mercado Pago",
+    ] {
         assert!(ayuda.contains(text), "/ayuda shows {text}");
     }
     // Staff change them: the page follows.
@@ -88,10 +99,18 @@ async fn information_pages_show_what_is_stored(backend: Backend) {
 
     // The rights, and where to exercise them.
     let privacidad = b.get("/privacidad").await.body;
-    for text in ["Ley 25.326", "href=\"/perfil/datos\"", "href=\"/perfil/eliminar\"", "href=\"/perfil\"",
-        "Agencia de Acceso a la Información Pública", "acceso", "rectificar", "uprimirlos", "repartidores",
-        "mailto:hola@belgrano.test"]
-    {
+    for text in [
+        "Ley 25.326",
+        "href=\"/perfil/datos\"",
+        "href=\"/perfil/eliminar\"",
+        "href=\"/perfil\"",
+        "Agencia de Acceso a la Información Pública",
+        "acceso",
+        "rectificar",
+        "uprimirlos",
+        "repartidores",
+        "mailto:hola@belgrano.test",
+    ] {
         assert!(privacidad.to_lowercase().contains(&text.to_lowercase()), "/privacidad says {text}");
     }
     let terminos = b.get("/terminos").await.body;
@@ -148,7 +167,11 @@ async fn contact_messages_reach_the_shop_and_the_back_office(backend: Backend) {
     let page = staff.get("/admin/mensajes").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("href=\"/admin/mensajes\""), "in the back office's nav");
-    assert!(page.body.contains("ana@example.com") && page.body.contains(&html("yerba <b>sin palo</b>?")), "{}", page.body);
+    assert!(
+        page.body.contains("ana@example.com") && page.body.contains(&html("yerba <b>sin palo</b>?")),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("href=\"mailto:ana@example.com?subject=") && page.body.contains("sin responder"));
     assert!(page.body.contains("Hay 1 mensaje sin responder."));
     let id = mensaje_id(&page.body, &html("yerba <b>"));
@@ -160,13 +183,18 @@ async fn contact_messages_reach_the_shop_and_the_back_office(backend: Backend) {
     assert!(page.body.contains("Marcado como respondido.") && page.body.contains("respondido el"), "{}", page.body);
     assert!(page.body.contains("No hay mensajes sin responder."));
     assert!(staff.get("/admin/mensajes?pendientes=si").await.body.contains("id=\"sin-mensajes\""));
-    assert_eq!(cliente.post_csrf(&format!("/admin/mensajes/{id}/respondido"), &[("respondido", "no")]).await.status, 403);
+    assert_eq!(
+        cliente.post_csrf(&format!("/admin/mensajes/{id}/respondido"), &[("respondido", "no")]).await.status,
+        403
+    );
     assert_eq!(staff.post_csrf("/admin/mensajes/999999/respondido", &[("respondido", "si")]).await.status, 404);
 
     // A customer's messages go with their account.
     let mut carla = app.browser();
     carla.register("carla@example.com", &[]).await;
-    let sent = carla.post_csrf("/contacto", &[("nombre", "Carla"), ("email", "carla@example.com"), ("mensaje", "Soy Carla")]).await;
+    let sent = carla
+        .post_csrf("/contacto", &[("nombre", "Carla"), ("email", "carla@example.com"), ("mensaje", "Soy Carla")])
+        .await;
     assert_eq!(sent.status, 200);
     assert!(staff.get("/admin/mensajes").await.body.contains("Soy Carla"));
     let erased = carla.post_csrf("/perfil/eliminar", &[("password", "secreto123")]).await;
@@ -176,7 +204,9 @@ async fn contact_messages_reach_the_shop_and_the_back_office(backend: Backend) {
     // and three more), then 429 and nothing kept or mailed.
     for i in 3..=5 {
         let m = format!("Mensaje número {i}");
-        let ok = b.post_csrf("/contacto", &[("nombre", "Beto"), ("email", &format!("beto{i}@example.com")), ("mensaje", &m)]).await;
+        let ok = b
+            .post_csrf("/contacto", &[("nombre", "Beto"), ("email", &format!("beto{i}@example.com")), ("mensaje", &m)])
+            .await;
         assert_eq!(ok.status, 200, "message {i}");
     }
     let limited =

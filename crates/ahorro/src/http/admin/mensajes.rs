@@ -22,9 +22,7 @@ use crate::http::state::AppState;
 const LISTADOS: i64 = 200;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/mensajes", get(page))
-        .route("/admin/mensajes/{id}/respondido", post(marcar))
+    Router::new().route("/admin/mensajes", get(page)).route("/admin/mensajes/{id}/respondido", post(marcar))
 }
 
 #[derive(Template, WebTemplate)]
