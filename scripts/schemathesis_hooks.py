@@ -27,6 +27,9 @@ line win over them.)
   "items" for a subtotal under the zone's minimum, 400 "franja_id" for a window not offered,
   409 "franja_id" for a full or closed one, 400 "paga_con" for less than the total (prices
   and delivery cost are stored).
+- Ahorro, GET /api/v1/productos: 400 "negocio" / "categoria" for a filter naming a store or
+  a category the catalogue does not have (the document says which ids are well formed, the
+  catalogue which exist).
 - Tickets, POST /api/tickets (and its alias): 400 "cobro.paga_con" below "cobro.monto" and
   400 "entrega.franja.hasta" not after "entrega.franja.desde", rules between two fields of
   the body that JSON Schema cannot state (the document says them in words).
@@ -52,6 +55,10 @@ STATE_REFUSALS = {
     ],
     ("Belgrano Tickets", "PATCH", "/api/tickets/{id}"): [
         (400, r"repartidor_id", r"El repartidor no existe o está inactivo"),
+    ],
+    ("Belgrano Ahorro", "GET", "/api/v1/productos"): [
+        (400, r"negocio", r"no hay un negocio con id"),
+        (400, r"categoria", r"no hay una categoría con id"),
     ],
     ("Belgrano Ahorro", "POST", "/api/checkout"): [
         (400, r"items\[\d+\]\.producto_id", r"el producto no existe"),

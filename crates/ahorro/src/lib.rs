@@ -9,7 +9,7 @@
 //!   [`tickets_client`]), [`accounts`] (registration, login, sessions),
 //!   [`tracking`] (signed tracking links, live updates), [`lookup`] (a
 //!   guest finds an order again), [`datos`] (a customer's data: export,
-//!   erasure);
+//!   erasure), [`contacto`] (the contact form, kept and mailed, limited);
 //! - [`store`] (the only SQL) and [`domain`] (pure types and rules);
 //! - underneath, `belgrano_contract` (the wire types) and
 //!   `belgrano_platform` (database, outbox worker, sessions, CSRF,
@@ -24,6 +24,7 @@
 pub mod accounts;
 pub mod checkout;
 pub mod config;
+pub mod contacto;
 pub mod datos;
 pub mod delivery;
 pub mod domain;

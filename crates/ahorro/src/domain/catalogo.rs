@@ -193,8 +193,9 @@ pub struct ProductoQuery {
 }
 
 impl ProductoQuery {
-    pub fn offset(&self) -> i64 {
-        (self.page.max(1) - 1) * PAGE_SIZE
+    /// Rows before this page, in pages of `por_pagina`.
+    pub fn offset(&self, por_pagina: i64) -> i64 {
+        (self.page.max(1) - 1).saturating_mul(por_pagina)
     }
 
     /// `LIKE` pattern over the folded name; `%` and `_` typed by a user match

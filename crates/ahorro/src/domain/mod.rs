@@ -15,12 +15,14 @@
 //! - [`entrega`]: zones, delivery windows, structured addresses.
 //! - [`hora`]: Buenos Aires time, computed only there.
 //! - [`correo`]: what the shop mails (order, status, reset, contact).
+//! - [`contacto`]: a contact form message, validated, and as kept.
 //! - [`imagen`]: uploaded product photos (decoded with limits, re-encoded)
 //!   and the illustrations shown where there is none.
 
 pub mod carrito;
 pub mod catalogo;
 pub mod checkout;
+pub mod contacto;
 pub mod correo;
 pub mod entrega;
 pub mod hora;

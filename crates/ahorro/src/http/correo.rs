@@ -6,7 +6,9 @@
 //!   answer 429;
 //! - `/password/nueva/{token}`: the mailed link's form (the registration's
 //!   password rules); a used or expired link says so;
-//! - `/contacto`: a message to the shop (`CONTACT_EMAIL`);
+//! - `/contacto`: a message to the shop (`CONTACT_EMAIL`), kept for the
+//!   back office (`/admin/mensajes`); errors beside their field; too many
+//!   from one address or e-mail answer 429 (`crate::contacto`);
 //! - `/dev/correo`: the mails kept without `SMTP_URL` (404 in production).
 //!
 //! The rules are `crate::accounts`' and `crate::store::correos`'.
@@ -24,12 +26,11 @@ use super::extract::Visitor;
 use super::layout::{Layout, message};
 use super::state::AppState;
 use crate::accounts::{ResetRefusal, ResetRequest};
-use crate::domain::correo;
+use crate::contacto::{Contactos, Envio};
+use crate::domain::contacto::MensajeContacto;
 
 /// Mails the dev mailbox lists.
 const DEV_MAILBOX: i64 = 200;
-/// Longest contact message.
-const MAX_MENSAJE: usize = 5000;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "password_olvide.html")]
@@ -57,7 +58,22 @@ pub struct ContactoPage {
     pub l: Layout,
     pub f: ContactoForm,
     pub enviado: bool,
-    pub error: String,
+    /// The refused field and why, shown beside it.
+    pub error: CampoError,
+}
+
+/// A form error shown beside its field (`campo` empty: none).
+#[derive(Debug, Default)]
+pub struct CampoError {
+    pub campo: String,
+    pub mensaje: String,
+}
+
+impl CampoError {
+    /// This field's message, or empty.
+    pub fn de(&self, campo: &str) -> &str {
+        if self.campo == campo { &self.mensaje } else { "" }
+    }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -156,41 +172,38 @@ pub async fn contacto_form(State(state): State<AppState>, visitor: Visitor) -> R
         mensaje: String::new(),
     };
     let l = Layout::new(&state, &visitor, "Contacto").await?;
-    Ok(ContactoPage { l, f, enviado: false, error: String::new() }.into_response())
+    Ok(ContactoPage { l, f, enviado: false, error: CampoError::default() }.into_response())
 }
 
 pub async fn contacto(
     State(state): State<AppState>,
     visitor: Visitor,
+    ClientAddress(address): ClientAddress,
     CsrfForm(f): CsrfForm<ContactoForm>,
 ) -> Result<Response, PageError> {
     let l = Layout::new(&state, &visitor, "Contacto").await?;
-    let nombre = f.nombre.trim();
-    let mensaje = f.mensaje.trim();
-    let email = belgrano_contract::Email::parse(f.email.trim());
-    let error = if nombre.is_empty() || nombre.chars().count() > 100 {
-        "Escribí tu nombre (hasta 100 caracteres)."
-    } else if email.is_err() {
-        "Escribí un email válido, para poder responderte."
-    } else if mensaje.is_empty() || mensaje.chars().count() > MAX_MENSAJE {
-        "Escribí tu mensaje (hasta 5000 caracteres)."
-    } else {
-        ""
+    let m = match MensajeContacto::parse(&f.nombre, &f.email, &f.mensaje) {
+        Ok(m) => m,
+        Err(e) => {
+            let error = CampoError { campo: e.field.clone(), mensaje: format!("{}.", e.message) };
+            return Ok((StatusCode::BAD_REQUEST, ContactoPage { l, f, enviado: false, error }).into_response());
+        }
     };
-    let Ok(email) = email else {
-        return Ok(
-            (StatusCode::BAD_REQUEST, ContactoPage { l, f, enviado: false, error: error.to_owned() }).into_response()
-        );
-    };
-    if !error.is_empty() {
-        return Ok(
-            (StatusCode::BAD_REQUEST, ContactoPage { l, f, enviado: false, error: error.to_owned() }).into_response()
-        );
+    let usuario_id = visitor.usuario.as_ref().map(|u| u.id);
+    match Contactos::new(state.store.clone()).enviar(&state.settings.contact_email, &m, usuario_id, &address).await? {
+        Envio::Enviado(_) => {
+            state.mail_worker.wake();
+            Ok(ContactoPage { l, f: ContactoForm::default(), enviado: true, error: CampoError::default() }
+                .into_response())
+        }
+        Envio::Limitado => {
+            let error = CampoError {
+                campo: "mensaje".into(),
+                mensaje: "Ya nos escribiste varias veces en poco tiempo. Esperá un rato e intentá de nuevo.".into(),
+            };
+            Ok((StatusCode::TOO_MANY_REQUESTS, ContactoPage { l, f, enviado: false, error }).into_response())
+        }
     }
-    let c = correo::contacto(&state.settings.contact_email, nombre, email.as_str(), mensaje);
-    state.store.queue_contacto(&c).await?;
-    state.mail_worker.wake();
-    Ok(ContactoPage { l, f: ContactoForm::default(), enviado: true, error: String::new() }.into_response())
 }
 
 /// `/dev/correo`: the kept mails; absent in production.

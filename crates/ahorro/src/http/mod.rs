@@ -10,6 +10,8 @@
 mod accounts;
 mod actualizaciones;
 mod admin;
+mod antiguas;
+mod api_v1;
 mod assets;
 mod carrito;
 mod catalogo;
@@ -23,6 +25,7 @@ mod extract;
 mod health;
 mod layout;
 mod metrics;
+mod paginas;
 mod pedidos;
 mod seguimiento;
 mod state;
@@ -99,6 +102,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .merge(admin::routes())
+        .merge(paginas::routes())
+        .merge(antiguas::routes())
+        .merge(api_v1::routes())
         // Labelled by route template, so ids and tokens do not explode the series.
         .route_layer(axum::middleware::from_fn(|request, next| telemetry::track_requests("ahorro", request, next)))
         .fallback(catalogo::not_found)

@@ -39,7 +39,7 @@ fn owns(visitor: &Visitor, pedido: &Pedido) -> bool {
     }
 }
 
-async fn own_pedido(state: &AppState, visitor: &Visitor, numero: &str) -> Result<Pedido, ApiError> {
+pub(super) async fn own_pedido(state: &AppState, visitor: &Visitor, numero: &str) -> Result<Pedido, ApiError> {
     let pedido = state.store.pedido(numero).await?;
     pedido.filter(|p| owns(visitor, p)).ok_or(ApiError::NotFound("No encontramos ese pedido"))
 }

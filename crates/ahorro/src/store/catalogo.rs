@@ -217,6 +217,11 @@ impl Store {
 
     /// A page of active products matching the query, by id.
     pub async fn productos(&self, q: &ProductoQuery) -> Result<ProductoPage, StoreError> {
+        self.productos_de_a(q, PAGE_SIZE).await
+    }
+
+    /// The same with pages of `por_pagina` products (the public API's).
+    pub async fn productos_de_a(&self, q: &ProductoQuery, por_pagina: i64) -> Result<ProductoPage, StoreError> {
         let filters = |text: &str| {
             Sql::build(text)
                 .bind(q.negocio.as_deref())
@@ -227,8 +232,8 @@ impl Store {
         let list = filters(&format!(
             "SELECT {PRODUCTO_COLS} FROM productos WHERE {PRODUCTO_FILTER} ORDER BY id LIMIT $5 OFFSET $6"
         ))
-        .bind(PAGE_SIZE)
-        .bind(q.offset());
+        .bind(por_pagina)
+        .bind(q.offset(por_pagina));
         let rows: Vec<ProductoRow> = list.fetch_all(self.db.read()).await?;
         let (total,): (i64,) = filters(&format!("SELECT COUNT(*) FROM productos WHERE {PRODUCTO_FILTER}"))
             .fetch_one(self.db.read())

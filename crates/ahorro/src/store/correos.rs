@@ -10,7 +10,8 @@
 //! - `pedido:{numero}:no-entregado:{n}`: Tickets reported its n-th failed
 //!   delivery attempt ([`queue_no_entregado`]);
 //! - `reset:{hash}`: a password reset link ([`Store::queue_reset`]);
-//! - `contacto:{uuid}`: the contact form ([`Store::queue_contacto`]).
+//! - `contacto:{id}`: the contact form, with its kept message
+//!   (`Store::guardar_contacto`, in `contactos.rs`).
 //!
 //! The links in mails are absolute: [`Enlaces`] (`PUBLIC_URL` and the
 //! secret that signs tracking links).
@@ -156,13 +157,6 @@ impl Store {
         let token = reset::issue(&mut tx, usuario_id).await?;
         let c = correo::restablecer(email, &self.enlaces.restablecer(token.as_str()));
         queue(&mut tx, &format!("reset:{}", token.hash()), &c).await?;
-        tx.commit().await
-    }
-
-    /// A contact form message to the shop.
-    pub async fn queue_contacto(&self, c: &Correo) -> Result<(), StoreError> {
-        let mut tx = self.db.begin_write().await?;
-        queue(&mut tx, &format!("contacto:{}", belgrano_platform::session::Token::generate().as_str()), c).await?;
         tx.commit().await
     }
 

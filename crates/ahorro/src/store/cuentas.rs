@@ -26,7 +26,7 @@ impl Store {
     /// address (flat and structured; the barrio stays), notes or link to the account (nor the copy of the ticket
     /// already delivered to Tickets in the outbox; one not yet delivered
     /// keeps it, to be delivered); its saved addresses, its cart, its sessions, its failed
-    /// logins and the account row are deleted, so the e-mail is free to
+    /// logins, its contact messages and the account row are deleted, so the e-mail is free to
     /// register again. False when there was no such account.
     pub async fn erase_usuario(&self, id: i64) -> Result<bool, StoreError> {
         let mut tx = self.db.begin_write().await?;
@@ -50,6 +50,12 @@ impl Store {
         sql("DELETE FROM carritos WHERE owner = $1").bind(CarritoOwner::Account(id).key()).execute(&mut tx).await?;
         session::end_all_in(&mut tx, id).await?;
         sql("DELETE FROM login_failures WHERE email = $1").bind(email.as_str()).execute(&mut tx).await?;
+        // Its contact messages: those sent logged in, or with its e-mail.
+        sql("DELETE FROM contactos WHERE usuario_id = $1 OR email = $2")
+            .bind(id)
+            .bind(email.as_str())
+            .execute(&mut tx)
+            .await?;
         sql("DELETE FROM usuarios WHERE id = $1").bind(id).execute(&mut tx).await?;
         tx.commit().await?;
         Ok(true)

@@ -18,6 +18,7 @@
 //! - [`seguimiento`]: what tracking pages and streams read;
 //! - [`outbox`]: the outbox table the platform worker empties;
 //! - [`correos`]: the mails' outbox, queued with what causes them;
+//! - [`contactos`]: contact form messages, kept with their mail;
 //! - [`imagenes`]: product photos (the re-encoded files, by hash);
 //! - [`backoffice`]: what the back office reads about orders (filters,
 //!   CSV, their history) and the dashboard's figures.
@@ -25,6 +26,7 @@
 mod backoffice;
 mod carritos;
 mod catalogo;
+mod contactos;
 pub mod correos;
 mod cuentas;
 mod entrega;

@@ -319,6 +319,14 @@ impl Store {
         row.into_pedido(items.into_iter().map(Into::into).collect()).map(Some)
     }
 
+    /// The number of the order with this numeric id (the old shop's
+    /// `/ver_pedido/{id}` links).
+    pub async fn numero_de_pedido(&self, id: i64) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sql("SELECT numero FROM pedidos WHERE id = $1").bind(id).fetch_optional(self.db.read()).await?;
+        Ok(row.map(|(numero,)| numero))
+    }
+
     /// An account's orders, newest first, with their lines.
     pub async fn pedidos_de(&self, usuario_id: i64, limit: i64) -> Result<Vec<Pedido>, StoreError> {
         let rows: Vec<PedidoRow> =

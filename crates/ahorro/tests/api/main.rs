@@ -7,6 +7,8 @@ mod admin_acceso;
 mod admin_catalogo;
 mod admin_imagenes;
 mod admin_pedidos;
+mod antiguas;
+mod api_v1;
 mod checkout;
 mod cli;
 mod correo;
@@ -18,6 +20,7 @@ mod helpers;
 mod metrics;
 mod openapi;
 mod pages;
+mod paginas;
 mod seguimiento;
 mod store;
 

@@ -30,6 +30,7 @@
 mod catalogo;
 mod envios;
 mod imagenes;
+mod mensajes;
 mod panel;
 mod pedidos;
 mod personal;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pedidos::routes())
         .merge(catalogo::routes())
         .merge(imagenes::routes())
+        .merge(mensajes::routes())
 }
 
 /// A logged-in member of staff, for pages. Anonymous visitors are
