@@ -55,7 +55,8 @@ async fn until_page_has(client: &Client, text: &str) {
 async fn shop_price(ahorro_url: &str, id: i64) -> String {
     let html = reqwest::get(format!("{ahorro_url}/producto/{id}")).await.unwrap().text().await.unwrap();
     let start = html.find("class=\"price big\">").expect("a price") + "class=\"price big\">".len();
-    html[start..].split('<').next().unwrap().trim().to_owned()
+    // Pages keep a price's sign and amount together (a non-breaking space).
+    html[start..].split('<').next().unwrap().trim().replace('\u{a0}', " ")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

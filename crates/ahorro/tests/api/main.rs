@@ -7,6 +7,7 @@ mod admin_acceso;
 mod admin_catalogo;
 mod admin_imagenes;
 mod admin_pedidos;
+mod catalogo;
 mod checkout;
 mod cli;
 mod correo;
