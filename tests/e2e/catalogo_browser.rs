@@ -54,9 +54,10 @@ async fn no_sideways_scroll(client: &Client, what: &str) {
 
 /// Waits for the page's address to contain `part`.
 async fn until_url(client: &Client, part: &str) {
-    let reached =
-        eventually(Duration::from_secs(10), || async { client.current_url().await.is_ok_and(|u| u.as_str().contains(part)) })
-            .await;
+    let reached = eventually(Duration::from_secs(10), || async {
+        client.current_url().await.is_ok_and(|u| u.as_str().contains(part))
+    })
+    .await;
     assert!(reached, "the address never had {part}: {:?}", client.current_url().await);
 }
 
@@ -116,7 +117,13 @@ async fn shopping_the_catalogue_on_a_phone_and_a_desktop() {
 
         // A category, filtered to one store.
         client.goto(&format!("{}/categoria/lacteos", ahorro.url)).await.unwrap();
-        client.find(Locator::Css("nav[aria-label='Filtrar por negocio'] a[href*=maxi_descuento]")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::Css("nav[aria-label='Filtrar por negocio'] a[href*=maxi_descuento]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         until_url(&client, "negocio=maxi_descuento").await;
         let current = text_of(&client, "nav[aria-label='Filtrar por negocio'] a[aria-current]").await;
         assert!(current.starts_with("Maxi Descuento ("), "{current}");

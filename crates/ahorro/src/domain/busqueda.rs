@@ -119,7 +119,8 @@ impl Busqueda {
         }
         let sugerida = out.join(" ");
         let found = Busqueda::new(&sugerida)?;
-        nombres.clone().any(|n| found.coincide(n).is_some()).then_some(sugerida)
+        let mut nombres = nombres;
+        nombres.any(|n| found.coincide(n).is_some()).then_some(sugerida)
     }
 }
 
@@ -204,10 +205,10 @@ pub fn clave(folded: &str) -> String {
             }
             other => Some(other),
         };
-        if let Some(s) = sound {
-            if !out.ends_with(s) {
-                out.push(s);
-            }
+        if let Some(s) = sound
+            && !out.ends_with(s)
+        {
+            out.push(s);
         }
         i += 1;
     }
@@ -223,8 +224,8 @@ pub fn distancia(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

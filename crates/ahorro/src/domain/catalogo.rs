@@ -362,15 +362,19 @@ pub fn listar(activos: Vec<Producto>, q: &ProductoQuery) -> ProductoPage {
         Orden::Precio => encontrados.sort_by_key(|(_, p)| (p.precio, p.id)),
         Orden::PrecioDesc => encontrados.sort_by_key(|(_, p)| (std::cmp::Reverse(p.precio), p.id)),
         Orden::Descuento => {
-            encontrados.sort_by_key(|(_, p)| (std::cmp::Reverse(p.descuento().unwrap_or(0)), p.precio, p.id))
+            encontrados.sort_by_key(|(_, p)| (std::cmp::Reverse(p.descuento().unwrap_or(0)), p.precio, p.id));
         }
         Orden::Nombre => encontrados.sort_by_cached_key(|(_, p)| (fold(&p.nombre), p.id)),
     }
     let total = encontrados.len() as i64;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = q.page.clamp(1, pages);
-    let productos =
-        encontrados.into_iter().skip(((page - 1) * PAGE_SIZE) as usize).take(PAGE_SIZE as usize).map(|(_, p)| p).collect();
+    let productos = encontrados
+        .into_iter()
+        .skip(((page - 1) * PAGE_SIZE) as usize)
+        .take(PAGE_SIZE as usize)
+        .map(|(_, p)| p)
+        .collect();
     ProductoPage { productos, total, page, por_negocio, sugerencia }
 }
 
@@ -1744,7 +1748,7 @@ mod tests {
     fn related_products_share_the_category_first() {
         let seed = Seed::bundled();
         let aceite = seed.productos.iter().find(|p| p.id == 2).unwrap().clone();
-        let mut todos = seed.productos.clone();
+        let mut todos = seed.productos;
         todos.iter_mut().find(|p| p.id == 115).unwrap().stock = 0;
         let rel = relacionados(&aceite, todos, 4);
         assert_eq!(rel.len(), 4);

@@ -9,9 +9,8 @@ use belgrano_platform::db::{Param, Sql, Ts, Tx, insert_rows, sql};
 use super::{EXCLUSIVE, Store, StoreError};
 use crate::domain::catalogo::{
     ADMIN_PAGE_SIZE, AdminProductoQuery, AjustePrecios, Autor, Cambio, Categoria, CsvFila, Importado, MAX_STOCK,
-    Negocio, NegocioDatos, Oferta, OfertaDatos, PrecioCambio, PrecioNuevo, Producto, ProductoDatos,
-    ProductoDatosConId, ProductoPage, ProductoQuery, Referencias, Seed, StockCambio, Sucursal, SucursalDatos, Unidad,
-    fold, listar,
+    Negocio, NegocioDatos, Oferta, OfertaDatos, PrecioCambio, PrecioNuevo, Producto, ProductoDatos, ProductoDatosConId,
+    ProductoPage, ProductoQuery, Referencias, Seed, StockCambio, Sucursal, SucursalDatos, Unidad, fold, listar,
 };
 use crate::domain::imagen::Foto;
 

@@ -51,7 +51,9 @@ fn precio(id: i64) -> f64 {
 fn descuento(id: i64) -> i64 {
     let p = seeded(id);
     match p["precio_original"].as_f64() {
-        Some(o) if o > p["precio"].as_f64().unwrap() => ((o - p["precio"].as_f64().unwrap()) * 100.0 / o).round() as i64,
+        Some(o) if o > p["precio"].as_f64().unwrap() => {
+            ((o - p["precio"].as_f64().unwrap()) * 100.0 / o).round() as i64
+        }
         _ => 0,
     }
 }
@@ -132,7 +134,8 @@ async fn listings_sort_and_filter_by_store(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
     let mut b = app.browser();
-    let lacteos: Vec<i64> = seed().iter().filter(|p| p["categoria"] == "lacteos").map(|p| p["id"].as_i64().unwrap()).collect();
+    let lacteos: Vec<i64> =
+        seed().iter().filter(|p| p["categoria"] == "lacteos").map(|p| p["id"].as_i64().unwrap()).collect();
     assert_eq!(lacteos.len(), 30);
 
     // Two pages, each order holding across them.
@@ -141,7 +144,10 @@ async fn listings_sort_and_filter_by_store(backend: Backend) {
     assert!(by_price.windows(2).all(|w| precio(w[0]) <= precio(w[1])), "{by_price:?}");
     assert!(body.contains("<option value=\"precio\" selected>Menor precio</option>"));
     let pager = body.split("class=\"pager\"").nth(1).unwrap_or_default();
-    assert!(pager.contains("href=\"/categoria/lacteos?orden=precio&#38;pagina=2\""), "the pager keeps the order: {pager}");
+    assert!(
+        pager.contains("href=\"/categoria/lacteos?orden=precio&#38;pagina=2\""),
+        "the pager keeps the order: {pager}"
+    );
     let (_, dearest) = both(&mut b, "orden=precio_desc").await;
     assert!(dearest.windows(2).all(|w| precio(w[0]) >= precio(w[1])), "{dearest:?}");
     let (_, by_discount) = both(&mut b, "orden=descuento").await;
@@ -198,7 +204,10 @@ async fn product_page_shows_the_way_back_unit_price_and_related(backend: Backend
     let html = &page.body;
     let ruta = html.split("<nav class=\"ruta\" aria-label=\"Ruta\">").nth(1).expect("a breadcrumb");
     let ruta = ruta.split("</nav>").next().unwrap();
-    assert!(ruta.contains("<a href=\"/\">Inicio</a>") && ruta.contains("<a href=\"/categoria/condimentos\">Condimentos</a>"));
+    assert!(
+        ruta.contains("<a href=\"/\">Inicio</a>")
+            && ruta.contains("<a href=\"/categoria/condimentos\">Condimentos</a>")
+    );
     assert!(ruta.contains("<span aria-current=\"page\">Aceite 900ml</span>"), "{ruta}");
     assert!(html.contains("$\u{a0}1.800"), "the price, its sign and amount kept together");
     assert!(html.contains("$\u{a0}2.000 el litro"), "price per litre from its 900 ml");
