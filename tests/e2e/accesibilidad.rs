@@ -201,7 +201,8 @@ async fn every_shop_page_is_accessible_light_and_fits_a_phone() {
 
     // A customer with a cart and an order.
     register(&client, &shop, "lucia@example.com", false).await;
-    let (status, _) = fetch(&client, "POST", "/carrito/agregar", json!({"producto_id": "1", "cantidad": "3"}), true).await;
+    let (status, _) =
+        fetch(&client, "POST", "/carrito/agregar", json!({"producto_id": "1", "cantidad": "3"}), true).await;
     assert_eq!(status, 200, "adding to the cart");
     fetch(&client, "POST", "/carrito/agregar", json!({"producto_id": "2", "cantidad": "2"}), true).await;
     for (path, name) in [("/carrito", "carrito"), ("/checkout", "checkout")] {

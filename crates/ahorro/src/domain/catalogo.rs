@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use belgrano_contract::{Centavos, FieldError};
 use serde::Deserialize;
 
+use super::busqueda::{Busqueda, Coincidencia};
 use super::imagen::{self, Foto};
 
 /// The seed file, compiled into the binary.
@@ -143,9 +144,44 @@ impl Producto {
         }
     }
 
-    /// "$ 2.000 por litro" (the reference price), when it has one.
+    /// The price per kg or litre: the one staff set, else, for products
+    /// sold by the unit, the price over the size their name states
+    /// ("Aceite 900ml" at $ 1.800: $ 2.000 el litro).
+    pub fn precio_de_referencia(&self) -> Option<(Centavos, Unidad)> {
+        if self.precio_por_medida.is_some() || self.unidad != Unidad::Unidad {
+            return self.precio_por_medida;
+        }
+        let (base, medida) = medida_del_nombre(&self.nombre)?;
+        let precio = (i128::from(self.precio.0) * 1000 + i128::from(base) / 2) / i128::from(base);
+        Some((Centavos(i64::try_from(precio).ok()?), medida))
+    }
+
+    /// "$ 2.000 el litro" (non-breaking space), when it has one.
     pub fn precio_por_medida_ars(&self) -> Option<String> {
-        self.precio_por_medida.map(|(precio, medida)| format!("{} por {}", precio.format_ars(), medida.nombre()))
+        self.precio_de_referencia().map(|(precio, medida)| format!("{} el {}", ars_nbsp(precio), medida.nombre()))
+    }
+
+    /// The price as pages show it (`ars_nbsp`), "/ kg" for what is sold by
+    /// weight or volume.
+    pub fn precio_nbsp(&self) -> String {
+        match self.unidad {
+            Unidad::Unidad => ars_nbsp(self.precio),
+            other => format!("{}\u{a0}/\u{a0}{}", ars_nbsp(self.precio), other.as_str()),
+        }
+    }
+
+    pub fn precio_original_nbsp(&self) -> Option<String> {
+        self.precio_original.filter(|o| *o > self.precio).map(ars_nbsp)
+    }
+
+    /// "45 disponibles", "Últimas 3 unidades" or "Sin stock", for the product page.
+    pub fn estado_stock(&self) -> String {
+        match self.stock {
+            _ if !self.disponible() => "Sin stock".to_owned(),
+            1 => "Última unidad".to_owned(),
+            n if n <= STOCK_BAJO => format!("Últimas {n} unidades"),
+            n => format!("{n} disponibles"),
+        }
     }
 
     /// Up to two initials for the placeholder image.
@@ -182,54 +218,223 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
-/// A listing request: filters plus a 1-based page.
+/// `LIKE` pattern over the folded name (the admin's search); `%` and `_`
+/// typed by a user match themselves.
+pub fn like_pattern(busqueda: &str) -> Option<String> {
+    let folded = fold(busqueda.trim());
+    if folded.is_empty() {
+        return None;
+    }
+    let escaped: String = folded
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    Some(format!("%{escaped}%"))
+}
+
+/// A price as pages show it: `$ 1.800` with a non-breaking space, so the
+/// sign never ends a line without its amount (`Centavos::format_ars`
+/// stays as the contract has it, for JSON and mail).
+pub fn ars_nbsp(c: Centavos) -> String {
+    c.format_ars().replacen("$ ", "$\u{a0}", 1)
+}
+
+/// How a listing is ordered (`?orden=`); anything unknown is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Orden {
+    /// Searches: the best matches first; other lists: the catalogue's order.
+    #[default]
+    Relevancia,
+    Precio,
+    PrecioDesc,
+    Descuento,
+    Nombre,
+}
+
+impl Orden {
+    pub const ALL: [Orden; 5] = [Orden::Relevancia, Orden::Precio, Orden::PrecioDesc, Orden::Descuento, Orden::Nombre];
+
+    pub fn parse(raw: &str) -> Self {
+        Self::ALL.into_iter().find(|o| o.as_str() == raw.trim()).unwrap_or_default()
+    }
+
+    /// The `orden` value ("" for the default, which links leave out).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Orden::Relevancia => "",
+            Orden::Precio => "precio",
+            Orden::PrecioDesc => "precio_desc",
+            Orden::Descuento => "descuento",
+            Orden::Nombre => "nombre",
+        }
+    }
+
+    pub const fn etiqueta(self) -> &'static str {
+        match self {
+            Orden::Relevancia => "Relevancia",
+            Orden::Precio => "Menor precio",
+            Orden::PrecioDesc => "Mayor precio",
+            Orden::Descuento => "Mayor descuento",
+            Orden::Nombre => "Nombre (A a Z)",
+        }
+    }
+}
+
+/// A listing request: filters, order and a 1-based page.
 #[derive(Debug, Clone, Default)]
 pub struct ProductoQuery {
     pub negocio: Option<String>,
     pub categoria: Option<String>,
     pub busqueda: Option<String>,
     pub destacados: bool,
+    pub orden: Orden,
     pub page: i64,
 }
 
-impl ProductoQuery {
-    /// Rows before this page, in pages of `por_pagina`.
-    pub fn offset(&self, por_pagina: i64) -> i64 {
-        (self.page.max(1) - 1).saturating_mul(por_pagina)
-    }
-
-    /// `LIKE` pattern over the folded name; `%` and `_` typed by a user match
-    /// themselves.
-    pub fn like_pattern(&self) -> Option<String> {
-        let folded = fold(self.busqueda.as_deref()?.trim());
-        if folded.is_empty() {
-            return None;
-        }
-        let escaped: String = folded
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        Some(format!("%{escaped}%"))
-    }
-}
-
-/// One page of products and the total that matched.
+/// One page of products, the total that matched, and for the store
+/// filter how many of them each store has.
 #[derive(Debug, Clone)]
 pub struct ProductoPage {
     pub productos: Vec<Producto>,
     pub total: i64,
     pub page: i64,
+    /// (negocio id, products) among the matches before the store filter,
+    /// stores without any left out.
+    pub por_negocio: Vec<(String, i64)>,
+    /// A search that found nothing: what it may have meant ("azúcar").
+    pub sugerencia: Option<String>,
 }
 
 impl ProductoPage {
     pub fn pages(&self) -> i64 {
         ((self.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
     }
+
+    /// The products before the store filter (the "Todos" chip).
+    pub fn total_sin_filtro(&self) -> i64 {
+        self.por_negocio.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn cantidad_de(&self, negocio_id: &str) -> i64 {
+        self.por_negocio.iter().find(|(id, _)| id == negocio_id).map_or(0, |(_, n)| *n)
+    }
 }
 
+/// A listing page out of the active products (`activos`, by id): the
+/// query's filters, the search (every word, tolerating typos), its order
+/// and page. Pure, so every backend lists alike.
+pub fn listar(activos: Vec<Producto>, q: &ProductoQuery, por_pagina: i64) -> ProductoPage {
+    // A search of nothing searchable ("%", "🍎") finds nothing.
+    let busqueda = q.busqueda.as_deref().map(Busqueda::new);
+    let en_alcance = |p: &Producto| {
+        p.activo && (!q.destacados || p.destacado) && q.categoria.as_ref().is_none_or(|c| *c == p.categoria_id)
+    };
+    let mut encontrados: Vec<(Option<Coincidencia>, Producto)> = activos
+        .iter()
+        .filter(|p| en_alcance(p))
+        .filter_map(|p| match &busqueda {
+            None => Some((None, p.clone())),
+            Some(None) => None,
+            Some(Some(b)) => b.coincide(&p.nombre).map(|c| (Some(c), p.clone())),
+        })
+        .collect();
+    let sugerencia = match &busqueda {
+        Some(Some(b)) if encontrados.is_empty() => {
+            b.sugerencia(activos.iter().filter(|p| en_alcance(p)).map(|p| p.nombre.as_str()))
+        }
+        _ => None,
+    };
+    let mut por_negocio: Vec<(String, i64)> = Vec::new();
+    for (_, p) in &encontrados {
+        match por_negocio.iter_mut().find(|(id, _)| *id == p.negocio_id) {
+            Some((_, n)) => *n += 1,
+            None => por_negocio.push((p.negocio_id.clone(), 1)),
+        }
+    }
+    if let Some(negocio) = &q.negocio {
+        encontrados.retain(|(_, p)| p.negocio_id == *negocio);
+    }
+    match q.orden {
+        Orden::Relevancia => encontrados.sort_by_key(|(c, p)| (*c, p.id)),
+        Orden::Precio => encontrados.sort_by_key(|(_, p)| (p.precio, p.id)),
+        Orden::PrecioDesc => encontrados.sort_by_key(|(_, p)| (std::cmp::Reverse(p.precio), p.id)),
+        Orden::Descuento => {
+            encontrados.sort_by_key(|(_, p)| (std::cmp::Reverse(p.descuento().unwrap_or(0)), p.precio, p.id));
+        }
+        Orden::Nombre => encontrados.sort_by_cached_key(|(_, p)| (fold(&p.nombre), p.id)),
+    }
+    let total = encontrados.len() as i64;
+    let pages = ((total + por_pagina - 1) / por_pagina).max(1);
+    let page = q.page.clamp(1, pages);
+    let productos = encontrados
+        .into_iter()
+        .skip(((page - 1) * por_pagina) as usize)
+        .take(por_pagina as usize)
+        .map(|(_, p)| p)
+        .collect();
+    ProductoPage { productos, total, page, por_negocio, sugerencia }
+}
+
+/// Up to `n` products to show beside `p`: in stock first, then its
+/// category's (those sharing its first word, "Aceite…", before the rest),
+/// then its store's.
+pub fn relacionados(p: &Producto, candidatos: Vec<Producto>, n: usize) -> Vec<Producto> {
+    let primera = |nombre: &str| fold(nombre).split_whitespace().next().unwrap_or_default().to_owned();
+    let suya = primera(&p.nombre);
+    let mut out: Vec<Producto> = candidatos
+        .into_iter()
+        .filter(|c| c.id != p.id && c.activo && (c.categoria_id == p.categoria_id || c.negocio_id == p.negocio_id))
+        .collect();
+    out.sort_by_cached_key(|c| {
+        (
+            !c.disponible(),
+            c.categoria_id != p.categoria_id,
+            primera(&c.nombre) != suya,
+            c.negocio_id != p.negocio_id,
+            c.id,
+        )
+    });
+    out.truncate(n);
+    out
+}
+
+/// The size a product's name states, in grams or millilitres: "Arroz 1kg"
+/// (1000 g), "Aceite de Girasol 1,5L" (1500 ml), "Leche Larga Vida 1L x12"
+/// (12 000 ml). None when it states none ("Huevos x12", "Pan de Centeno").
+pub fn medida_del_nombre(nombre: &str) -> Option<(i64, Unidad)> {
+    let folded = fold(nombre);
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let mut medida = None;
+    let mut veces = 1;
+    for (i, w) in words.iter().enumerate() {
+        if let Some(n) = w.strip_prefix('x').and_then(|n| n.parse::<i64>().ok()) {
+            veces = n.clamp(1, 1000);
+            continue;
+        }
+        if medida.is_some() {
+            continue;
+        }
+        let split = w.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(w.len());
+        let (numero, unidad) = w.split_at(split);
+        let unidad = if unidad.is_empty() { words.get(i + 1).copied().unwrap_or("") } else { unidad };
+        let (factor, medida_de) = match unidad {
+            "kg" | "kilo" | "kilos" => (1000.0, Unidad::Kg),
+            "g" | "gr" | "grs" | "gramos" => (1.0, Unidad::Kg),
+            "l" | "lt" | "lts" | "litro" | "litros" => (1000.0, Unidad::L),
+            "ml" | "cc" => (1.0, Unidad::L),
+            _ => continue,
+        };
+        let Ok(cantidad) = numero.replace(',', ".").parse::<f64>() else { continue };
+        let base = (cantidad * factor).round() as i64;
+        if base > 0 {
+            medida = Some((base, medida_de));
+        }
+    }
+    medida.map(|(base, m)| (base * veces, m))
+}
 /// The parsed seed file.
 #[derive(Debug, Clone)]
 pub struct Seed {
@@ -293,6 +498,8 @@ struct RawProducto {
     activo: bool,
     #[serde(default)]
     sucursales: Vec<String>,
+    #[serde(default)]
+    descripcion: String,
 }
 
 impl Seed {
@@ -304,7 +511,7 @@ impl Seed {
             productos.push(Producto {
                 id: p.id,
                 nombre: p.nombre,
-                descripcion: String::new(),
+                descripcion: p.descripcion,
                 precio: pesos(p.precio)?,
                 precio_original: p.precio_original.map(pesos).transpose()?,
                 negocio_id: p.negocio,
@@ -777,7 +984,7 @@ pub struct AdminProductoQuery {
 
 impl AdminProductoQuery {
     pub fn like_pattern(&self) -> Option<String> {
-        ProductoQuery { busqueda: self.busqueda.clone(), ..Default::default() }.like_pattern()
+        like_pattern(self.busqueda.as_deref()?)
     }
 
     pub fn offset(&self) -> i64 {
@@ -1454,7 +1661,99 @@ mod tests {
     fn folds_case_and_accents() {
         assert_eq!(fold("Azúcar 1KG"), "azucar 1kg");
         assert_eq!(fold("Ñandú"), "nandu");
-        let q = ProductoQuery { busqueda: Some(" AZUCAR_% ".into()), ..Default::default() };
-        assert_eq!(q.like_pattern().unwrap(), "%azucar\\_\\%%");
+        assert_eq!(like_pattern(" AZUCAR_% ").unwrap(), "%azucar\\_\\%%");
+    }
+
+    fn listado(q: ProductoQuery) -> ProductoPage {
+        listar(Seed::bundled().productos, &q, PAGE_SIZE)
+    }
+
+    fn nombres(page: &ProductoPage) -> Vec<&str> {
+        page.productos.iter().map(|p| p.nombre.as_str()).collect()
+    }
+
+    #[test]
+    fn searches_tolerate_typos_and_rank_exact_matches_first() {
+        let q = |b: &str| ProductoQuery { busqueda: Some(b.into()), page: 1, ..Default::default() };
+        assert_eq!(nombres(&listado(q("asucar"))), ["Azúcar 1kg", "Azúcar Rubia 1kg"]);
+        assert_eq!(nombres(&listado(q("yerva"))), ["Yerba Mate 1kg", "Yerba Mate Suave 500g"]);
+        let leche = listado(q("leche"));
+        assert_eq!(leche.productos[0].nombre, "Leche Entera 1L", "names that begin with it first");
+        let first_other = leche.productos.iter().position(|p| !fold(&p.nombre).starts_with("leche")).unwrap();
+        assert!(leche.productos[first_other..].iter().all(|p| !fold(&p.nombre).starts_with("leche")));
+        let nada = listado(q("dtrgnte"));
+        assert_eq!((nada.total, nada.sugerencia.as_deref()), (0, Some("detergente")));
+        assert_eq!(listado(q("zzzz")).sugerencia, None);
+    }
+
+    #[test]
+    fn listings_sort_filter_and_count_by_store() {
+        let lacteos = |orden, negocio: Option<&str>| ProductoQuery {
+            categoria: Some("lacteos".into()),
+            negocio: negocio.map(Into::into),
+            orden,
+            page: 1,
+            ..Default::default()
+        };
+        let all = |q: ProductoQuery| listar(Seed::bundled().productos, &q, PAGE_SIZE);
+        let mut q = lacteos(Orden::Precio, None);
+        let barato = all(q.clone());
+        assert_eq!(barato.total, 30);
+        assert!(barato.productos.windows(2).all(|w| w[0].precio <= w[1].precio));
+        assert_eq!(barato.por_negocio.iter().map(|(_, n)| n).sum::<i64>(), 30);
+        q.page = 2;
+        let segunda = all(q);
+        assert!(barato.productos.last().unwrap().precio <= segunda.productos[0].precio, "across pages too");
+        let caro = all(lacteos(Orden::PrecioDesc, None));
+        assert!(caro.productos.windows(2).all(|w| w[0].precio >= w[1].precio));
+        let descuento = all(lacteos(Orden::Descuento, None));
+        assert!(descuento.productos.windows(2).all(|w| w[0].descuento() >= w[1].descuento()));
+        assert!(descuento.productos[0].descuento().unwrap() > 0);
+        let nombre = all(lacteos(Orden::Nombre, None));
+        assert!(nombre.productos.windows(2).all(|w| fold(&w[0].nombre) <= fold(&w[1].nombre)));
+        let maxi = all(lacteos(Orden::Relevancia, Some("maxi_descuento")));
+        assert!(maxi.productos.iter().all(|p| p.negocio_id == "maxi_descuento"));
+        assert_eq!(maxi.total, maxi.cantidad_de("maxi_descuento"));
+        assert_eq!(maxi.total_sin_filtro(), 30, "the counts ignore the store filter");
+        let lejos = all(ProductoQuery { page: 99, ..lacteos(Orden::Relevancia, None) });
+        assert_eq!(lejos.page, 2, "a page past the end shows the last");
+        assert_eq!(Orden::parse("descuento"), Orden::Descuento);
+        assert_eq!(Orden::parse("'; DROP"), Orden::Relevancia);
+    }
+
+    #[test]
+    fn prices_per_kg_or_litre_from_the_name() {
+        assert_eq!(medida_del_nombre("Arroz 1kg"), Some((1000, Unidad::Kg)));
+        assert_eq!(medida_del_nombre("Aceite de Girasol 1,5L"), Some((1500, Unidad::L)));
+        assert_eq!(medida_del_nombre("Leche Larga Vida 1L x12"), Some((12_000, Unidad::L)));
+        assert_eq!(medida_del_nombre("Harina 000 1kg"), Some((1000, Unidad::Kg)));
+        assert_eq!(medida_del_nombre("Chocolate Amargo 70% 100g"), Some((100, Unidad::Kg)));
+        assert_eq!(medida_del_nombre("Yogur 500 g"), Some((500, Unidad::Kg)));
+        for none in ["Huevos Blancos x12", "Pan de Centeno", "Té Negro 25 saquitos", "Lechuga Criolla 1 unidad"] {
+            assert_eq!(medida_del_nombre(none), None, "{none}");
+        }
+        let seed = Seed::bundled();
+        let by_id = |id: i64| seed.productos.iter().find(|p| p.id == id).unwrap();
+        assert_eq!(by_id(2).precio_por_medida_ars().as_deref(), Some("$\u{a0}2.000 el litro"), "Aceite 900ml");
+        assert_eq!(by_id(8).precio_por_medida_ars().as_deref(), Some("$\u{a0}4.200 el kg"), "Queso Cremoso 500g");
+        assert_eq!(by_id(67).precio_de_referencia(), Some((Centavos(173_333), Unidad::L)), "$ 2.600 / 1,5 L");
+        assert_eq!(by_id(7).precio_por_medida_ars(), None, "Huevos x12");
+        let mut staff = by_id(7).clone();
+        staff.precio_por_medida = Some((Centavos(10_000), Unidad::Kg));
+        assert_eq!(staff.precio_por_medida_ars().as_deref(), Some("$\u{a0}100 el kg"), "what staff set wins");
+        assert_eq!(ars_nbsp(Centavos(180_050)), "$\u{a0}1.800,50");
+    }
+
+    #[test]
+    fn related_products_share_the_category_first() {
+        let seed = Seed::bundled();
+        let aceite = seed.productos.iter().find(|p| p.id == 2).unwrap().clone();
+        let mut todos = seed.productos;
+        todos.iter_mut().find(|p| p.id == 115).unwrap().stock = 0;
+        let rel = relacionados(&aceite, todos, 4);
+        assert_eq!(rel.len(), 4);
+        assert!(rel.iter().all(|p| p.id != 2 && p.categoria_id == "condimentos" && p.disponible()));
+        assert!(rel[0].nombre.starts_with("Aceite"), "{:?}", rel[0].nombre);
+        assert!(!rel.iter().any(|p| p.id == 115), "out of stock goes last");
     }
 }

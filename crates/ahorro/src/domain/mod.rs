@@ -3,6 +3,8 @@
 //!
 //! - [`catalogo`]: negocios, sucursales, categorías, productos and ofertas,
 //!   the bundled seed, search folding and listing pages.
+//! - [`busqueda`]: the shop's search, tolerant of typos, and its
+//!   suggestions.
 //! - [`carrito`]: the cart (ids and quantities) and the cart priced from the
 //!   catalogue.
 //! - [`usuario`]: accounts and the validation of what people type (CUIT,
@@ -19,6 +21,7 @@
 //! - [`imagen`]: uploaded product photos (decoded with limits, re-encoded)
 //!   and the illustrations shown where there is none.
 
+pub mod busqueda;
 pub mod carrito;
 pub mod catalogo;
 pub mod checkout;

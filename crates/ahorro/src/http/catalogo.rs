@@ -1,5 +1,8 @@
 //! Catalogue pages: home (with `?busqueda=` search), a store, a category,
 //! a product, and the 404 page (with the shop around it). Old paths kept so bookmarks work.
+//! Listings take `orden` (precio, precio_desc, descuento, nombre) and, on
+//! searches and categories, `negocio` (one store's products); values they
+//! do not know list as if absent.
 
 use std::collections::HashMap;
 
@@ -14,7 +17,9 @@ use super::error::{ApiError, PageError};
 use super::extract::Visitor;
 use super::layout::Layout;
 use super::state::AppState;
-use crate::domain::catalogo::{Categoria, Negocio, Oferta, Producto, ProductoPage, ProductoQuery, Sucursal};
+use crate::domain::catalogo::{
+    Categoria, Negocio, Oferta, Orden, Producto, ProductoPage, ProductoQuery, Sucursal, relacionados,
+};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -34,8 +39,74 @@ pub struct Listado {
     pub descripcion: String,
     pub sucursales: Vec<Sucursal>,
     pub pagina: ProductoPage,
-    /// Path and query up to where `pagina=N` is appended.
-    pub base_url: String,
+    pub filtros: Filtros,
+    /// The stores, for the store filter's names (empty: no filter).
+    pub negocios: Vec<Negocio>,
+    /// Where to go on when a search finds nothing.
+    pub categorias: Vec<Categoria>,
+}
+
+impl Listado {
+    /// The page `delta` pages away (-1: the previous one).
+    pub fn pagina_url(&self, delta: i64) -> String {
+        self.filtros.url(self.filtros.negocio.as_deref(), self.filtros.orden, self.pagina.page + delta)
+    }
+
+    /// The search the suggestion proposes.
+    pub fn sugerencia_url(&self) -> String {
+        format!("/?busqueda={}", url_encode(self.pagina.sugerencia.as_deref().unwrap_or_default()))
+    }
+}
+
+/// A listing's address and the choices in it (search, store, order), so
+/// each link changes one and keeps the others.
+pub struct Filtros {
+    /// `/`, `/categoria/{id}` or `/negocio/{id}`.
+    pub ruta: String,
+    pub busqueda: Option<String>,
+    pub negocio: Option<String>,
+    pub orden: Orden,
+}
+
+impl Filtros {
+    fn url(&self, negocio: Option<&str>, orden: Orden, pagina: i64) -> String {
+        let mut params = Vec::new();
+        if let Some(b) = &self.busqueda {
+            params.push(format!("busqueda={}", url_encode(b)));
+        }
+        if let Some(n) = negocio {
+            params.push(format!("negocio={}", url_encode(n)));
+        }
+        if orden != Orden::Relevancia {
+            params.push(format!("orden={}", orden.as_str()));
+        }
+        if pagina > 1 {
+            params.push(format!("pagina={pagina}"));
+        }
+        if params.is_empty() { self.ruta.clone() } else { format!("{}?{}", self.ruta, params.join("&")) }
+    }
+
+    /// This listing with only `negocio`'s products.
+    pub fn solo(&self, negocio: &str) -> String {
+        self.url(Some(negocio), self.orden, 1)
+    }
+
+    /// This listing with every store's products.
+    pub fn todos(&self) -> String {
+        self.url(None, self.orden, 1)
+    }
+
+    pub fn es_negocio(&self, id: &str) -> bool {
+        self.negocio.as_deref() == Some(id)
+    }
+
+    pub fn ordenes(&self) -> [Orden; 5] {
+        Orden::ALL
+    }
+
+    pub fn es_orden(&self, o: &Orden) -> bool {
+        self.orden == *o
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -44,12 +115,27 @@ pub struct ProductoDetalle {
     pub l: Layout,
     pub p: Producto,
     pub negocio: String,
-    pub categoria: String,
+    pub categoria: Option<Categoria>,
     pub en_carrito: i64,
+    pub relacionados: Vec<Producto>,
+    pub ofertas: Vec<Oferta>,
 }
+
+/// Related products on a product page.
+const RELACIONADOS: usize = 4;
 
 fn page_param(params: &HashMap<String, String>) -> i64 {
     params.get("pagina").and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| (1..=10_000).contains(p)).unwrap_or(1)
+}
+
+fn orden_param(params: &HashMap<String, String>) -> Orden {
+    params.get("orden").map(|o| Orden::parse(o)).unwrap_or_default()
+}
+
+/// `?negocio=` when it names a store (anything else lists every store's).
+fn negocio_param(params: &HashMap<String, String>, negocios: &[Negocio]) -> Option<String> {
+    let id = params.get("negocio")?.trim();
+    negocios.iter().any(|n| n.id == id).then(|| id.to_owned())
 }
 
 pub async fn home(
@@ -60,8 +146,22 @@ pub async fn home(
     let busqueda =
         params.get("busqueda").map(|b| b.trim().chars().take(100).collect::<String>()).filter(|b| !b.is_empty());
     if let Some(busqueda) = busqueda {
-        let q = ProductoQuery { busqueda: Some(busqueda.clone()), page: page_param(&params), ..Default::default() };
+        let negocios = state.store.negocios().await?;
+        let filtros = Filtros {
+            ruta: "/".into(),
+            busqueda: Some(busqueda.clone()),
+            negocio: negocio_param(&params, &negocios),
+            orden: orden_param(&params),
+        };
+        let q = ProductoQuery {
+            busqueda: Some(busqueda.clone()),
+            negocio: filtros.negocio.clone(),
+            orden: filtros.orden,
+            page: page_param(&params),
+            ..Default::default()
+        };
         let pagina = state.store.productos(&q).await?;
+        let categorias = if pagina.total == 0 { state.store.categorias().await? } else { Vec::new() };
         let mut l = Layout::new(&state, &visitor, format!("Buscar «{busqueda}»")).await?;
         l.busqueda = busqueda.clone();
         return Ok(Listado {
@@ -69,7 +169,9 @@ pub async fn home(
             descripcion: String::new(),
             sucursales: Vec::new(),
             pagina,
-            base_url: format!("/?busqueda={}&", url_encode(&busqueda)),
+            filtros,
+            negocios,
+            categorias,
             l,
         }
         .into_response());
@@ -93,11 +195,29 @@ pub async fn negocio(
 ) -> Result<Response, PageError> {
     let negocio = state.store.negocios().await?.into_iter().find(|n| n.id == id);
     let Some(negocio) = negocio else { return no_encontrado(&state, &visitor, "Ese negocio no existe.").await };
-    let q = ProductoQuery { negocio: Some(id.clone()), page: page_param(&params), ..Default::default() };
+    let filtros = Filtros {
+        ruta: format!("/negocio/{}", url_encode(&id)),
+        busqueda: None,
+        negocio: None,
+        orden: orden_param(&params),
+    };
+    let q = ProductoQuery {
+        negocio: Some(id.clone()),
+        orden: filtros.orden,
+        page: page_param(&params),
+        ..Default::default()
+    };
     let sucursales = state.store.sucursales(&id).await?;
     let title = negocio.nombre.clone();
-    let page = ListadoOf { title, titulo: negocio.nombre, descripcion: negocio.descripcion, sucursales, query: q };
-    listado(&state, &visitor, page, format!("/negocio/{}?", url_encode(&id))).await
+    let page = ListadoOf {
+        title,
+        titulo: negocio.nombre,
+        descripcion: negocio.descripcion,
+        sucursales,
+        query: q,
+        negocios: Vec::new(),
+    };
+    listado(&state, &visitor, page, filtros).await
 }
 
 pub async fn categoria(
@@ -108,11 +228,24 @@ pub async fn categoria(
 ) -> Result<Response, PageError> {
     let categoria = state.store.categorias().await?.into_iter().find(|c| c.id == id);
     let Some(categoria) = categoria else { return no_encontrado(&state, &visitor, "Esa categoría no existe.").await };
-    let q = ProductoQuery { categoria: Some(id.clone()), page: page_param(&params), ..Default::default() };
+    let negocios = state.store.negocios().await?;
+    let filtros = Filtros {
+        ruta: format!("/categoria/{}", url_encode(&id)),
+        busqueda: None,
+        negocio: negocio_param(&params, &negocios),
+        orden: orden_param(&params),
+    };
+    let q = ProductoQuery {
+        categoria: Some(id.clone()),
+        negocio: filtros.negocio.clone(),
+        orden: filtros.orden,
+        page: page_param(&params),
+        ..Default::default()
+    };
     let titulo = format!("{} {}", categoria.icono, categoria.nombre);
     let (title, descripcion) = (categoria.nombre, categoria.descripcion);
-    let page = ListadoOf { title, titulo, descripcion, sucursales: Vec::new(), query: q };
-    listado(&state, &visitor, page, format!("/categoria/{}?", url_encode(&id))).await
+    let page = ListadoOf { title, titulo, descripcion, sucursales: Vec::new(), query: q, negocios };
+    listado(&state, &visitor, page, filtros).await
 }
 
 /// What a store's or a category's product list shows above the products.
@@ -124,16 +257,20 @@ struct ListadoOf {
     descripcion: String,
     sucursales: Vec<Sucursal>,
     query: ProductoQuery,
+    /// For the store filter (empty on a store's own page).
+    negocios: Vec<Negocio>,
 }
 
-async fn listado(state: &AppState, visitor: &Visitor, of: ListadoOf, base_url: String) -> Result<Response, PageError> {
+async fn listado(state: &AppState, visitor: &Visitor, of: ListadoOf, filtros: Filtros) -> Result<Response, PageError> {
     Ok(Listado {
         l: Layout::new(state, visitor, of.title).await?,
         titulo: of.titulo,
         descripcion: of.descripcion,
         sucursales: of.sucursales,
         pagina: state.store.productos(&of.query).await?,
-        base_url,
+        filtros,
+        negocios: of.negocios,
+        categorias: Vec::new(),
     }
     .into_response())
 }
@@ -152,17 +289,20 @@ pub async fn producto(
     };
     let negocio =
         state.store.negocios().await?.into_iter().find(|n| n.id == p.negocio_id).map(|n| n.nombre).unwrap_or_default();
-    let categoria = state
-        .store
-        .categorias()
-        .await?
-        .into_iter()
-        .find(|c| c.id == p.categoria_id)
-        .map(|c| c.nombre)
-        .unwrap_or_default();
+    let categoria = state.store.categorias().await?.into_iter().find(|c| c.id == p.categoria_id);
     let en_carrito = state.store.carrito(&visitor.carrito_owner()).await?.cantidad_de(p.id);
-    Ok(ProductoDetalle { l: Layout::new(&state, &visitor, p.nombre.clone()).await?, p, negocio, categoria, en_carrito }
-        .into_response())
+    let relacionados = relacionados(&p, state.store.vecinos(&p).await?, RELACIONADOS);
+    let ofertas = state.store.ofertas().await?.into_iter().filter(|o| o.productos.contains(&p.id)).collect();
+    Ok(ProductoDetalle {
+        l: Layout::new(&state, &visitor, p.nombre.clone()).await?,
+        p,
+        negocio,
+        categoria,
+        en_carrito,
+        relacionados,
+        ofertas,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]

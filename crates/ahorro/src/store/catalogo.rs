@@ -11,7 +11,7 @@ use crate::domain::catalogo::{
     ADMIN_PAGE_SIZE, AdminProductoQuery, AjustePrecios, Autor, Cambio, Categoria, CsvFila, Importado, MAX_STOCK,
     Negocio, NegocioDatos, Oferta, OfertaDatos, PAGE_SIZE, PrecioCambio, PrecioNuevo, Producto, ProductoDatos,
     ProductoDatosConId, ProductoPage, ProductoQuery, Referencias, Seed, StockCambio, Sucursal, SucursalDatos, Unidad,
-    fold,
+    fold, listar,
 };
 use crate::domain::imagen::Foto;
 
@@ -80,11 +80,6 @@ pub(super) fn oferta_of_row(row: OfertaRow) -> Oferta {
 pub(super) const PRODUCTO_COLS: &str = "id, nombre, descripcion, precio, precio_original, negocio_id, categoria_id, stock, destacado, \
      activo, sucursales, unidad, medida, precio_por_medida, imagen_tarjeta, imagen_pagina";
 
-/// The listing filter: absent filters are bound as NULL so one SQL text
-/// serves every combination.
-const PRODUCTO_FILTER: &str = "activo AND ($1 IS NULL OR negocio_id = $1) AND ($2 IS NULL OR categoria_id = $2) \
-     AND ($3 IS NULL OR nombre_busqueda LIKE $3 ESCAPE '\\') AND ($4 = 0 OR destacado)";
-
 impl Store {
     /// Loads the catalogue unless products already exist (first start only,
     /// so stock and later edits survive restarts). Returns whether it did.
@@ -140,6 +135,7 @@ impl Store {
                 p.id.into(),
                 p.nombre.as_str().into(),
                 fold(&p.nombre).into(),
+                p.descripcion.as_str().into(),
                 p.precio.0.into(),
                 p.precio_original.map(|c| c.0).into(),
                 p.negocio_id.as_str().into(),
@@ -150,8 +146,8 @@ impl Store {
                 serde_json::to_string(&p.sucursales)?.into(),
             ]);
         }
-        let head = "INSERT INTO productos (id, nombre, nombre_busqueda, precio, precio_original, negocio_id, categoria_id, \
-                    stock, destacado, activo, sucursales) VALUES ";
+        let head = "INSERT INTO productos (id, nombre, nombre_busqueda, descripcion, precio, precio_original, negocio_id, \
+                    categoria_id, stock, destacado, activo, sucursales) VALUES ";
         insert_rows(&mut tx, head, productos).await?;
         let mut ofertas = Vec::with_capacity(seed.ofertas.len());
         for o in &seed.ofertas {
@@ -215,30 +211,41 @@ impl Store {
         Ok(rows.into_iter().map(oferta_of_row).collect())
     }
 
-    /// A page of active products matching the query, by id.
+    /// The active products, by id: a category's when given. Listings
+    /// filter, search, sort and page them (`domain::catalogo::listar`).
+    pub async fn productos_activos(&self, categoria: Option<&str>) -> Result<Vec<Producto>, StoreError> {
+        let rows: Vec<ProductoRow> = Sql::build(&format!(
+            "SELECT {PRODUCTO_COLS} FROM productos WHERE activo AND ($1 IS NULL OR categoria_id = $1) ORDER BY id"
+        ))
+        .bind(categoria)
+        .fetch_all(self.db.read())
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// A listing page (see `domain::catalogo::listar`).
     pub async fn productos(&self, q: &ProductoQuery) -> Result<ProductoPage, StoreError> {
         self.productos_de_a(q, PAGE_SIZE).await
     }
 
     /// The same with pages of `por_pagina` products (the public API's).
     pub async fn productos_de_a(&self, q: &ProductoQuery, por_pagina: i64) -> Result<ProductoPage, StoreError> {
-        let filters = |text: &str| {
-            Sql::build(text)
-                .bind(q.negocio.as_deref())
-                .bind(q.categoria.as_deref())
-                .bind(q.like_pattern())
-                .bind(i64::from(q.destacados))
-        };
-        let list = filters(&format!(
-            "SELECT {PRODUCTO_COLS} FROM productos WHERE {PRODUCTO_FILTER} ORDER BY id LIMIT $5 OFFSET $6"
+        Ok(listar(self.productos_activos(q.categoria.as_deref()).await?, q, por_pagina))
+    }
+
+    /// The active products sharing `p`'s category or store, for its
+    /// related products.
+    pub async fn vecinos(&self, p: &Producto) -> Result<Vec<Producto>, StoreError> {
+        let rows: Vec<ProductoRow> = Sql::build(&format!(
+            "SELECT {PRODUCTO_COLS} FROM productos WHERE activo AND id <> $1 AND (categoria_id = $2 OR negocio_id = $3) \
+             ORDER BY id"
         ))
-        .bind(por_pagina)
-        .bind(q.offset(por_pagina));
-        let rows: Vec<ProductoRow> = list.fetch_all(self.db.read()).await?;
-        let (total,): (i64,) = filters(&format!("SELECT COUNT(*) FROM productos WHERE {PRODUCTO_FILTER}"))
-            .fetch_one(self.db.read())
-            .await?;
-        Ok(ProductoPage { productos: rows.into_iter().map(Into::into).collect(), total, page: q.page.max(1) })
+        .bind(p.id)
+        .bind(p.categoria_id.as_str())
+        .bind(p.negocio_id.as_str())
+        .fetch_all(self.db.read())
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     pub async fn producto(&self, id: i64) -> Result<Option<Producto>, StoreError> {

@@ -125,7 +125,9 @@ async fn an_uploaded_photo_shows_on_cards_and_pages_and_a_new_one_replaces_it(ba
     // The product page shows the large version, every card the small one.
     let producto = b.get("/producto/2").await.body;
     assert_eq!(img_urls(&producto), vec![pagina.clone()]);
-    assert!(!producto.contains("ilustraciones/aceite.svg"), "the photo replaces the illustration");
+    // (Its related products, below, keep theirs.)
+    let own = producto.split("class=\"relacionados\"").next().unwrap();
+    assert!(!own.contains("ilustraciones/aceite.svg"), "the photo replaces the illustration");
     for listing in ["/", "/categoria/condimentos", "/negocio/belgrano_ahorro", "/?busqueda=aceite"] {
         let page = b.get(listing).await.body;
         assert!(img_urls(&page).contains(&tarjeta), "{listing} shows the card photo");

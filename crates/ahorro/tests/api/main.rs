@@ -9,6 +9,7 @@ mod admin_imagenes;
 mod admin_pedidos;
 mod antiguas;
 mod api_v1;
+mod catalogo;
 mod checkout;
 mod cli;
 mod correo;

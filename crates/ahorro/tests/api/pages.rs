@@ -51,7 +51,7 @@ async fn catalogue_pages(backend: Backend) {
     let producto = b.get("/producto/2").await;
     assert!(
         producto.body.contains("Aceite 900ml")
-            && producto.body.contains("$ 1.800")
+            && producto.body.contains("$\u{a0}1.800")
             && producto.body.contains("45 disponibles")
     );
     assert!(producto.body.contains("src=\"/static/ilustraciones/aceite.svg\""), "an illustration, no photo yet");
