@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::catalogo::{Categoria, Negocio, PAGE_SIZE, Producto, ProductoQuery, Sucursal};
+use crate::domain::catalogo::{Categoria, Negocio, Orden, PAGE_SIZE, Producto, ProductoQuery, Sucursal};
 
 /// Largest `por_pagina`.
 pub const MAX_POR_PAGINA: i64 = 100;
@@ -205,7 +205,7 @@ async fn productos(
     if let Some(c) = categoria.as_deref().filter(|c| !refs.categorias.iter().any(|id| id == c)) {
         return Err(invalid("categoria", format!("no hay una categoría con id '{c}' (ver /api/v1/categorias)")));
     }
-    let q = ProductoQuery { negocio, categoria, busqueda, destacados: false, page: pagina };
+    let q = ProductoQuery { negocio, categoria, busqueda, destacados: false, page: pagina, orden: Orden::default() };
     let page = state.store.productos_de_a(&q, por_pagina).await?;
     let nombres = Nombres::load(&state).await?;
     let productos: Vec<ProductoV1> = page.productos.iter().map(|p| nombres.producto(p)).collect();
