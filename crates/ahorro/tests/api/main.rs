@@ -20,5 +20,6 @@ mod openapi;
 mod pages;
 mod seguimiento;
 mod store;
+mod tienda;
 
 pub(crate) use belgrano_testkit::on_both_backends;
