@@ -102,7 +102,8 @@ async fn shop(backend: Backend) {
     assert!(number(&client, "return window.scrollY;").await > 300.0, "still scrolled down");
 
     // The card now has − 1 +; + makes it 2.
-    until(&client, "the stepper replaces Agregar", "return !document.querySelector('#elegida form.paso').hidden;").await;
+    until(&client, "the stepper replaces Agregar", "return !document.querySelector('#elegida form.paso').hidden;")
+        .await;
     click(&client, "#elegida form.paso .mas").await;
     until(&client, "the card says 2", "return document.querySelector('#elegida .paso .n b').textContent === '2' && document.getElementById('cart-count').textContent === '2';").await;
 
@@ -157,11 +158,19 @@ async fn shop(backend: Backend) {
         var first = Array.from(text.getClientRects()).filter(function (r) { return r.left > box.right; })[0]; \
         return first && Math.abs((first.top + first.bottom) / 2 - (box.top + box.bottom) / 2) < 12; });";
     assert_eq!(js(&client, beside).await, Value::Bool(true), "{backend:?}: checkboxes beside their labels");
-    assert_eq!(js(&client, "return document.getElementById('comercio').offsetParent === null;").await, Value::Bool(true));
+    assert_eq!(
+        js(&client, "return document.getElementById('comercio').offsetParent === null;").await,
+        Value::Bool(true)
+    );
     assert_eq!(js(&client, NO_SIDEWAYS_SCROLL).await, Value::Bool(true), "{backend:?}: registration fits");
     screenshot(&client, "registro-phone.png").await;
     click(&client, "#comerciante").await;
-    until(&client, "the merchant's fields show", "return document.querySelector('input[name=cuit]').offsetParent !== null;").await;
+    until(
+        &client,
+        "the merchant's fields show",
+        "return document.querySelector('input[name=cuit]').offsetParent !== null;",
+    )
+    .await;
     click(&client, "#comerciante").await;
     for (name, value) in [
         ("nombre", "Lucía"),

@@ -126,7 +126,9 @@ impl PricedLine {
     /// What the line saves against the product's old price (on offer), or 0.
     pub fn ahorro(&self) -> Centavos {
         match self.producto.precio_original {
-            Some(original) if original > self.producto.precio => Centavos(original.0 - self.producto.precio.0) * self.cantidad,
+            Some(original) if original > self.producto.precio => {
+                Centavos(original.0 - self.producto.precio.0) * self.cantidad
+            }
             _ => Centavos(0),
         }
     }

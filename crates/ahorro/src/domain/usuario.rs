@@ -288,7 +288,10 @@ impl Registro {
             None
         };
         if f.terminos != "si" {
-            return Err(FieldError::new("terminos", "tenés que aceptar los términos y condiciones para crear la cuenta"));
+            return Err(FieldError::new(
+                "terminos",
+                "tenés que aceptar los términos y condiciones para crear la cuenta",
+            ));
         }
         Ok(Self { email, perfil, comercio, password })
     }

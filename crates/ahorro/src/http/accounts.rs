@@ -165,7 +165,9 @@ pub async fn login(
             StatusCode::TOO_MANY_REQUESTS,
             "Demasiados intentos fallidos con ese email. Esperá 15 minutos y probá de nuevo, o pedí una contraseña nueva.",
         ),
-        LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "El email o la contraseña no son correctos. Revisalos y probá de nuevo."),
+        LoginOutcome::Refused => {
+            (StatusCode::UNAUTHORIZED, "El email o la contraseña no son correctos. Revisalos y probá de nuevo.")
+        }
     };
     let l = Layout::new(&state, &visitor, "Ingresar").await?;
     let email = f.email.trim().to_lowercase();
@@ -219,7 +221,10 @@ pub async fn register(
     match state.accounts.register(registro).await? {
         Some(id) => start_session(&state, &visitor, id, next.as_str()).await,
         None => Ok(invalid(
-            FormError { field: "email".into(), message: "Ya existe una cuenta con ese email. ¿Querés ingresar?".into() },
+            FormError {
+                field: "email".into(),
+                message: "Ya existe una cuenta con ese email. ¿Querés ingresar?".into(),
+            },
             f,
             Layout::new(&state, &visitor, "Crear cuenta").await?,
         )),

@@ -43,11 +43,14 @@ pub async fn add(
     };
     let mut d = match Direccion::parse(raw, "direccion") {
         Ok(d) => d,
-        Err(e) => return profile_page(&state, &visitor, String::new(), FormError::field(&e).in_form("direccion")).await,
+        Err(e) => {
+            return profile_page(&state, &visitor, String::new(), FormError::field(&e).in_form("direccion")).await;
+        }
     };
     let ajustes = state.store.ajustes_entrega().await?;
     let Some(zona) = ajustes.zona(&d.barrio) else {
-        let error = FormError { field: "direccion.barrio".into(), message: "Todavía no hacemos envíos a ese barrio.".into() };
+        let error =
+            FormError { field: "direccion.barrio".into(), message: "Todavía no hacemos envíos a ese barrio.".into() };
         return profile_page(&state, &visitor, String::new(), error).await;
     };
     d.barrio = zona.barrio.clone();

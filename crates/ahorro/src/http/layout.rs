@@ -9,9 +9,9 @@ use belgrano_contract::FieldError;
 use belgrano_platform::http::NextPath;
 
 use super::error::ApiError;
-use crate::domain::carrito::Carrito;
 use super::extract::Visitor;
 use super::state::AppState;
+use crate::domain::carrito::Carrito;
 
 /// What the layout (`base.html`) needs on every page.
 pub struct Layout {
@@ -65,32 +65,32 @@ pub fn login_to(next: &str) -> Response {
 fn campo(field: &str) -> (&'static str, bool, bool) {
     let (fem, masc) = ((true, false), (false, false));
     let (nombre, (femenino, plural)) = match field {
-            "password" | "actual" => ("La contraseña", fem),
-            "confirmar_password" => ("La confirmación", fem),
-            "nombre" | "cliente.nombre" => ("El nombre", masc),
-            "apellido" | "cliente.apellido" => ("El apellido", masc),
-            "email" | "cliente.email" => ("El email", masc),
-            "telefono" | "cliente.telefono" => ("El teléfono", masc),
-            "direccion" => ("La dirección", fem),
-            "direccion.calle" | "calle" => ("La calle", fem),
-            "direccion.altura" | "altura" => ("La altura", fem),
-            "direccion.piso" | "piso" => ("El piso o depto.", masc),
-            "direccion.entre_calles" | "entre_calles" => ("Las entre calles", (true, true)),
-            "direccion.barrio" | "barrio" => ("El barrio", masc),
-            "direccion.codigo_postal" | "codigo_postal" => ("El código postal", masc),
-            "direccion.referencias" | "referencias" => ("Las referencias", (true, true)),
-            "franja_id" => ("La franja de entrega", fem),
-            "paga_con" => ("El monto con el que pagás", masc),
-            "nombre_negocio" => ("El nombre del negocio", masc),
-            "cuit" => ("El CUIT", masc),
-            "tipo_negocio" => ("El tipo de negocio", masc),
-            "metodo_pago" => ("El método de pago", masc),
-            "notas" => ("Las notas", (true, true)),
-            "numero" => ("El número de pedido", masc),
-            "terminos" => ("Los términos", (false, true)),
-            "items" => ("El carrito", masc),
-            other if other.starts_with("items[") => ("Un producto del carrito", masc),
-            _ => ("Un dato", masc),
+        "password" | "actual" => ("La contraseña", fem),
+        "confirmar_password" => ("La confirmación", fem),
+        "nombre" | "cliente.nombre" => ("El nombre", masc),
+        "apellido" | "cliente.apellido" => ("El apellido", masc),
+        "email" | "cliente.email" => ("El email", masc),
+        "telefono" | "cliente.telefono" => ("El teléfono", masc),
+        "direccion" => ("La dirección", fem),
+        "direccion.calle" | "calle" => ("La calle", fem),
+        "direccion.altura" | "altura" => ("La altura", fem),
+        "direccion.piso" | "piso" => ("El piso o depto.", masc),
+        "direccion.entre_calles" | "entre_calles" => ("Las entre calles", (true, true)),
+        "direccion.barrio" | "barrio" => ("El barrio", masc),
+        "direccion.codigo_postal" | "codigo_postal" => ("El código postal", masc),
+        "direccion.referencias" | "referencias" => ("Las referencias", (true, true)),
+        "franja_id" => ("La franja de entrega", fem),
+        "paga_con" => ("El monto con el que pagás", masc),
+        "nombre_negocio" => ("El nombre del negocio", masc),
+        "cuit" => ("El CUIT", masc),
+        "tipo_negocio" => ("El tipo de negocio", masc),
+        "metodo_pago" => ("El método de pago", masc),
+        "notas" => ("Las notas", (true, true)),
+        "numero" => ("El número de pedido", masc),
+        "terminos" => ("Los términos", (false, true)),
+        "items" => ("El carrito", masc),
+        other if other.starts_with("items[") => ("Un producto del carrito", masc),
+        _ => ("Un dato", masc),
     };
     (nombre, femenino, plural)
 }
@@ -114,12 +114,22 @@ pub fn message(e: &FieldError) -> String {
     }
     let mut m = m.to_owned();
     if femenino {
-        for (masc, fem) in [("obligatorio", "obligatoria"), ("válido", "válida"), ("demasiado largo", "demasiado larga")] {
+        for (masc, fem) in
+            [("obligatorio", "obligatoria"), ("válido", "válida"), ("demasiado largo", "demasiado larga")]
+        {
             m = m.replace(masc, fem);
         }
     }
     if plural {
-        for (sing, pl) in [("es ", "son "), ("no puede ", "no pueden "), ("debe ", "deben "), ("obligatoria", "obligatorias"), ("obligatorio", "obligatorios"), ("válida", "válidas"), ("válido", "válidos")] {
+        for (sing, pl) in [
+            ("es ", "son "),
+            ("no puede ", "no pueden "),
+            ("debe ", "deben "),
+            ("obligatoria", "obligatorias"),
+            ("obligatorio", "obligatorios"),
+            ("válida", "válidas"),
+            ("válido", "válidos"),
+        ] {
             m = m.replacen(sing, pl, 1);
         }
     }
@@ -244,7 +254,10 @@ mod tests {
         assert!(e.beside("calle").contains(">La calle es obligatoria.</p>"));
         assert_eq!(e.general_message(), "");
         let e = FormError::field(&FieldError::new("password", "es <b>")).in_form("clave");
-        assert_eq!(e.beside("clave.password"), "<p class=\"field-error\" id=\"error-clave-password\">La contraseña es &lt;b&gt;.</p>");
+        assert_eq!(
+            e.beside("clave.password"),
+            "<p class=\"field-error\" id=\"error-clave-password\">La contraseña es &lt;b&gt;.</p>"
+        );
         assert_eq!(FormError::general("Ya existe").general_message(), "Ya existe");
     }
 

@@ -30,7 +30,11 @@ async fn catalogue_pages(backend: Backend) {
     let home = b.get("/").await;
     assert_eq!(home.status, 200);
     assert!(home.body.len() < 40_000, "home page is {} bytes", home.body.len());
-    assert!(home.body.contains("Arroz 1kg") && home.body.contains("$\u{a0}950") && home.body.contains("<s>$\u{a0}1.200</s>"));
+    assert!(
+        home.body.contains("Arroz 1kg")
+            && home.body.contains("$\u{a0}950")
+            && home.body.contains("<s>$\u{a0}1.200</s>")
+    );
     assert!(home.body.contains("-21%"), "discount shown");
     assert!(home.body.contains("/negocio/belgrano_ahorro") && home.body.contains("/categoria/lacteos"));
     assert!(!home.body.contains("http://") && !home.body.contains("https://"), "no external assets");
@@ -169,7 +173,11 @@ async fn accounts_checkout_and_orders(backend: Backend) {
         )
         .await;
     assert_eq!(missing.status, 400);
-    assert!(missing.body.contains("<p class=\"field-error\" id=\"error-calle\">La calle es obligatoria.</p>"), "{}", missing.body);
+    assert!(
+        missing.body.contains("<p class=\"field-error\" id=\"error-calle\">La calle es obligatoria.</p>"),
+        "{}",
+        missing.body
+    );
     let done = ana
         .post_csrf(
             "/checkout",

@@ -73,7 +73,8 @@ async fn forms_say_what_is_wrong_beside_the_field(backend: Backend) {
     let page = ana
         .post_csrf("/perfil/password", &[("actual", "secreto123"), ("password", "corta"), ("confirmar_password", "x")])
         .await;
-    let message = "<p class=\"field-error\" id=\"error-clave-password\">La contraseña debe tener al menos 8 caracteres.</p>";
+    let message =
+        "<p class=\"field-error\" id=\"error-clave-password\">La contraseña debe tener al menos 8 caracteres.</p>";
     assert!(page.body.contains(message), "{}", page.body);
     assert!(control(&page.body, "password").contains("aria-describedby=\"error-clave-password\""));
     assert_eq!(page.body.matches("aria-invalid=\"true\"").count(), 1, "not the e-mail form's password");
@@ -122,7 +123,8 @@ async fn counts_prices_and_savings(backend: Backend) {
     let checkout = b.get("/checkout").await;
     assert!(checkout.body.contains(&format!("Ahorrás ${NBSP}900")) && checkout.body.contains("Resumen · 3 productos"));
     // The summary comes before the confirm button (and the button is the form's).
-    let (resumen, boton) = (checkout.body.find("id=\"resumen\"").unwrap(), checkout.body.find("id=\"confirmar\"").unwrap());
+    let (resumen, boton) =
+        (checkout.body.find("id=\"resumen\"").unwrap(), checkout.body.find("id=\"confirmar\"").unwrap());
     assert!(resumen < boton);
     assert!(checkout.body.contains("form=\"checkout-form\" id=\"confirmar\""));
     // Without offers, no savings line (Pan Francés has no old price).
@@ -185,7 +187,10 @@ async fn logout_is_one_click_from_the_header(backend: Backend) {
     let mut ana = app.browser();
     ana.register("ana@example.com", &[]).await;
     let page = ana.get("/mis_pedidos").await;
-    let at = page.body.find("<form method=\"post\" action=\"/logout\" class=\"salir\">").expect("a logout form in the header");
+    let at = page
+        .body
+        .find("<form method=\"post\" action=\"/logout\" class=\"salir\">")
+        .expect("a logout form in the header");
     let form = &page.body[at..at + page.body[at..].find("</form>").unwrap()];
     let csrf = page.csrf();
     assert!(form.contains(&format!("name=\"csrf\" value=\"{csrf}\"")) && form.contains("id=\"salir\""), "{form}");
