@@ -265,7 +265,7 @@ mod tests {
     fn plurals_and_unbreakable_prices() {
         assert_eq!(plural(1, "producto", "productos"), "1 producto");
         assert_eq!(plural(0, "pedido", "pedidos"), "0 pedidos");
-        assert_eq!(plural(&12, "producto", "productos"), "12 productos");
+        assert_eq!(plural(12, "producto", "productos"), "12 productos");
         assert_eq!(ars("Te faltan $ 2.000 (mínimo $ 8.000)"), "Te faltan $\u{a0}2.000 (mínimo $\u{a0}8.000)");
     }
 }
