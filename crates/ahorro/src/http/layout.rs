@@ -102,10 +102,12 @@ fn campo(field: &str) -> (&'static str, bool, bool) {
 pub fn message(e: &FieldError) -> String {
     let (nombre, femenino, plural) = campo(&e.field);
     let m = e.message.trim_end_matches('.');
-    let predicado = ["es ", "son ", "no es ", "no son ", "no puede ", "debe ", "tiene ", "admite "]
+    // Most messages go on from the field ("es obligatorio", "contiene…");
+    // these are sentences of their own.
+    let oracion = ["las ", "los ", "la ", "el ", "tenés ", "no llegamos", "no quedan", "por ahora", "solo ", "ya "]
         .iter()
         .any(|p| m.starts_with(p));
-    if !predicado {
+    if oracion || m.is_empty() {
         let mut chars = m.chars();
         return match chars.next() {
             Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
@@ -243,6 +245,8 @@ mod tests {
         assert_eq!(said("confirmar_password", "las contraseñas no coinciden"), "Las contraseñas no coinciden.");
         assert_eq!(said("direccion.barrio", "no llegamos a 'Mitre'"), "No llegamos a 'Mitre'.");
         assert_eq!(said("cliente.email", "no es válido"), "El email no es válido.");
+        assert_eq!(said("nombre", "contiene caracteres de control"), "El nombre contiene caracteres de control.");
+        assert_eq!(said("items", "el carrito está vacío"), "El carrito está vacío.");
     }
 
     #[test]
