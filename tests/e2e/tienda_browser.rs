@@ -154,6 +154,11 @@ async fn shop(backend: Backend) {
     assert_eq!(js(&client, order).await, Value::Bool(true), "{backend:?}: fields, summary, button");
     assert!(fits(&client, 390).await, "{backend:?}: checkout fits");
     js(&client, "document.getElementById('resumen').scrollIntoView(); return true;").await;
+    assert_eq!(
+        number(&client, "return window.scrollX;").await,
+        0.0,
+        "{backend:?}: nothing pushes the checkout sideways"
+    );
     screenshot(&client, "checkout-phone.png").await;
 
     // The registration: checkboxes beside their labels, merchant fields
