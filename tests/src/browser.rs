@@ -44,18 +44,30 @@ impl Driver {
 
     /// A new browser with its own empty profile (its own cookies).
     pub async fn browser(&self) -> (Client, tempfile::TempDir) {
+        self.start_browser(None).await
+    }
+
+    /// A browser with a phone's screen, `width` × `height` CSS pixels (a
+    /// headless window cannot be narrower than 500 pixels; Chromium's
+    /// device emulation can).
+    pub async fn phone(&self, width: u32, height: u32) -> (Client, tempfile::TempDir) {
+        self.start_browser(Some((width, height))).await
+    }
+
+    async fn start_browser(&self, phone: Option<(u32, u32)>) -> (Client, tempfile::TempDir) {
         let profile = tempfile::tempdir().unwrap();
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut options = json!({
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                     "--window-size=1280,900", format!("--user-data-dir={}", profile.path().display())]
+        });
+        if let Some((width, height)) = phone {
+            options["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0, "touch": true, "mobile": true}});
+        }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                         "--window-size=1280,900", format!("--user-data-dir={}", profile.path().display())]
-            }),
-        );
+        caps.insert("goog:chromeOptions".into(), options);
         let client =
             ClientBuilder::rustls().unwrap().capabilities(caps).connect(&self.url).await.expect("a browser session");
         (client, profile)

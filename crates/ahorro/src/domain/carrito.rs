@@ -46,7 +46,7 @@ pub enum CarritoError {
     UnknownProduct,
     #[error("el producto no tiene stock")]
     OutOfStock,
-    #[error("la cantidad debe ser un número entero positivo")]
+    #[error("la cantidad tiene que ser un número entero positivo")]
     BadQuantity,
 }
 
@@ -123,6 +123,15 @@ impl PricedLine {
     pub fn subtotal_ars(&self) -> String {
         self.subtotal().format_ars()
     }
+    /// What the line saves against the product's old price (on offer), or 0.
+    pub fn ahorro(&self) -> Centavos {
+        match self.producto.precio_original {
+            Some(original) if original > self.producto.precio => {
+                Centavos(original.0 - self.producto.precio.0) * self.cantidad
+            }
+            _ => Centavos(0),
+        }
+    }
 }
 
 /// A cart as shown: lines with current prices, quantities clamped to the
@@ -151,6 +160,10 @@ impl PricedCarrito {
     }
     pub fn total_ars(&self) -> String {
         self.total().format_ars()
+    }
+    /// "Ahorrás $ X": the offers' savings over the whole cart.
+    pub fn ahorro(&self) -> Centavos {
+        self.lines.iter().map(PricedLine::ahorro).sum()
     }
     pub fn unidades(&self) -> i64 {
         self.lines.iter().map(|l| l.cantidad).sum()
@@ -207,5 +220,19 @@ mod tests {
         let priced = PricedCarrito::price(&mine, &[producto(1, 4), producto(2, 10)]);
         assert_eq!(priced.unidades(), 5);
         assert_eq!(priced.total(), Centavos(50_000));
+        assert_eq!(priced.ahorro(), Centavos(0), "no offers");
+    }
+
+    #[test]
+    fn savings_count_only_real_offers() {
+        let mut oferta = producto(1, 10);
+        oferta.precio_original = Some(Centavos(12_000));
+        let mut subida = producto(2, 10);
+        subida.precio_original = Some(Centavos(9_000));
+        let mut cart = Carrito::default();
+        cart.add(&oferta, 3).unwrap();
+        cart.add(&subida, 1).unwrap();
+        let priced = PricedCarrito::price(&cart, &[oferta, subida]);
+        assert_eq!(priced.ahorro(), Centavos(6_000), "3 × $ 20, an old price below today's saves nothing");
     }
 }

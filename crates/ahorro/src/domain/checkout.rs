@@ -191,9 +191,9 @@ impl Checkout {
         };
         let turnos = match self.franja_id {
             Some(id) => {
-                let turno = ajustes.turno(&id).ok_or_else(|| {
-                    EntregaError::Invalid(FieldError::new("franja_id", "no es una franja de entrega ofrecida"))
-                })?;
+                let turno = ajustes
+                    .turno(&id)
+                    .ok_or_else(|| EntregaError::Invalid(FieldError::new("franja_id", "no es una de las ofrecidas")))?;
                 if turno.cerrado(now) {
                     return Err(EntregaError::Conflict(FieldError::new(
                         "franja_id",

@@ -178,16 +178,18 @@ impl Direccion {
     /// Validates each part; errors name `<prefix>.<part>` (`direccion.calle`).
     pub fn parse(raw: Direccion, prefix: &str) -> Result<Self, FieldError> {
         let f = |part: &str| format!("{prefix}.{part}");
+        // In the forms' order, so the first error named is the first field at fault.
+        let calle = usuario::text(&f("calle"), &raw.calle, true, 100)?;
         let altura = usuario::text(&f("altura"), &raw.altura, true, 10)?;
         if !altura.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '/') {
             return Err(FieldError::new(f("altura"), "debe ser un número (o S/N)"));
         }
         let codigo_postal = usuario::text(&f("codigo_postal"), &raw.codigo_postal, false, 10)?;
         if !codigo_postal.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(FieldError::new(f("codigo_postal"), "sólo letras y números (C1428 o 1428)"));
+            return Err(FieldError::new(f("codigo_postal"), "admite sólo letras y números (C1428 o 1428)"));
         }
         Ok(Self {
-            calle: usuario::text(&f("calle"), &raw.calle, true, 100)?,
+            calle,
             altura,
             piso: usuario::text(&f("piso"), &raw.piso, false, 20)?,
             entre_calles: usuario::text(&f("entre_calles"), &raw.entre_calles, false, 200)?,

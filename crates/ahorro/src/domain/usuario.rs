@@ -155,7 +155,7 @@ pub fn text(field: &str, value: &str, required: bool, max: usize) -> Result<Stri
 /// dotted domain), in Ahorro's words.
 pub fn email(field: &str, value: &str) -> Result<Email, FieldError> {
     let value = text(field, value, true, EMAIL_MAX_LEN)?;
-    Email::parse(&value).map_err(|_| FieldError::new(field, "no es un email válido"))
+    Email::parse(&value).map_err(|_| FieldError::new(field, "no es válido (por ejemplo nombre@dominio.com)"))
 }
 
 pub fn perfil(nombre: &str, apellido: &str, telefono: &str, direccion: &str) -> Result<Perfil, FieldError> {
@@ -196,7 +196,7 @@ pub fn cuit(value: &str) -> Result<String, FieldError> {
         n => n,
     };
     if digits[10] != expected {
-        return Err(FieldError::new("cuit", "el dígito verificador no es válido"));
+        return Err(FieldError::new("cuit", "no es válido: revisá el último dígito (el verificador)"));
     }
     let s: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect();
     Ok(format!("{}-{}-{}", &s[..2], &s[2..10], &s[10..]))
@@ -288,7 +288,10 @@ impl Registro {
             None
         };
         if f.terminos != "si" {
-            return Err(FieldError::new("terminos", "debe aceptar los términos y condiciones"));
+            return Err(FieldError::new(
+                "terminos",
+                "tenés que aceptar los términos y condiciones para crear la cuenta",
+            ));
         }
         Ok(Self { email, perfil, comercio, password })
     }

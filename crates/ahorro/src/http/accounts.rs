@@ -15,7 +15,7 @@ use belgrano_platform::session::Token;
 
 use super::error::{ApiError, PageError};
 use super::extract::{NoFields, Visitor};
-use super::layout::{Layout, login_to, message};
+use super::layout::{FormError, Layout, login_to};
 use super::state::AppState;
 use crate::accounts::{Login as LoginOutcome, PasswordChange};
 use crate::domain::usuario::{self, Registro, RegistroInput, Usuario};
@@ -29,7 +29,7 @@ pub struct Login {
     pub next: NextPath,
     /// The registration link, with the same `next`.
     pub register: String,
-    pub error: String,
+    pub error: FormError,
 }
 
 #[derive(Template, WebTemplate)]
@@ -38,7 +38,7 @@ pub struct Register {
     pub l: Layout,
     pub f: RegisterForm,
     pub next: NextPath,
-    pub error: String,
+    pub error: FormError,
 }
 
 #[derive(Template, WebTemplate)]
@@ -55,7 +55,9 @@ pub struct PerfilPage {
     pub pedidos: i64,
     pub gastado: String,
     pub mensaje: String,
-    pub error: String,
+    /// Beside the field of the form it concerns (`perfil.nombre`,
+    /// `direccion.calle`, `clave.password`, `email.email`).
+    pub error: FormError,
     /// Saved delivery addresses (managed by `http/direcciones.rs`).
     pub direcciones: Vec<crate::domain::entrega::DireccionGuardada>,
     pub zonas: Vec<crate::domain::entrega::Zona>,
@@ -141,7 +143,8 @@ pub async fn login_form(
 ) -> Result<Response, PageError> {
     let l = Layout::new(&state, &visitor, "Ingresar").await?;
     let next = NextPath::or_home(&q.next);
-    Ok(Login { l, email: String::new(), register: register_url(&next), next, error: String::new() }.into_response())
+    Ok(Login { l, email: String::new(), register: register_url(&next), next, error: FormError::default() }
+        .into_response())
 }
 
 pub async fn login(
@@ -160,13 +163,16 @@ pub async fn login(
         }
         LoginOutcome::Locked => (
             StatusCode::TOO_MANY_REQUESTS,
-            "Demasiados intentos fallidos para ese email. Espere 15 minutos e intente de nuevo.",
+            "Demasiados intentos fallidos con ese email. Esperá 15 minutos y probá de nuevo, o pedí una contraseña nueva.",
         ),
-        LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "Email o contraseña incorrectos"),
+        LoginOutcome::Refused => {
+            (StatusCode::UNAUTHORIZED, "El email o la contraseña no son correctos. Revisalos y probá de nuevo.")
+        }
     };
     let l = Layout::new(&state, &visitor, "Ingresar").await?;
     let email = f.email.trim().to_lowercase();
-    Ok((status, Login { l, email, register: register_url(&next), next, error: error.to_owned() }).into_response())
+    let error = FormError::general(error);
+    Ok((status, Login { l, email, register: register_url(&next), next, error }).into_response())
 }
 
 /// Logs the account in on a fresh token (the guest cart follows) and sends
@@ -192,7 +198,7 @@ pub async fn register_form(
     Query(q): Query<NextParam>,
 ) -> Result<Response, PageError> {
     let l = Layout::new(&state, &visitor, "Crear cuenta").await?;
-    Ok(Register { l, f: RegisterForm::default(), next: NextPath::or_home(&q.next), error: String::new() }
+    Ok(Register { l, f: RegisterForm::default(), next: NextPath::or_home(&q.next), error: FormError::default() }
         .into_response())
 }
 
@@ -202,7 +208,7 @@ pub async fn register(
     CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     let next = NextPath::or_home(&f.next);
-    let invalid = |error: String, mut f: RegisterForm, l: Layout| {
+    let invalid = |error: FormError, mut f: RegisterForm, l: Layout| {
         f.password.clear();
         f.confirmar_password.clear();
         let next = NextPath::or_home(&f.next);
@@ -210,12 +216,15 @@ pub async fn register(
     };
     let registro = match Registro::parse(f.input()) {
         Ok(r) => r,
-        Err(e) => return Ok(invalid(message(&e), f, Layout::new(&state, &visitor, "Crear cuenta").await?)),
+        Err(e) => return Ok(invalid(FormError::field(&e), f, Layout::new(&state, &visitor, "Crear cuenta").await?)),
     };
     match state.accounts.register(registro).await? {
         Some(id) => start_session(&state, &visitor, id, next.as_str()).await,
         None => Ok(invalid(
-            "Ya existe una cuenta con ese email.".into(),
+            FormError {
+                field: "email".into(),
+                message: "Ya existe una cuenta con ese email. ¿Querés ingresar?".into(),
+            },
             f,
             Layout::new(&state, &visitor, "Crear cuenta").await?,
         )),
@@ -239,7 +248,7 @@ pub(super) async fn profile_page(
     state: &AppState,
     visitor: &Visitor,
     mensaje: String,
-    error: String,
+    error: FormError,
 ) -> Result<Response, PageError> {
     let Some(u) = visitor.usuario.clone() else { return Ok(login_to("/perfil")) };
     let (pedidos, gastado) = state.store.order_stats(u.id).await?;
@@ -259,7 +268,7 @@ pub(super) async fn profile_page(
 }
 
 pub async fn profile(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    profile_page(&state, &visitor, String::new(), String::new()).await
+    profile_page(&state, &visitor, String::new(), FormError::default()).await
 }
 
 pub async fn update_profile(
@@ -272,9 +281,9 @@ pub async fn update_profile(
         Ok(perfil) => {
             state.store.update_perfil(u.id, &perfil).await?;
             let visitor = Visitor { usuario: state.store.usuario(u.id).await?, ..visitor };
-            profile_page(&state, &visitor, "Datos guardados.".into(), String::new()).await
+            profile_page(&state, &visitor, "Datos guardados.".into(), FormError::default()).await
         }
-        Err(e) => profile_page(&state, &visitor, String::new(), message(&e)).await,
+        Err(e) => profile_page(&state, &visitor, String::new(), FormError::field(&e).in_form("perfil")).await,
     }
 }
 
@@ -289,10 +298,13 @@ pub async fn change_password(
         .change_password(&u, &visitor.token, &f.actual, &f.password, &f.confirmar_password)
         .await?
     {
-        Ok(()) => ("Contraseña cambiada.".to_owned(), String::new()),
+        Ok(()) => ("Contraseña cambiada.".to_owned(), FormError::default()),
         Err(PasswordChange::NoAccount) => return Err(ApiError::LoginRequired.into()),
-        Err(PasswordChange::WrongCurrent) => (String::new(), "La contraseña actual no es correcta.".to_owned()),
-        Err(PasswordChange::Invalid(e)) => (String::new(), message(&e)),
+        Err(PasswordChange::WrongCurrent) => (
+            String::new(),
+            FormError { field: "clave.actual".into(), message: "La contraseña actual no es correcta.".into() },
+        ),
+        Err(PasswordChange::Invalid(e)) => (String::new(), FormError::field(&e).in_form("clave")),
     };
     profile_page(&state, &visitor, mensaje, error).await
 }

@@ -12,7 +12,7 @@ use belgrano_platform::http::{safe_next, wants_json};
 use serde_json::json;
 
 use super::error::PageError;
-use super::extract::{NoFields, Visitor};
+use super::extract::Visitor;
 use super::layout::Layout;
 use super::state::AppState;
 use crate::domain::carrito::{Carrito, PricedCarrito};
@@ -25,6 +25,16 @@ pub struct CarritoPage {
     pub error: String,
     /// Delivery at the default barrio (the checkout lets the customer pick).
     pub cuenta: super::checkout::Cuenta,
+    /// "Vaciar carrito" was posted without `confirmar`: the page asks first
+    /// (with JavaScript a dialog asks before posting).
+    pub confirmar_vaciar: bool,
+}
+
+/// `POST /carrito/vaciar`: empties only with `confirmar=si`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct VaciarForm {
+    pub confirmar: String,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -37,10 +47,15 @@ pub struct CarritoForm {
 }
 
 pub async fn show(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    render(&state, &visitor, String::new()).await
+    render(&state, &visitor, String::new(), false).await
 }
 
-async fn render(state: &AppState, visitor: &Visitor, error: String) -> Result<Response, PageError> {
+async fn render(
+    state: &AppState,
+    visitor: &Visitor,
+    error: String,
+    confirmar_vaciar: bool,
+) -> Result<Response, PageError> {
     let cart = state.store.carrito(&visitor.carrito_owner()).await?;
     let ids: Vec<i64> = cart.items.iter().map(|i| i.producto_id).collect();
     let carrito = PricedCarrito::price(&cart, &state.store.productos_por_id(&ids).await?);
@@ -49,7 +64,7 @@ async fn render(state: &AppState, visitor: &Visitor, error: String) -> Result<Re
     let (ajustes, opciones) = super::entrega::ofrecidas(state).await?;
     let zona = ajustes.zona(crate::domain::entrega::BARRIO_POR_DEFECTO).or(ajustes.zonas.first());
     let cuenta = super::checkout::Cuenta::new(zona, &opciones, carrito.total());
-    Ok(CarritoPage { l, carrito, error, cuenta }.into_response())
+    Ok(CarritoPage { l, carrito, error, cuenta, confirmar_vaciar }.into_response())
 }
 
 pub async fn add(
@@ -105,8 +120,7 @@ async fn change(
                 return Ok(Json(json!({"ok": true, "unidades": cart.unidades(), "cantidad": now, "mensaje": mensaje}))
                     .into_response());
             }
-            let back =
-                if set { "/carrito".to_owned() } else { safe_next(&f.volver).unwrap_or_else(|| "/carrito".to_owned()) };
+            let back = safe_next(&f.volver).unwrap_or_else(|| "/carrito".to_owned());
             Ok(Redirect::to(&back).into_response())
         }
         Err(error) => {
@@ -117,7 +131,7 @@ async fn change(
                 )
                     .into_response());
             }
-            let mut page = render(&state, &visitor, error).await?;
+            let mut page = render(&state, &visitor, error, false).await?;
             *page.status_mut() = StatusCode::BAD_REQUEST;
             Ok(page)
         }
@@ -127,8 +141,12 @@ async fn change(
 pub async fn empty(
     State(state): State<AppState>,
     visitor: Visitor,
-    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+    CsrfForm(f): CsrfForm<VaciarForm>,
 ) -> Result<Response, PageError> {
+    // No one-click loss: without the confirmation the page asks first.
+    if f.confirmar != "si" {
+        return render(&state, &visitor, String::new(), true).await;
+    }
     state.store.save_carrito(&visitor.carrito_owner(), &Carrito::default()).await?;
     Ok(Redirect::to("/carrito").into_response())
 }

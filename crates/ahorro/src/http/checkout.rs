@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::entrega::ofrecidas;
 use super::error::{ApiError, PageError};
 use super::extract::Visitor;
-use super::layout::{Layout, message};
+use super::layout::{FormError, Layout};
 use super::seguimiento::absolute_url;
 use super::state::AppState;
 use crate::checkout::CheckoutError;
@@ -36,7 +36,9 @@ pub struct CheckoutPage {
     pub f: CheckoutForm,
     pub carrito: PricedCarrito,
     pub metodos: Vec<(&'static str, &'static str)>,
-    pub error: String,
+    /// Beside the field it names (`calle`, `franja_id`); errors about the
+    /// cart's items only at the top.
+    pub error: FormError,
     pub zonas: Vec<Zona>,
     pub opciones: Vec<Opcion>,
     /// The logged-in customer's saved addresses.
@@ -146,6 +148,13 @@ impl CheckoutForm {
     }
 }
 
+/// A checkout error for the form: beside its control, or at the top for the
+/// cart's items (the form has no control for them).
+fn form_error(e: &FieldError) -> FormError {
+    let error = FormError::field(e);
+    if error.field.starts_with("items") { FormError::general(error.message) } else { error }
+}
+
 /// The payment methods as offered in the form: (value, label).
 fn metodos() -> Vec<(&'static str, &'static str)> {
     MetodoPago::ALL.iter().map(|m| (m.as_str(), m.label())).collect()
@@ -155,7 +164,7 @@ async fn render(
     state: &AppState,
     visitor: &Visitor,
     f: CheckoutForm,
-    error: String,
+    error: FormError,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let cart = state.store.carrito(&visitor.carrito_owner()).await?;
@@ -196,7 +205,7 @@ pub async fn form(State(state): State<AppState>, visitor: Visitor) -> Result<Res
         },
         None => CheckoutForm { metodo_pago: MetodoPago::Efectivo.as_str().into(), ..Default::default() },
     };
-    render(&state, &visitor, f, String::new(), StatusCode::OK).await
+    render(&state, &visitor, f, FormError::default(), StatusCode::OK).await
 }
 
 pub async fn submit(
@@ -228,7 +237,7 @@ pub async fn submit(
     let bad = StatusCode::BAD_REQUEST;
     let mut checkout = match Checkout::parse(input, visitor.usuario.as_ref()) {
         Ok(c) => c,
-        Err(e) => return render(&state, &visitor, f, message(&e), bad).await,
+        Err(e) => return render(&state, &visitor, f, form_error(&e), bad).await,
     };
     if visitor.is_guest() {
         checkout.sesion = Some(visitor.token.hash());
@@ -244,8 +253,8 @@ pub async fn submit(
             }
             Ok(Redirect::to(&format!("/pedido/{}", pedido.numero)).into_response())
         }
-        Err(CheckoutError::Invalid(e)) => render(&state, &visitor, f, message(&e), bad).await,
-        Err(CheckoutError::Conflict(e)) => render(&state, &visitor, f, message(&e), StatusCode::CONFLICT).await,
+        Err(CheckoutError::Invalid(e)) => render(&state, &visitor, f, form_error(&e), bad).await,
+        Err(CheckoutError::Conflict(e)) => render(&state, &visitor, f, form_error(&e), StatusCode::CONFLICT).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -464,7 +473,7 @@ impl CheckoutBody {
         let cliente = match self.cliente.0 {
             Loose::Absent => match &visitor.usuario {
                 Some(u) => Cliente::from_usuario(u),
-                None => return Err(FieldError::new("cliente", "es obligatorio (o inicie sesión)")),
+                None => return Err(FieldError::new("cliente", "es obligatorio (o iniciá sesión)")),
             },
             Loose::Is(c) => Cliente {
                 nombre: c.nombre.or_empty("cliente.nombre")?,

@@ -19,7 +19,7 @@ use belgrano_platform::session::Token;
 use super::accounts::profile_page;
 use super::error::PageError;
 use super::extract::Visitor;
-use super::layout::{Layout, login_to, message};
+use super::layout::{FormError, Layout, login_to, message};
 use super::state::AppState;
 use crate::datos::{DatosPersonales, EmailRefusal, EraseRefusal};
 use crate::domain::pedido::Busqueda;
@@ -141,11 +141,15 @@ pub async fn change_email(
     let error = match DatosPersonales::new(state.store.clone()).change_email(&u, &f.password, &f.email).await? {
         Ok(()) => {
             let visitor = Visitor { usuario: state.store.usuario(u.id).await?, ..visitor };
-            return profile_page(&state, &visitor, "Email cambiado.".into(), String::new()).await;
+            return profile_page(&state, &visitor, "Email cambiado.".into(), FormError::default()).await;
         }
-        Err(EmailRefusal::WrongPassword) => "La contraseña no es correcta.".to_owned(),
-        Err(EmailRefusal::Invalid(e)) => message(&e),
-        Err(EmailRefusal::Taken) => "Ya existe una cuenta con ese email.".to_owned(),
+        Err(EmailRefusal::WrongPassword) => {
+            FormError { field: "email.password".into(), message: "La contraseña no es correcta.".into() }
+        }
+        Err(EmailRefusal::Invalid(e)) => FormError::field(&e).in_form("email"),
+        Err(EmailRefusal::Taken) => {
+            FormError { field: "email.email".into(), message: "Ya existe una cuenta con ese email.".into() }
+        }
     };
     profile_page(&state, &visitor, String::new(), error).await
 }

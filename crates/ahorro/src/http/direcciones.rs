@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::accounts::profile_page;
 use super::error::PageError;
 use super::extract::Visitor;
-use super::layout::{login_to, message};
+use super::layout::{FormError, login_to};
 use super::state::AppState;
 use crate::domain::entrega::{Direccion, MAX_DIRECCIONES};
 
@@ -43,18 +43,22 @@ pub async fn add(
     };
     let mut d = match Direccion::parse(raw, "direccion") {
         Ok(d) => d,
-        Err(e) => return profile_page(&state, &visitor, String::new(), message(&e)).await,
+        Err(e) => {
+            return profile_page(&state, &visitor, String::new(), FormError::field(&e).in_form("direccion")).await;
+        }
     };
     let ajustes = state.store.ajustes_entrega().await?;
     let Some(zona) = ajustes.zona(&d.barrio) else {
-        return profile_page(&state, &visitor, String::new(), "El barrio: no hacemos envíos ahí.".into()).await;
+        let error =
+            FormError { field: "direccion.barrio".into(), message: "Todavía no hacemos envíos a ese barrio.".into() };
+        return profile_page(&state, &visitor, String::new(), error).await;
     };
     d.barrio = zona.barrio.clone();
     match state.store.agregar_direccion(u.id, &d).await? {
-        Some(_) => profile_page(&state, &visitor, "Dirección guardada.".into(), String::new()).await,
+        Some(_) => profile_page(&state, &visitor, "Dirección guardada.".into(), FormError::default()).await,
         None => {
             let error = format!("Podés guardar hasta {MAX_DIRECCIONES} direcciones distintas.");
-            profile_page(&state, &visitor, String::new(), error).await
+            profile_page(&state, &visitor, String::new(), FormError::general(error)).await
         }
     }
 }

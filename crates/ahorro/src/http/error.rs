@@ -32,9 +32,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("{0}")]
     NotFound(&'static str),
-    #[error("Debe iniciar sesión")]
+    #[error("Tenés que iniciar sesión")]
     LoginRequired,
-    #[error("El formulario venció; recargue la página e intente de nuevo")]
+    #[error("El formulario venció: recargá la página y probá de nuevo")]
     Csrf,
     /// A JSON call that changes something without the page's token in
     /// `X-CSRF-Token` (or with another one).
@@ -48,10 +48,10 @@ pub enum ApiError {
     /// cannot be demoted); names the field.
     #[error("{}", .0.message)]
     Conflict(FieldError),
-    #[error("Servicio no disponible momentáneamente; reintente")]
+    #[error("El servicio no está disponible en este momento; probá de nuevo en unos minutos")]
     Unavailable(#[source] anyhow::Error),
     /// A handler panicked (logged where it was caught).
-    #[error("Error interno; reintente")]
+    #[error("Algo falló de nuestro lado; probá de nuevo")]
     Internal,
 }
 

@@ -49,8 +49,8 @@ async fn a_guest_finds_an_order_again(backend: Backend) {
     // Empty fields: a message beside each.
     let empty = guest.post_csrf("/buscar-pedido", &[("numero", ""), ("email", "no-es-un-email")]).await;
     assert_eq!(empty.status, 400);
-    assert!(empty.body.contains("El número de pedido: no puede estar vacío"), "{}", empty.body);
-    assert!(empty.body.contains("El email: no es un email válido"));
+    assert!(empty.body.contains("El número de pedido no puede estar vacío."), "{}", empty.body);
+    assert!(empty.body.contains("El email no es válido (por ejemplo nombre@dominio.com)."));
 
     // A wrong e-mail for a real number and an unknown number: one answer.
     let wrong_email = guest.post_csrf("/buscar-pedido", &[("numero", &numero), ("email", "otro@example.com")]).await;
@@ -226,7 +226,7 @@ async fn the_email_changes_with_the_password(backend: Backend) {
     assert_eq!(taken.status, 400);
     assert!(taken.body.contains("Ya existe una cuenta con ese email"));
     let invalid = ana.post_csrf("/perfil/email", &[("email", "no-es"), ("password", "secreto123")]).await;
-    assert!(invalid.body.contains("El email: no es un email válido"));
+    assert!(invalid.body.contains("El email no es válido"), "{}", invalid.body);
     let done = ana.post_csrf("/perfil/email", &[("email", " Nueva@Example.com "), ("password", "secreto123")]).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(done.body.contains("Email cambiado") && done.body.contains("nueva@example.com"));

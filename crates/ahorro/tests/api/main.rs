@@ -24,5 +24,6 @@ mod pages;
 mod paginas;
 mod seguimiento;
 mod store;
+mod tienda;
 
 pub(crate) use belgrano_testkit::on_both_backends;
