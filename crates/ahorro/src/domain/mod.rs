@@ -15,6 +15,7 @@
 //! - [`entrega`]: zones, delivery windows, structured addresses.
 //! - [`hora`]: Buenos Aires time, computed only there.
 //! - [`correo`]: what the shop mails (order, status, reset, contact).
+//! - [`paquete`]: merchants' standing orders (bundle, rhythm, next date).
 //! - [`imagen`]: uploaded product photos (decoded with limits, re-encoded)
 //!   and the illustrations shown where there is none.
 
@@ -25,6 +26,7 @@ pub mod correo;
 pub mod entrega;
 pub mod hora;
 pub mod imagen;
+pub mod paquete;
 pub mod pedido;
 pub mod seguimiento;
 pub mod usuario;

@@ -14,6 +14,7 @@ mod assets;
 mod carrito;
 mod catalogo;
 mod checkout;
+mod comerciantes;
 mod correo;
 mod cuenta;
 mod direcciones;
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .merge(admin::routes())
+        .merge(comerciantes::routes())
         // Labelled by route template, so ids and tokens do not explode the series.
         .route_layer(axum::middleware::from_fn(|request, next| telemetry::track_requests("ahorro", request, next)))
         .fallback(catalogo::not_found)
