@@ -142,6 +142,8 @@ impl NuevoPaquete {
             raw => Some(
                 raw.parse::<i64>()
                     .ok()
+                    // A JSON number without fraction (2.0) is an integer.
+                    .or_else(|| raw.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
                     .filter(|id| *id > 0)
                     .ok_or_else(|| FieldError::new("franja_id", "debe ser el id de una franja de entrega"))?,
             ),

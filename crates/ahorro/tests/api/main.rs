@@ -17,6 +17,7 @@ mod hardening;
 mod helpers;
 mod metrics;
 mod openapi;
+mod paquetes;
 mod pages;
 mod seguimiento;
 mod store;
