@@ -77,7 +77,8 @@ impl Paquetes {
             }
             tokio::select! {
                 _ = tokio::time::sleep(intervalo) => {}
-                _ = stop.changed() => {}
+                // A dropped sender is a stop too.
+                changed = stop.changed() => if changed.is_err() { return },
             }
         }
     }

@@ -56,8 +56,20 @@ fn weekly(items: &[(i64, i64)]) -> Value {
     })
 }
 
+/// [`api`], and its answer checked against the OpenAPI document.
+async fn call(b: &Browser, method: Method, path: &str, body: Option<Value>, csrf: Option<&str>) -> (StatusCode, Value) {
+    let (status, answer) = api(b, method.clone(), path, body, csrf).await;
+    let mut template: Vec<&str> = path.split('/').collect();
+    if template.len() > 3 {
+        template[3] = "{id}";
+    }
+    let spec = belgrano_testkit::openapi::Spec::parse(belgrano_ahorro::http::OPENAPI).unwrap();
+    spec.assert_response(&method.as_str().to_lowercase(), &template.join("/"), status.as_u16(), &answer);
+    (status, answer)
+}
+
 async fn create(b: &Browser, csrf: &str, body: Value) -> Value {
-    let (status, answer) = api(b, Method::POST, "/api/paquetes", Some(body), Some(csrf)).await;
+    let (status, answer) = call(b, Method::POST, "/api/paquetes", Some(body), Some(csrf)).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     answer["paquete"].clone()
 }
@@ -97,7 +109,7 @@ async fn a_weekly_bundle_is_ordered_once_a_week_as_alta(backend: Backend) {
     assert!(sent[0]["indicaciones"].as_str().unwrap().contains("Reposición semanal"), "{}", sent[0]);
     a_few_ticks().await;
     assert_eq!(tickets_posted(&tickets).await.len(), 1, "once per period");
-    let (_, list) = api(&b, Method::GET, "/api/paquetes", None, None).await;
+    let (_, list) = call(&b, Method::GET, "/api/paquetes", None, None).await;
     assert_eq!(list["paquetes"][0]["proxima_fecha"], "2026-12-16", "{list}");
     // The order is the merchant's.
     let page = b.get("/comerciantes").await;
@@ -160,7 +172,7 @@ async fn left_out_lines_a_long_sleep_and_nothing_available_are_mailed(backend: B
     assert_eq!(sent[0]["productos"][0]["id"], 1);
     a_few_ticks().await;
     assert_eq!(tickets_posted(&tickets).await.len(), 1, "one order, not one per missed week");
-    let (_, got) = api(&b, Method::GET, &format!("/api/paquetes/{}", p["id"]), None, None).await;
+    let (_, got) = call(&b, Method::GET, &format!("/api/paquetes/{}", p["id"]), None, None).await;
     // Due 9/12, woken 1/1/2027: the next weekly date after today.
     assert_eq!(got["paquete"]["proxima_fecha"], "2027-01-06", "{got}");
     let mails = smtp.wait_for("ana@kiosco.com", 1, Duration::from_secs(20)).await;
@@ -199,35 +211,35 @@ async fn pedir_ahora_and_pause(backend: Backend) {
     let p = create(&b, &csrf, weekly(&[(1, 1)])).await;
     let id = p["id"].as_i64().unwrap();
     let procesar = format!("/api/paquetes/{id}/procesar");
-    let (status, answer) = api(&b, Method::POST, &procesar, None, Some(&csrf)).await;
+    let (status, answer) = call(&b, Method::POST, &procesar, None, Some(&csrf)).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     let sent = wait_tickets(&tickets, 1).await;
     assert_eq!(sent[0]["numero"], answer["pedido"]["numero"]);
     assert_eq!(sent[0]["prioridad"], "alta");
-    let (status, again) = api(&b, Method::POST, &procesar, None, Some(&csrf)).await;
+    let (status, again) = call(&b, Method::POST, &procesar, None, Some(&csrf)).await;
     assert_eq!(status, StatusCode::CONFLICT, "once a day: {again}");
-    let (_, got) = api(&b, Method::GET, &format!("/api/paquetes/{id}"), None, None).await;
+    let (_, got) = call(&b, Method::GET, &format!("/api/paquetes/{id}"), None, None).await;
     assert_eq!(got["paquete"]["proxima_fecha"], "2026-12-09", "the schedule stays");
 
     // Paused: nothing when due; resumed: placed.
-    let (status, paused) = api(&b, Method::POST, &format!("/api/paquetes/{id}/pausar"), None, Some(&csrf)).await;
+    let (status, paused) = call(&b, Method::POST, &format!("/api/paquetes/{id}/pausar"), None, Some(&csrf)).await;
     assert_eq!((status, &paused["paquete"]["activo"]), (StatusCode::OK, &json!(false)));
     clock.advance(chrono::Duration::days(7));
     a_few_ticks().await;
     assert_eq!(tickets_posted(&tickets).await.len(), 1, "a paused bundle waits");
-    let (status, _) = api(&b, Method::POST, &format!("/api/paquetes/{id}/reanudar"), None, Some(&csrf)).await;
+    let (status, _) = call(&b, Method::POST, &format!("/api/paquetes/{id}/reanudar"), None, Some(&csrf)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(wait_tickets(&tickets, 2).await.len(), 2);
     // Edit and delete.
     let mut body = weekly(&[(4, 3)]);
     body["frecuencia"] = json!("mensual");
-    let (status, edited) = api(&b, Method::PUT, &format!("/api/paquetes/{id}"), Some(body), Some(&csrf)).await;
+    let (status, edited) = call(&b, Method::PUT, &format!("/api/paquetes/{id}"), Some(body), Some(&csrf)).await;
     assert_eq!(status, StatusCode::OK, "{edited}");
     assert_eq!(edited["paquete"]["frecuencia"], "mensual");
     assert_eq!(edited["paquete"]["items"], json!([{"producto_id": 4, "cantidad": 3}]));
-    let (status, _) = api(&b, Method::DELETE, &format!("/api/paquetes/{id}"), None, Some(&csrf)).await;
+    let (status, _) = call(&b, Method::DELETE, &format!("/api/paquetes/{id}"), None, Some(&csrf)).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = api(&b, Method::GET, &format!("/api/paquetes/{id}"), None, None).await;
+    let (status, _) = call(&b, Method::GET, &format!("/api/paquetes/{id}"), None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.stop().await;
 }
@@ -238,16 +250,16 @@ async fn refusals_name_the_field(backend: Backend) {
     let clock = Clock::manual(t0());
     let app = TestApp::start(with_clock(&db, "http://127.0.0.1:9", &clock, &[])).await;
     let anon = app.browser();
-    let (status, _) = api(&anon, Method::GET, "/api/paquetes", None, None).await;
+    let (status, _) = call(&anon, Method::GET, "/api/paquetes", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let mut cliente = app.browser();
     assert_eq!(cliente.register("juan@example.com", &[]).await.status, 303);
     let csrf_cliente = cliente.get("/carrito").await.csrf();
-    let (status, _) = api(&cliente, Method::POST, "/api/paquetes", Some(weekly(&[(1, 1)])), Some(&csrf_cliente)).await;
+    let (status, _) = call(&cliente, Method::POST, "/api/paquetes", Some(weekly(&[(1, 1)])), Some(&csrf_cliente)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "customers have no bundles");
 
     let (b, csrf) = merchant(&app, "ana@kiosco.com").await;
-    let (status, answer) = api(&b, Method::POST, "/api/paquetes", Some(weekly(&[(1, 1)])), None).await;
+    let (status, answer) = call(&b, Method::POST, "/api/paquetes", Some(weekly(&[(1, 1)])), None).await;
     assert_eq!((status, answer["campo"].as_str()), (StatusCode::FORBIDDEN, Some("X-CSRF-Token")));
     let cases: Vec<(&str, Value, &str)> = vec![
         ("frecuencia", json!("diaria"), "frecuencia"),
@@ -268,7 +280,7 @@ async fn refusals_name_the_field(backend: Backend) {
     for (field, value, campo) in cases {
         let mut body = weekly(&[(1, 1)]);
         body[field] = value.clone();
-        let (status, answer) = api(&b, Method::POST, "/api/paquetes", Some(body), Some(&csrf)).await;
+        let (status, answer) = call(&b, Method::POST, "/api/paquetes", Some(body), Some(&csrf)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{field}={value}: {answer}");
         assert_eq!(answer["campo"], campo, "{field}={value}: {answer}");
     }
@@ -284,10 +296,10 @@ async fn refusals_name_the_field(backend: Backend) {
         (Method::GET, "/api/paquetes/abc".to_owned()),
     ] {
         let body = (method == Method::PUT).then(|| weekly(&[(1, 1)]));
-        let (status, answer) = api(&otra, method.clone(), &path, body, Some(&csrf_otra)).await;
+        let (status, answer) = call(&otra, method.clone(), &path, body, Some(&csrf_otra)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
     }
-    let (_, list) = api(&otra, Method::GET, "/api/paquetes", None, None).await;
+    let (_, list) = call(&otra, Method::GET, "/api/paquetes", None, None).await;
     assert_eq!(list["paquetes"], json!([]));
     app.stop().await;
 }
@@ -329,7 +341,7 @@ async fn the_page_and_the_old_addresses() {
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert!(ok.body.contains("Guardamos el paquete «Bar»: el primer pedido sale el miércoles 16/12/2026."));
-    let (_, list) = api(&b, Method::GET, "/api/paquetes", None, None).await;
+    let (_, list) = call(&b, Method::GET, "/api/paquetes", None, None).await;
     let id = list["paquetes"][0]["id"].as_i64().unwrap();
     let pedido = b.post_csrf(&format!("/comerciantes/paquetes/{id}/pedir"), &[]).await;
     assert!(pedido.body.contains("Hicimos el pedido PED-"), "Pedir ahora from the page");
