@@ -94,7 +94,7 @@ async fn a_weekly_bundle_is_ordered_once_a_week_as_alta(backend: Backend) {
     let db = TestDb::new(backend).await;
     let clock = Clock::manual(t0());
     let app = TestApp::start(with_clock(&db, &tickets.uri(), &clock, &[])).await;
-    let (b, csrf) = merchant(&app, "ana@kiosco.com").await;
+    let (mut b, csrf) = merchant(&app, "ana@kiosco.com").await;
     let p = create(&b, &csrf, weekly(&[(1, 2), (3, 1)])).await;
     assert_eq!(p["proxima_fecha"], "2026-12-09", "a week from today by default: {p}");
     assert_eq!(p["activo"], true);
@@ -158,7 +158,7 @@ async fn left_out_lines_a_long_sleep_and_nothing_available_are_mailed(backend: B
     let url = smtp.url();
     let extra = [("SMTP_URL", url.as_str()), ("MAIL_FROM", "Belgrano Ahorro <pedidos@belgrano.test>")];
     let app = TestApp::start(with_clock(&db, &tickets.uri(), &clock, &extra)).await;
-    let (b, csrf) = merchant(&app, "ana@kiosco.com").await;
+    let (mut b, csrf) = merchant(&app, "ana@kiosco.com").await;
     let p = create(&b, &csrf, weekly(&[(1, 2), (2, 1)])).await;
     let store = belgrano_ahorro::store::Store::connect(&db.url).await.unwrap();
     sql("UPDATE productos SET stock = 0 WHERE id = 2").execute(store.db().write()).await.unwrap();
