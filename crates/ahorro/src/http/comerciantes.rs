@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -629,9 +629,39 @@ fn blank_form(u: &Usuario) -> PaqueteForm {
     PaqueteForm { frecuencia: "semanal".into(), direccion: u.direccion.clone(), ..Default::default() }.with_blank_rows()
 }
 
-async fn page(State(state): State<AppState>, c: Comerciante) -> Result<Response, PageError> {
+/// What the last form did, after its redirect (so a reload repeats nothing).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Hecho {
+    guardado: String,
+    borrado: String,
+    pedido: String,
+}
+
+async fn page(State(state): State<AppState>, c: Comerciante, Query(h): Query<Hecho>) -> Result<Response, PageError> {
     let f = blank_form(&c.usuario);
-    render(&state, &c, f, None, "", StatusCode::OK).await
+    let mut aviso = String::new();
+    if let Ok(id) = h.guardado.parse::<i64>()
+        && let Some(p) = state.store.paquete(c.usuario.id, id).await?
+    {
+        aviso = format!(
+            "Guardamos el paquete «{}»: el primer pedido sale el {}.",
+            p.nombre,
+            fecha_en_palabras(p.proxima_fecha)
+        );
+    } else if h.borrado == "si" {
+        aviso = "Borramos el paquete.".into();
+    } else if !h.pedido.is_empty() {
+        let hecha = state.store.ejecuciones_de(c.usuario.id, 20).await?.into_iter().find(|e| e.pedido_numero.as_deref() == Some(h.pedido.as_str()));
+        if let Some(e) = hecha {
+            aviso = format!("Hicimos el pedido {}.", h.pedido);
+            if !e.omitidos.is_empty() {
+                let afuera: Vec<String> = e.omitidos.iter().map(|o| format!("{} ({})", o.nombre, o.motivo)).collect();
+                aviso.push_str(&format!(" Quedaron afuera: {}.", afuera.join(", ")));
+            }
+        }
+    }
+    render(&state, &c, f, None, &aviso, StatusCode::OK).await
 }
 
 async fn crear_form(
@@ -647,18 +677,11 @@ async fn crear_form(
     };
     let parsed = NuevoPaquete::parse(f.input(carrito, None), state.paquetes.hoy());
     let result = match parsed {
-        Ok(nuevo) => state.store.crear_paquete(c.usuario.id, &nuevo).await?.map(|_| nuevo),
+        Ok(nuevo) => state.store.crear_paquete(c.usuario.id, &nuevo).await?,
         Err(e) => Err(e),
     };
     match result {
-        Ok(nuevo) => {
-            let aviso = format!(
-                "Guardamos el paquete «{}»: el primer pedido sale el {}.",
-                nuevo.nombre,
-                fecha_en_palabras(nuevo.proxima_fecha)
-            );
-            render(&state, &c, blank_form(&c.usuario), None, &aviso, StatusCode::OK).await
-        }
+        Ok(id) => Ok(Redirect::to(&format!("/comerciantes?guardado={id}#paquete-{id}")).into_response()),
         Err(e) => render(&state, &c, f.with_blank_rows(), Some(&e), "", StatusCode::BAD_REQUEST).await,
     }
 }
@@ -776,8 +799,7 @@ async fn borrar_form(
     if !state.store.borrar_paquete(c.usuario.id, id).await? {
         return Err(ApiError::NotFound("No encontramos ese paquete").into());
     }
-    let f = blank_form(&c.usuario);
-    render(&state, &c, f, None, "Borramos el paquete.", StatusCode::OK).await
+    Ok(Redirect::to("/comerciantes?borrado=si#paquetes").into_response())
 }
 
 async fn pedir_form(
@@ -791,12 +813,7 @@ async fn pedir_form(
     match state.paquetes.pedir_ahora(&c.usuario, id).await {
         Ok(e) => {
             let numero = e.pedido_numero.unwrap_or_default();
-            let mut aviso = format!("Hicimos el pedido {numero}.");
-            if !e.omitidos.is_empty() {
-                let afuera: Vec<String> = e.omitidos.iter().map(|o| format!("{} ({})", o.nombre, o.motivo)).collect();
-                aviso.push_str(&format!(" Quedaron afuera: {}.", afuera.join(", ")));
-            }
-            render(&state, &c, f, None, &aviso, StatusCode::OK).await
+            Ok(Redirect::to(&format!("/comerciantes?pedido={numero}#paquetes")).into_response())
         }
         Err(PaqueteError::Conflict(e)) => {
             let e = FieldError::new("pedir", e.message);

@@ -339,11 +339,15 @@ async fn the_page_and_the_old_addresses() {
             &[("nombre", "Bar"), ("frecuencia", "quincenal"), ("direccion", "Cabildo 1"), ("producto_0", "1"), ("cantidad_0", "2"), ("producto_1", ""), ("cantidad_1", "1")],
         )
         .await;
-    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    assert!(ok.body.contains("Guardamos el paquete «Bar»: el primer pedido sale el miércoles 16/12/2026."));
+    // Saved, then a redirect: a reload repeats nothing.
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let saved = b.get(ok.location.as_deref().unwrap().split('#').next().unwrap()).await;
+    assert!(saved.body.contains("Guardamos el paquete «Bar»: el primer pedido sale el miércoles 16/12/2026."));
     let (_, list) = call(&b, Method::GET, "/api/paquetes", None, None).await;
     let id = list["paquetes"][0]["id"].as_i64().unwrap();
     let pedido = b.post_csrf(&format!("/comerciantes/paquetes/{id}/pedir"), &[]).await;
+    assert_eq!(pedido.status, StatusCode::SEE_OTHER);
+    let pedido = b.get(pedido.location.as_deref().unwrap().split('#').next().unwrap()).await;
     assert!(pedido.body.contains("Hicimos el pedido PED-"), "Pedir ahora from the page");
     assert_eq!(wait_tickets(&tickets, 1).await[0]["prioridad"], "alta");
     assert_eq!(b.get(&format!("/comerciantes/paquetes/{id}")).await.status, StatusCode::OK);
