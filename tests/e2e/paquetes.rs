@@ -98,8 +98,20 @@ async fn a_weekly_bundle_from_the_page_becomes_one_alta_ticket() {
     assert_eq!(text_of(&client, "#mis-paquetes").await, "Mis paquetes", "the nav link");
 
     let form = "form[action='/comerciantes/paquetes']";
-    client.find(Locator::Css(&format!("{form} input[name=nombre]"))).await.unwrap().send_keys("Kiosco semanal").await.unwrap();
-    client.find(Locator::Css(&format!("{form} select[name=producto_0] option[value='1']"))).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css(&format!("{form} input[name=nombre]")))
+        .await
+        .unwrap()
+        .send_keys("Kiosco semanal")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(&format!("{form} select[name=producto_0] option[value='1']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let q = client.find(Locator::Css(&format!("{form} input[name=cantidad_0]"))).await.unwrap();
     q.clear().await.unwrap();
     q.send_keys("3").await.unwrap();

@@ -300,7 +300,10 @@ mod tests {
         assert!(settings(&[("CONTACT_EMAIL", "nadie")]).is_err());
         assert!(settings(&[("PUBLIC_URL", "tienda.com")]).is_err());
         assert!(settings(&[("PAQUETES_INTERVALO_SEGUNDOS", "0")]).is_err());
-        assert_eq!(settings(&[("PAQUETES_INTERVALO_SEGUNDOS", "1")]).unwrap().paquetes_intervalo, Duration::from_secs(1));
+        assert_eq!(
+            settings(&[("PAQUETES_INTERVALO_SEGUNDOS", "1")]).unwrap().paquetes_intervalo,
+            Duration::from_secs(1)
+        );
     }
 
     #[test]

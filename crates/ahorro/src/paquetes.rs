@@ -139,7 +139,9 @@ impl Paquetes {
                 self.log(&paquete, &e, hoy);
                 Ok(e)
             }
-            Ok(Resultado::YaHecho) => Err(conflict("ya pediste hoy este paquete; mañana podés pedirlo de nuevo".into())),
+            Ok(Resultado::YaHecho) => {
+                Err(conflict("ya pediste hoy este paquete; mañana podés pedirlo de nuevo".into()))
+            }
             Ok(Resultado::NadaDisponible(motivo)) => Err(conflict(motivo)),
             Err(PlaceError::Store(e)) => Err(e.into()),
             Err(_) => Err(conflict("el stock cambió mientras lo pedías; probá de nuevo".into())),

@@ -96,8 +96,7 @@ impl Application {
             worker_stopped.clone(),
         )
         .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?;
-        let paquetes =
-            Paquetes::new(store.clone(), settings.clock.clone(), outbox_worker.clone(), mail_waker.clone());
+        let paquetes = Paquetes::new(store.clone(), settings.clock.clone(), outbox_worker.clone(), mail_waker.clone());
         let paquetes_task = tokio::spawn(paquetes.clone().run(settings.paquetes_intervalo, worker_stopped.clone()));
         let worker = tokio::spawn(worker.run(worker_stopped));
         let novedades = Novedades::default();

@@ -1,6 +1,6 @@
 //! The time a service acts on: the system's, or one a test controls.
 //!
-//! - [`Clock::System`]: production.
+//! - [`Clock::System`], in production.
 //! - [`Clock::manual`]: in-process tests move it ([`Clock::set`],
 //!   [`Clock::advance`]).
 //! - [`Clock::file`]: cross-process tests write an RFC 3339 instant to the

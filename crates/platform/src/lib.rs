@@ -24,8 +24,8 @@
 pub mod api_key;
 pub mod assets;
 pub mod charts;
-pub mod clock;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod csrf;
 pub mod db;

@@ -143,7 +143,9 @@ impl NuevoPaquete {
                 raw.parse::<i64>()
                     .ok()
                     // A JSON number without fraction (2.0) is an integer.
-                    .or_else(|| raw.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
+                    .or_else(|| {
+                        raw.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)
+                    })
                     .filter(|id| *id > 0)
                     .ok_or_else(|| FieldError::new("franja_id", "debe ser el id de una franja de entrega"))?,
             ),
@@ -241,7 +243,10 @@ mod tests {
         assert_eq!(Frecuencia::Quincenal.siguiente(d("2026-12-02")), d("2026-12-16"));
         assert_eq!(Frecuencia::Mensual.siguiente(d("2026-01-31")), d("2026-02-28"));
         // Due on the 2nd, woken on the 30th: next is the first weekly date after today.
-        assert_eq!(Frecuencia::Semanal.proxima_despues(d("2026-12-02"), d("2026-12-30")), d("2026-12-30") + Days::new(7));
+        assert_eq!(
+            Frecuencia::Semanal.proxima_despues(d("2026-12-02"), d("2026-12-30")),
+            d("2026-12-30") + Days::new(7)
+        );
         assert_eq!(Frecuencia::Semanal.proxima_despues(d("2026-12-02"), d("2026-12-02")), d("2026-12-09"));
     }
 

@@ -68,7 +68,10 @@ pub fn routes() -> Router<AppState> {
         .route("/comerciantes/pedidos", old("/comerciantes#pedidos"))
         .route("/comerciantes/carrito", old("/carrito"))
         .route("/comerciantes/checkout", old("/checkout"))
-        .route("/comerciantes/paquetes/crear", get(|| moved("/comerciantes#nuevo")).post(|| moved_post("/comerciantes/paquetes")))
+        .route(
+            "/comerciantes/paquetes/crear",
+            get(|| moved("/comerciantes#nuevo")).post(|| moved_post("/comerciantes/paquetes")),
+        )
         .route("/comerciantes/paquetes/{id}/editar", old_of("", ""))
         .route("/comerciantes/paquetes/{id}/agregar_producto", old_of("", "/agregar"))
         .route("/comerciantes/paquetes/{id}/procesar", old_of("", "/pedir"))
@@ -245,7 +248,11 @@ impl From<&Paquete> for PaqueteJson {
             direccion: p.direccion.clone(),
             franja_id: p.franja_id,
             activo: p.activo,
-            items: p.items.iter().map(|(producto_id, cantidad)| ItemJson { producto_id: *producto_id, cantidad: *cantidad }).collect(),
+            items: p
+                .items
+                .iter()
+                .map(|(producto_id, cantidad)| ItemJson { producto_id: *producto_id, cantidad: *cantidad })
+                .collect(),
         }
     }
 }
@@ -267,7 +274,11 @@ async fn api_list(State(state): State<AppState>, c: ComercianteApi) -> Result<Re
     Ok(axum::Json(serde_json::json!({"success": true, "paquetes": paquetes})).into_response())
 }
 
-async fn api_get(State(state): State<AppState>, c: ComercianteApi, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn api_get(
+    State(state): State<AppState>,
+    c: ComercianteApi,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let p = own(&state, &c.usuario, &id).await?;
     Ok(axum::Json(serde_json::json!({"success": true, "paquete": PaqueteJson::from(&p)})).into_response())
 }
@@ -307,7 +318,11 @@ fn refused(r: Result<(), PaqueteRefusal>) -> Result<(), ApiError> {
     }
 }
 
-async fn api_delete(State(state): State<AppState>, c: ComercianteApi, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn api_delete(
+    State(state): State<AppState>,
+    c: ComercianteApi,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = paquete_id(&id)?;
     if !state.store.borrar_paquete(c.usuario.id, id).await? {
         return Err(ApiError::NotFound("No encontramos ese paquete"));
@@ -323,12 +338,20 @@ async fn set_activo(state: &AppState, usuario: &Usuario, raw: &str, activo: bool
     own(state, usuario, raw).await
 }
 
-async fn api_pausar(State(state): State<AppState>, c: ComercianteApi, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn api_pausar(
+    State(state): State<AppState>,
+    c: ComercianteApi,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let p = set_activo(&state, &c.usuario, &id, false).await?;
     Ok(axum::Json(serde_json::json!({"success": true, "paquete": PaqueteJson::from(&p)})).into_response())
 }
 
-async fn api_reanudar(State(state): State<AppState>, c: ComercianteApi, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn api_reanudar(
+    State(state): State<AppState>,
+    c: ComercianteApi,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let p = set_activo(&state, &c.usuario, &id, true).await?;
     Ok(axum::Json(serde_json::json!({"success": true, "paquete": PaqueteJson::from(&p)})).into_response())
 }
@@ -437,10 +460,11 @@ impl PaqueteForm {
                 .collect()
         });
         // The one-line text edits the address; a structured one kept while unchanged.
-        let direccion = match structured.and_then(|p| p.direccion_estructurada.clone().filter(|_| p.direccion == self.direccion)) {
-            Some(d) => DireccionInput::Estructurada(d),
-            None => DireccionInput::Texto(self.direccion.clone()),
-        };
+        let direccion =
+            match structured.and_then(|p| p.direccion_estructurada.clone().filter(|_| p.direccion == self.direccion)) {
+                Some(d) => DireccionInput::Estructurada(d),
+                None => DireccionInput::Texto(self.direccion.clone()),
+            };
         PaqueteInput {
             nombre: self.nombre.clone(),
             frecuencia: self.frecuencia.clone(),
@@ -652,7 +676,12 @@ async fn page(State(state): State<AppState>, c: Comerciante, Query(h): Query<Hec
     } else if h.borrado == "si" {
         aviso = "Borramos el paquete.".into();
     } else if !h.pedido.is_empty() {
-        let hecha = state.store.ejecuciones_de(c.usuario.id, 20).await?.into_iter().find(|e| e.pedido_numero.as_deref() == Some(h.pedido.as_str()));
+        let hecha = state
+            .store
+            .ejecuciones_de(c.usuario.id, 20)
+            .await?
+            .into_iter()
+            .find(|e| e.pedido_numero.as_deref() == Some(h.pedido.as_str()));
         if let Some(e) = hecha {
             aviso = format!("Hicimos el pedido {}.", h.pedido);
             if !e.omitidos.is_empty() {
@@ -709,7 +738,11 @@ async fn render_editar(
     Ok((status, page).into_response())
 }
 
-async fn editar_page(State(state): State<AppState>, c: Comerciante, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn editar_page(
+    State(state): State<AppState>,
+    c: Comerciante,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let p = own(&state, &c.usuario, &id).await?;
     let f = PaqueteForm::of(&p);
     render_editar(&state, &c, p, f, None, StatusCode::OK).await

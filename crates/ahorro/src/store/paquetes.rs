@@ -81,7 +81,9 @@ impl PaqueteRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origen {
     /// Advances `proxima_fecha` from `programada` to `proxima`.
-    Programado { proxima: NaiveDate },
+    Programado {
+        proxima: NaiveDate,
+    },
     Manual,
 }
 
@@ -135,7 +137,10 @@ impl Store {
         q.push_row(p.items.iter().map(|(id, _)| Param::from(*id)));
         let found: Vec<(i64,)> = q.fetch_all(&mut *tx).await?;
         if let Some(i) = p.items.iter().position(|(id, _)| !found.iter().any(|(f,)| f == id)) {
-            return Ok(Err(FieldError::new(format!("items[{i}].producto_id"), "el producto no existe o ya no se vende")));
+            return Ok(Err(FieldError::new(
+                format!("items[{i}].producto_id"),
+                "el producto no existe o ya no se vende",
+            )));
         }
         if let Some(franja) = p.franja_id {
             let exists: Option<(i64,)> =
@@ -149,13 +154,22 @@ impl Store {
 
     async fn write_items(tx: &mut Tx, paquete_id: i64, items: &[(i64, i64)]) -> Result<(), StoreError> {
         sql("DELETE FROM paquete_items WHERE paquete_id = $1").bind(paquete_id).execute(&mut *tx).await?;
-        let rows = items.iter().map(|(id, q)| vec![Param::from(paquete_id), Param::from(*id), Param::from(*q)]).collect();
-        belgrano_platform::db::insert_rows(tx, "INSERT INTO paquete_items (paquete_id, producto_id, cantidad) VALUES ", rows)
-            .await
+        let rows =
+            items.iter().map(|(id, q)| vec![Param::from(paquete_id), Param::from(*id), Param::from(*q)]).collect();
+        belgrano_platform::db::insert_rows(
+            tx,
+            "INSERT INTO paquete_items (paquete_id, producto_id, cantidad) VALUES ",
+            rows,
+        )
+        .await
     }
 
     /// A new bundle for `usuario_id`; its id.
-    pub async fn crear_paquete(&self, usuario_id: i64, p: &NuevoPaquete) -> Result<Result<i64, FieldError>, StoreError> {
+    pub async fn crear_paquete(
+        &self,
+        usuario_id: i64,
+        p: &NuevoPaquete,
+    ) -> Result<Result<i64, FieldError>, StoreError> {
         let mut tx = self.db.begin_write().await?;
         if let Err(e) = Self::check_paquete(&mut tx, p).await? {
             return Ok(Err(e));
@@ -366,14 +380,15 @@ impl Store {
                 return Ok(Resultado::YaHecho);
             }
         }
-        let key: Result<Vec<(i64,)>, StoreError> = sql("INSERT INTO paquete_pedidos (paquete_id, fecha_programada, origen, omitidos, creado) \
+        let key: Result<Vec<(i64,)>, StoreError> =
+            sql("INSERT INTO paquete_pedidos (paquete_id, fecha_programada, origen, omitidos, creado) \
              VALUES ($1, $2, $3, '[]', $4) RETURNING id")
-        .bind(paquete.id)
-        .bind(fecha_text(programada))
-        .bind(origen.as_str())
-        .bind(Ts::now())
-        .fetch_all(&mut tx)
-        .await;
+            .bind(paquete.id)
+            .bind(fecha_text(programada))
+            .bind(origen.as_str())
+            .bind(Ts::now())
+            .fetch_all(&mut tx)
+            .await;
         let ejecucion_id = match key {
             Ok(ids) => ids.first().map(|(id,)| *id).ok_or_else(|| StoreError::Corrupt("no id".into()))?,
             Err(e) if e.is_unique_violation() => return Ok(Resultado::YaHecho),
@@ -387,12 +402,13 @@ impl Store {
         let mut omitidos = Vec::new();
         for (id, cantidad) in &paquete.items {
             match productos.iter().find(|p| p.0 == *id) {
-                None => omitidos.push(Omitido { nombre: format!("Producto #{id}"), motivo: "ya no está en el catálogo".into() }),
+                None => omitidos
+                    .push(Omitido { nombre: format!("Producto #{id}"), motivo: "ya no está en el catálogo".into() }),
                 Some((_, nombre, _, false)) => {
-                    omitidos.push(Omitido { nombre: nombre.clone(), motivo: "ya no se vende".into() })
+                    omitidos.push(Omitido { nombre: nombre.clone(), motivo: "ya no se vende".into() });
                 }
                 Some((_, nombre, stock, true)) if *stock <= 0 => {
-                    omitidos.push(Omitido { nombre: nombre.clone(), motivo: "sin stock".into() })
+                    omitidos.push(Omitido { nombre: nombre.clone(), motivo: "sin stock".into() });
                 }
                 Some((_, nombre, stock, true)) if stock < cantidad => {
                     omitidos.push(Omitido {
@@ -420,7 +436,7 @@ impl Store {
                 match pedidos::place_in(&mut tx, &pedido, payload).await {
                     Ok(p) => placed = Some((numero.to_string(), p, pedido.direccion.clone())),
                     Err(PlaceError::WindowFull) => {
-                        motivo = Some("no quedaban franjas de entrega con lugar en los próximos días".to_owned())
+                        motivo = Some("no quedaban franjas de entrega con lugar en los próximos días".to_owned());
                     }
                     // Stock taken by a checkout since the read above, or a
                     // repeated number: nothing stays, the next tick retries.

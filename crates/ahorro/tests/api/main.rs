@@ -17,8 +17,8 @@ mod hardening;
 mod helpers;
 mod metrics;
 mod openapi;
-mod paquetes;
 mod pages;
+mod paquetes;
 mod seguimiento;
 mod store;
 

@@ -36,12 +36,8 @@ fn with_clock(db: &TestDb, tickets: &str, clock: &Clock, extra: &[(&str, &str)])
 /// A merchant registered and logged in, and their CSRF token.
 async fn merchant(app: &TestApp, email: &str) -> (Browser, String) {
     let mut b = app.browser();
-    let extra = [
-        ("comerciante", "si"),
-        ("nombre_negocio", "Kiosco Ana"),
-        ("tipo_negocio", "kiosco"),
-        ("cuit", "20123456786"),
-    ];
+    let extra =
+        [("comerciante", "si"), ("nombre_negocio", "Kiosco Ana"), ("tipo_negocio", "kiosco"), ("cuit", "20123456786")];
     assert_eq!(b.register(email, &extra).await.status, 303);
     let csrf = b.get("/carrito").await.csrf();
     (b, csrf)
@@ -328,7 +324,14 @@ async fn the_page_and_the_old_addresses() {
     let bad = b
         .post_csrf(
             "/comerciantes/paquetes",
-            &[("nombre", "Bar"), ("frecuencia", "semanal"), ("direccion", "Cabildo 1"), ("proxima_fecha", "2020-01-01"), ("producto_0", "1"), ("cantidad_0", "2")],
+            &[
+                ("nombre", "Bar"),
+                ("frecuencia", "semanal"),
+                ("direccion", "Cabildo 1"),
+                ("proxima_fecha", "2020-01-01"),
+                ("producto_0", "1"),
+                ("cantidad_0", "2"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -336,7 +339,15 @@ async fn the_page_and_the_old_addresses() {
     let ok = b
         .post_csrf(
             "/comerciantes/paquetes",
-            &[("nombre", "Bar"), ("frecuencia", "quincenal"), ("direccion", "Cabildo 1"), ("producto_0", "1"), ("cantidad_0", "2"), ("producto_1", ""), ("cantidad_1", "1")],
+            &[
+                ("nombre", "Bar"),
+                ("frecuencia", "quincenal"),
+                ("direccion", "Cabildo 1"),
+                ("producto_0", "1"),
+                ("cantidad_0", "2"),
+                ("producto_1", ""),
+                ("cantidad_1", "1"),
+            ],
         )
         .await;
     // Saved, then a redirect: a reload repeats nothing.
