@@ -7,7 +7,9 @@
 //! e-mail: `SMTP_URL`, `MAIL_FROM` (`belgrano_platform::mail`),
 //! `CONTACT_EMAIL` (where the contact form goes, `MAIL_FROM`'s address by
 //! default) and `PUBLIC_URL` (the shop's address in mailed links;
-//! Render's `RENDER_EXTERNAL_URL` by default).
+//! Render's `RENDER_EXTERNAL_URL` by default); the merchants' bundles:
+//! `PAQUETES_INTERVALO_SEGUNDOS` (default 60) and, in tests only,
+//! `CLOCK_FILE` (the scheduler's clock read from a file).
 
 use std::time::Duration;
 
@@ -24,6 +26,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ahorro.db";
 pub const DEFAULT_TICKETERA_URL: &str = "http://localhost:5001";
 pub const DEFAULT_CHECKOUT_WAIT: Duration = Duration::from_millis(2000);
 pub const DEFAULT_OUTBOX_LEASE: Duration = Duration::from_secs(30);
+pub const DEFAULT_PAQUETES_INTERVALO: Duration = Duration::from_secs(60);
 /// The sender when `MAIL_FROM` is unset (development, or production with
 /// mails kept pending).
 pub const DEFAULT_MAIL_FROM: &str = "Belgrano Ahorro <no-responder@belgranoahorro.local>";
@@ -99,6 +102,16 @@ pub const ABOUT: About = About {
                 default: "30",
                 meaning: "cuánto dura la reserva de un envío por un worker (más que un pedido HTTP)",
             },
+            Var {
+                name: "PAQUETES_INTERVALO_SEGUNDOS",
+                default: "60",
+                meaning: "cada cuánto se revisan los paquetes de comerciantes que vencen (se hacen sus pedidos)",
+            },
+            Var {
+                name: "CLOCK_FILE",
+                default: "sin definir: la hora del sistema",
+                meaning: "sólo pruebas: un archivo con un instante RFC 3339 que hace de reloj de los paquetes (rechazado en producción)",
+            },
         ],
         COMMON_VARS,
     ],
@@ -129,6 +142,10 @@ pub struct Settings {
     pub contact_email: String,
     /// `PUBLIC_URL`, without a trailing slash: the base of mailed links.
     pub public_url: String,
+    /// What the merchants' bundles are scheduled by (`CLOCK_FILE` in tests).
+    pub clock: belgrano_platform::clock::Clock,
+    /// `PAQUETES_INTERVALO_SEGUNDOS`: how often due bundles are looked for.
+    pub paquetes_intervalo: Duration,
 }
 
 impl Settings {
@@ -151,6 +168,14 @@ impl Settings {
             return Err(ConfigError::invalid("ADMIN_PASSWORD", "es una contraseña conocida; elegí otra"));
         }
         let port = vars.port(DEFAULT_PORT)?;
+        let paquetes_intervalo = vars.number("PAQUETES_INTERVALO_SEGUNDOS", 1..=86_400, "segundos")?;
+        let clock = match vars.get("CLOCK_FILE").filter(|p| !p.trim().is_empty()) {
+            Some(_) if environment.is_production() => {
+                return Err(ConfigError::invalid("CLOCK_FILE", "es sólo para pruebas; no se admite en producción"));
+            }
+            Some(path) => belgrano_platform::clock::Clock::file(path),
+            None => belgrano_platform::clock::Clock::System,
+        };
         let mail = MailSettings::from_vars(&vars, environment, DEFAULT_MAIL_FROM)?;
         let contact_email = match vars.get("CONTACT_EMAIL") {
             Some(raw) => belgrano_contract::Email::parse(&raw)
@@ -175,6 +200,8 @@ impl Settings {
             mail,
             contact_email,
             public_url,
+            clock,
+            paquetes_intervalo: paquetes_intervalo.map_or(DEFAULT_PAQUETES_INTERVALO, Duration::from_secs),
         })
     }
 
@@ -272,6 +299,24 @@ mod tests {
         assert!(settings(&[("MAIL_FROM", "nadie")]).is_err());
         assert!(settings(&[("CONTACT_EMAIL", "nadie")]).is_err());
         assert!(settings(&[("PUBLIC_URL", "tienda.com")]).is_err());
+        assert!(settings(&[("PAQUETES_INTERVALO_SEGUNDOS", "0")]).is_err());
+        assert_eq!(
+            settings(&[("PAQUETES_INTERVALO_SEGUNDOS", "1")]).unwrap().paquetes_intervalo,
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn a_clock_file_is_refused_in_production() {
+        assert!(!settings(&[("CLOCK_FILE", "/tmp/reloj")]).unwrap().clock.is_system());
+        let prod = [
+            ("RENDER_ENVIRONMENT", "production"),
+            ("BELGRANO_AHORRO_API_KEY", "k-from-render-0123456789abcdefghijk"),
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("CLOCK_FILE", "/tmp/reloj"),
+        ];
+        assert!(settings(&prod).unwrap_err().to_string().contains("CLOCK_FILE"));
+        assert!(settings(&prod[..3]).unwrap().clock.is_system());
     }
 
     #[test]

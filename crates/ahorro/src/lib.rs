@@ -9,7 +9,8 @@
 //!   [`tickets_client`]), [`accounts`] (registration, login, sessions),
 //!   [`tracking`] (signed tracking links, live updates), [`lookup`] (a
 //!   guest finds an order again), [`datos`] (a customer's data: export,
-//!   erasure), [`contacto`] (the contact form, kept and mailed, limited);
+//!   erasure), [`contacto`] (the contact form, kept and mailed, limited),
+//!   [`paquetes`] (merchants' standing orders and their scheduler);
 //! - [`store`] (the only SQL) and [`domain`] (pure types and rules);
 //! - underneath, `belgrano_contract` (the wire types) and
 //!   `belgrano_platform` (database, outbox worker, sessions, CSRF,
@@ -30,6 +31,7 @@ pub mod delivery;
 pub mod domain;
 pub mod http;
 pub mod lookup;
+pub mod paquetes;
 pub mod startup;
 pub mod store;
 pub mod tickets_client;

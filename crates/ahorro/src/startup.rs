@@ -20,6 +20,7 @@ use crate::delivery::{TicketsDelivery, Waiters};
 use crate::domain::catalogo::Seed;
 use crate::domain::usuario::{Comercio, NuevoStaff, NuevoUsuario, Perfil, Rol};
 use crate::http::{self, AppState};
+use crate::paquetes::Paquetes;
 use crate::store::{Store, Upserted};
 use crate::tickets_client::TicketsClient;
 use crate::tracking::Novedades;
@@ -38,6 +39,8 @@ pub struct Application {
     worker: tokio::task::JoinHandle<()>,
     /// The mail worker; `None` in production without `SMTP_URL`.
     mail_worker: Option<tokio::task::JoinHandle<()>>,
+    /// The merchants' bundles' scheduler.
+    paquetes: tokio::task::JoinHandle<()>,
     stop_worker: watch::Sender<bool>,
     novedades: Novedades,
 }
@@ -93,6 +96,8 @@ impl Application {
             worker_stopped.clone(),
         )
         .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?;
+        let paquetes = Paquetes::new(store.clone(), settings.clock.clone(), outbox_worker.clone(), mail_waker.clone());
+        let paquetes_task = tokio::spawn(paquetes.clone().run(settings.paquetes_intervalo, worker_stopped.clone()));
         let worker = tokio::spawn(worker.run(worker_stopped));
         let novedades = Novedades::default();
         let state = AppState {
@@ -104,11 +109,12 @@ impl Application {
             mail_worker: mail_waker,
             tickets,
             novedades: novedades.clone(),
+            paquetes,
         };
         let router = http::router(state);
         let listener = belgrano_platform::runtime::bind(&settings.host, settings.port).await?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, port, router, store, worker, mail_worker, stop_worker, novedades })
+        Ok(Self { listener, port, router, store, worker, mail_worker, paquetes: paquetes_task, stop_worker, novedades })
     }
 
     pub fn port(&self) -> u16 {
@@ -136,6 +142,7 @@ impl Application {
         belgrano_platform::runtime::serve(self.listener, self.router, shutdown).await?;
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
+        let _ = self.paquetes.await;
         if let Some(mail_worker) = self.mail_worker {
             let _ = mail_worker.await;
         }

@@ -12,6 +12,7 @@
 //! - [`http`]: the router's outer layers and the shared extractors.
 //! - [`api_key`], [`retry`], [`signing`]: the shared key between the
 //!   services, the delivery retry policy, signed links.
+//! - [`clock`]: the time schedules act on (the system's, or a test's).
 //! - [`config`]: reading settings from the environment; [`assets`]: the
 //!   embedded static files; [`charts`]: inline SVG bar charts.
 //! - [`telemetry`], [`runtime`]: logs and metrics; the environment and the
@@ -24,6 +25,7 @@ pub mod api_key;
 pub mod assets;
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod csrf;
 pub mod db;

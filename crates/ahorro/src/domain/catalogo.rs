@@ -156,22 +156,17 @@ impl Producto {
         Some((Centavos(i64::try_from(precio).ok()?), medida))
     }
 
-    /// "$ 2.000 el litro" (non-breaking space), when it has one.
+    /// "$ 2.000 el litro", when it has one.
     pub fn precio_por_medida_ars(&self) -> Option<String> {
-        self.precio_de_referencia().map(|(precio, medida)| format!("{} el {}", ars_nbsp(precio), medida.nombre()))
+        self.precio_de_referencia().map(|(precio, medida)| format!("{} el {}", precio.format_ars(), medida.nombre()))
     }
 
-    /// The price as pages show it (`ars_nbsp`), "/ kg" for what is sold by
-    /// weight or volume.
-    pub fn precio_nbsp(&self) -> String {
+    /// The price with "/ kg" for what is sold by weight or volume.
+    pub fn precio_con_unidad(&self) -> String {
         match self.unidad {
-            Unidad::Unidad => ars_nbsp(self.precio),
-            other => format!("{}\u{a0}/\u{a0}{}", ars_nbsp(self.precio), other.as_str()),
+            Unidad::Unidad => self.precio_ars(),
+            other => format!("{} / {}", self.precio_ars(), other.as_str()),
         }
-    }
-
-    pub fn precio_original_nbsp(&self) -> Option<String> {
-        self.precio_original.filter(|o| *o > self.precio).map(ars_nbsp)
     }
 
     /// "45 disponibles", "Últimas 3 unidades" or "Sin stock", for the product page.
@@ -233,13 +228,6 @@ pub fn like_pattern(busqueda: &str) -> Option<String> {
         })
         .collect();
     Some(format!("%{escaped}%"))
-}
-
-/// A price as pages show it: `$ 1.800` with a non-breaking space, so the
-/// sign never ends a line without its amount (`Centavos::format_ars`
-/// stays as the contract has it, for JSON and mail).
-pub fn ars_nbsp(c: Centavos) -> String {
-    c.format_ars().replacen("$ ", "$\u{a0}", 1)
 }
 
 /// How a listing is ordered (`?orden=`); anything unknown is the default.
@@ -1734,14 +1722,13 @@ mod tests {
         }
         let seed = Seed::bundled();
         let by_id = |id: i64| seed.productos.iter().find(|p| p.id == id).unwrap();
-        assert_eq!(by_id(2).precio_por_medida_ars().as_deref(), Some("$\u{a0}2.000 el litro"), "Aceite 900ml");
-        assert_eq!(by_id(8).precio_por_medida_ars().as_deref(), Some("$\u{a0}4.200 el kg"), "Queso Cremoso 500g");
+        assert_eq!(by_id(2).precio_por_medida_ars().as_deref(), Some("$ 2.000 el litro"), "Aceite 900ml");
+        assert_eq!(by_id(8).precio_por_medida_ars().as_deref(), Some("$ 4.200 el kg"), "Queso Cremoso 500g");
         assert_eq!(by_id(67).precio_de_referencia(), Some((Centavos(173_333), Unidad::L)), "$ 2.600 / 1,5 L");
         assert_eq!(by_id(7).precio_por_medida_ars(), None, "Huevos x12");
         let mut staff = by_id(7).clone();
         staff.precio_por_medida = Some((Centavos(10_000), Unidad::Kg));
-        assert_eq!(staff.precio_por_medida_ars().as_deref(), Some("$\u{a0}100 el kg"), "what staff set wins");
-        assert_eq!(ars_nbsp(Centavos(180_050)), "$\u{a0}1.800,50");
+        assert_eq!(staff.precio_por_medida_ars().as_deref(), Some("$ 100 el kg"), "what staff set wins");
     }
 
     #[test]

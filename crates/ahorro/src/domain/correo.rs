@@ -8,6 +8,8 @@
 //! - [`estado`]: "en camino", "entregado", "cancelado" (with the reason);
 //! - [`no_entregado`]: a failed delivery attempt (Tickets sends the order
 //!   back to pendiente with the attempt counted);
+//! - [`paquete`]: a merchant's bundle placed as an order (what was left
+//!   out), or why it could not be;
 //! - [`restablecer`]: the password reset link;
 //! - [`contacto`]: the contact form, to the shop's address.
 
@@ -159,6 +161,103 @@ pub fn no_entregado(p: &DatosPedido, motivo: &str) -> Correo {
         boton(&p.seguimiento, "Ver mi pedido")
     );
     Correo { para: p.email.clone(), html: pagina(&asunto, &cuerpo), asunto, texto, responder_a: None }
+}
+
+/// What a bundle's mail says: the order it became (or why there is none),
+/// what was left out, and, after a long sleep, when it was due.
+#[derive(Debug, Clone)]
+pub struct DatosPaquete {
+    pub email: String,
+    pub nombre: String,
+    pub paquete: String,
+    /// "estaba programado para el …", when it went later than its date.
+    pub programado_para: Option<String>,
+    /// The order, `None` when nothing could go.
+    pub pedido: Option<DatosPedido>,
+    pub omitidos: Vec<crate::domain::paquete::Omitido>,
+    /// Why nothing went.
+    pub motivo: Option<String>,
+    /// The bundle's next date in words, for scheduled runs.
+    pub proxima: Option<String>,
+}
+
+/// The merchant's mail for a bundle placed (or not).
+pub fn paquete(d: &DatosPaquete) -> Correo {
+    let asunto = match &d.pedido {
+        Some(p) => format!("Tu paquete «{}» ya es el pedido {}", d.paquete, p.numero),
+        None => format!("Tu paquete «{}» no se pudo pedir", d.paquete),
+    };
+    let mut texto = format!("Hola {}:\n\n", d.nombre);
+    let mut cuerpo = format!("<p>Hola {}:</p>", esc(&d.nombre));
+    if let Some(cuando) = &d.programado_para {
+        let frase = format!("Tu paquete «{}» estaba programado para el {cuando}; lo pedimos ahora.", d.paquete);
+        texto.push_str(&format!("{frase}\n"));
+        cuerpo.push_str(&format!("<p>{}</p>", esc(&frase)));
+    }
+    match &d.pedido {
+        Some(p) => {
+            texto.push_str(&format!("Hicimos el pedido {} con tu paquete «{}»:\n\n", p.numero, d.paquete));
+            cuerpo.push_str(&format!(
+                "<p>Hicimos el pedido <strong>{}</strong> con tu paquete «{}»:</p>",
+                esc(&p.numero),
+                esc(&d.paquete)
+            ));
+            let mut filas = String::new();
+            for l in &p.lineas {
+                texto.push_str(&format!("  {} x {}  {}\n", l.cantidad, l.nombre, l.subtotal.format_ars()));
+                filas.push_str(&format!(
+                    "<tr><td>{} × {}</td><td style=\"text-align:right\">{}</td></tr>",
+                    l.cantidad,
+                    esc(&l.nombre),
+                    esc(&l.subtotal.format_ars())
+                ));
+            }
+            if let Some(envio) = &p.envio {
+                texto.push_str(&format!("  Envío  {envio}\n"));
+                filas.push_str(&format!("<tr><td>Envío</td><td style=\"text-align:right\">{}</td></tr>", esc(envio)));
+            }
+            texto.push_str(&format!("\nTotal: {}\nDirección de entrega: {}\n", p.total.format_ars(), p.direccion));
+            cuerpo.push_str(&format!(
+                "<table style=\"width:100%;border-collapse:collapse\">{filas}<tr><td><strong>Total</strong></td>\
+                 <td style=\"text-align:right\"><strong>{}</strong></td></tr></table><p><strong>Dirección de entrega:</strong> {}",
+                esc(&p.total.format_ars()),
+                esc(&p.direccion)
+            ));
+            if let Some(franja) = &p.franja {
+                texto.push_str(&format!("Llega: {franja}\n"));
+                cuerpo.push_str(&format!("<br><strong>Llega:</strong> {}", esc(franja)));
+            }
+            texto.push_str(&format!("Pago: {}\n", p.pago));
+            cuerpo.push_str(&format!("<br><strong>Pago:</strong> {}</p>", esc(&p.pago)));
+        }
+        None => {
+            let motivo = d.motivo.as_deref().unwrap_or("ningún producto estaba disponible");
+            texto.push_str(&format!("No pudimos hacer el pedido de tu paquete «{}»: {motivo}.\n", d.paquete));
+            cuerpo.push_str(&format!(
+                "<p>No pudimos hacer el pedido de tu paquete «{}»: {}.</p>",
+                esc(&d.paquete),
+                esc(motivo)
+            ));
+        }
+    }
+    if !d.omitidos.is_empty() {
+        texto.push_str("\nQuedaron afuera:\n");
+        cuerpo.push_str("<p><strong>Quedaron afuera:</strong></p><ul>");
+        for o in &d.omitidos {
+            texto.push_str(&format!("  - {}: {}\n", o.nombre, o.motivo));
+            cuerpo.push_str(&format!("<li>{}: {}</li>", esc(&o.nombre), esc(&o.motivo)));
+        }
+        cuerpo.push_str("</ul>");
+    }
+    if let Some(proxima) = &d.proxima {
+        texto.push_str(&format!("\nEl próximo pedido de este paquete sale el {proxima}.\n"));
+        cuerpo.push_str(&format!("<p>El próximo pedido de este paquete sale el {}.</p>", esc(proxima)));
+    }
+    if let Some(p) = &d.pedido {
+        texto.push_str(&format!("\nSeguí tu pedido en: {}\n", p.seguimiento));
+        cuerpo.push_str(&boton(&p.seguimiento, "Seguir mi pedido"));
+    }
+    Correo { para: d.email.clone(), html: pagina(&asunto, &cuerpo), asunto, texto, responder_a: None }
 }
 
 /// The password reset link (valid one hour, once).

@@ -18,6 +18,7 @@
 //! - [`hora`]: Buenos Aires time, computed only there.
 //! - [`correo`]: what the shop mails (order, status, reset, contact).
 //! - [`contacto`]: a contact form message, validated, and as kept.
+//! - [`paquete`]: merchants' standing orders (bundle, rhythm, next date).
 //! - [`imagen`]: uploaded product photos (decoded with limits, re-encoded)
 //!   and the illustrations shown where there is none.
 
@@ -30,6 +31,7 @@ pub mod correo;
 pub mod entrega;
 pub mod hora;
 pub mod imagen;
+pub mod paquete;
 pub mod pedido;
 pub mod seguimiento;
 pub mod usuario;

@@ -286,7 +286,7 @@ fn loose<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
 
 /// A text: a JSON string.
 #[derive(Debug, Clone, Default)]
-pub struct Text(Loose<String>);
+pub struct Text(pub(super) Loose<String>);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -296,7 +296,7 @@ impl<'de> Deserialize<'de> for Text {
 
 impl Text {
     /// The text, empty when absent; `field` names it when it is no text.
-    fn or_empty(&self, field: &str) -> Result<String, FieldError> {
+    pub(super) fn or_empty(&self, field: &str) -> Result<String, FieldError> {
         match &self.0 {
             Loose::Absent => Ok(String::new()),
             Loose::Is(s) => Ok(s.clone()),
@@ -307,7 +307,7 @@ impl Text {
 
 /// An object of `T`'s fields (which are all loose themselves).
 #[derive(Debug, Clone)]
-pub struct Object<T>(Loose<T>);
+pub struct Object<T>(pub(super) Loose<T>);
 
 impl<T> Default for Object<T> {
     fn default() -> Self {
@@ -323,7 +323,7 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Object<T> {
 
 /// A list of `T`.
 #[derive(Debug, Clone)]
-pub struct List<T>(Loose<Vec<T>>);
+pub struct List<T>(pub(super) Loose<Vec<T>>);
 
 impl<T> Default for List<T> {
     fn default() -> Self {
@@ -340,7 +340,7 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for List<T> {
 /// An integer as old clients send it: a JSON integer (or a float without
 /// fraction), or a string of digits as forms send them. `None` otherwise.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LooseInt(Option<i64>);
+pub struct LooseInt(pub(super) Option<i64>);
 
 impl<'de> Deserialize<'de> for LooseInt {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -404,7 +404,7 @@ pub struct DireccionObjeto {
 }
 
 impl DireccionObjeto {
-    fn direccion(&self) -> Result<Direccion, FieldError> {
+    pub(super) fn direccion(&self) -> Result<Direccion, FieldError> {
         Ok(Direccion {
             calle: self.calle.or_empty("direccion.calle")?,
             altura: self.altura.or_empty("direccion.altura")?,
@@ -434,7 +434,7 @@ impl<'de> Deserialize<'de> for NumText {
 }
 
 impl NumText {
-    fn or_empty(&self, field: &str) -> Result<String, FieldError> {
+    pub(super) fn or_empty(&self, field: &str) -> Result<String, FieldError> {
         match &self.0 {
             Loose::Absent => Ok(String::new()),
             Loose::Is(s) => Ok(s.clone()),

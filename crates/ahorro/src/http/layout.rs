@@ -17,6 +17,8 @@ use crate::domain::carrito::Carrito;
 pub struct Layout {
     pub title: String,
     pub usuario: Option<String>,
+    /// A merchant account: the nav shows "Mis paquetes".
+    pub comerciante: bool,
     pub unidades: i64,
     /// In the hidden `csrf` field of every form, `data-csrf` and the
     /// `csrf-token` meta.
@@ -34,6 +36,7 @@ impl Layout {
         Ok(Self {
             title: title.into(),
             usuario: visitor.usuario.as_ref().map(|u| u.nombre.clone()),
+            comerciante: visitor.usuario.as_ref().is_some_and(|u| u.es_comerciante()),
             unidades: carrito.unidades(),
             csrf: visitor.csrf.clone(),
             busqueda: String::new(),

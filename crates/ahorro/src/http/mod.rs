@@ -16,6 +16,7 @@ mod assets;
 mod carrito;
 mod catalogo;
 mod checkout;
+mod comerciantes;
 mod correo;
 mod cuenta;
 mod direcciones;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(paginas::routes())
         .merge(antiguas::routes())
         .merge(api_v1::routes())
+        .merge(comerciantes::routes())
         // Labelled by route template, so ids and tokens do not explode the series.
         .route_layer(axum::middleware::from_fn(|request, next| telemetry::track_requests("ahorro", request, next)))
         .fallback(catalogo::not_found)

@@ -14,6 +14,7 @@ use super::error::{ApiError, PageError};
 use crate::accounts::{Accounts, SESSION_SECS};
 use crate::checkout::CheckoutService;
 use crate::config::Settings;
+use crate::paquetes::Paquetes;
 use crate::store::Store;
 use crate::tickets_client::TicketsClient;
 use crate::tracking::Novedades;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub tickets: TicketsClient,
     /// Orders whose ticket changed, for the live tracking streams.
     pub novedades: Novedades,
+    /// Merchants' bundles ("Pedir ahora"; the scheduler runs beside).
+    pub paquetes: Paquetes,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@
 //! - [`cuentas`]: erasing an account (its orders kept, anonymised);
 //! - [`carritos`]: carts by owner;
 //! - [`pedidos`]: the checkout transaction, orders, Tickets' reports;
+//! - [`paquetes`]: merchants' bundles and placing one as an order;
 //! - [`entrega`]: zones, windows and their places, saved addresses;
 //! - [`seguimiento`]: what tracking pages and streams read;
 //! - [`outbox`]: the outbox table the platform worker empties;
@@ -32,6 +33,7 @@ mod cuentas;
 mod entrega;
 mod imagenes;
 pub mod outbox;
+mod paquetes;
 mod pedidos;
 mod seguimiento;
 mod usuarios;
@@ -43,6 +45,7 @@ use sqlx::migrate::Migrator;
 pub use backoffice::{FiltroPedidos, Historia, PanelHoy};
 pub use belgrano_platform::db::StoreError;
 pub use cuentas::CLIENTE_ELIMINADO;
+pub use paquetes::{Corrida, Origen, PaqueteRefusal, Resultado};
 pub use usuarios::{StaffRefusal, Upserted};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/ahorro/sqlite");

@@ -174,80 +174,79 @@ impl From<ItemRow> for PedidoItem {
 
 pub(super) const ITEM_COLS: &str = "pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal";
 
-impl Store {
-    /// The checkout transaction: reserves stock for every line (refusing the
-    /// whole order if one line cannot be served), writes the order, its
-    /// lines and its outbox row, and commits them together. `payload`
-    /// builds the outbox body from the priced lines.
-    pub async fn place_pedido(
-        &self,
-        pedido: &NuevoPedido,
-        payload: impl FnOnce(&PlacedPedido) -> String,
-    ) -> Result<PlacedPedido, PlaceError> {
-        // Lock rows in id order so concurrent checkouts cannot deadlock.
-        let mut items: Vec<(usize, i64, i64)> =
-            pedido.items.iter().enumerate().map(|(i, (id, q))| (i, *id, *q)).collect();
-        items.sort_by_key(|(_, id, _)| *id);
-        let now = Ts::now();
-        let mut tx = self.db.begin_write().await?;
-        // A place in the first window with one left, before anything else:
-        // the counter row is where concurrent checkouts for it meet.
-        let entrega = &pedido.entrega;
-        let mut turno = None;
-        for t in &entrega.turnos {
-            if entrega::take_place(&mut tx, t.id()).await? {
-                turno = Some(t.clone());
-                break;
-            }
+/// The checkout's writes inside `tx` (the caller commits): a place in the
+/// first window with one left, stock reserved for every line (refusing the
+/// whole order if one line cannot be served), the order, its lines and its
+/// outbox row. `payload` builds the outbox body from the priced lines. The
+/// checkout ([`Store::place_pedido`]) and the merchants' bundles
+/// (`store::paquetes`) share it.
+pub(super) async fn place_in(
+    tx: &mut Tx,
+    pedido: &NuevoPedido,
+    payload: impl FnOnce(&PlacedPedido) -> String,
+) -> Result<PlacedPedido, PlaceError> {
+    // Lock rows in id order so concurrent checkouts cannot deadlock.
+    let mut items: Vec<(usize, i64, i64)> = pedido.items.iter().enumerate().map(|(i, (id, q))| (i, *id, *q)).collect();
+    items.sort_by_key(|(_, id, _)| *id);
+    let now = Ts::now();
+    // A place in the first window with one left, before anything else:
+    // the counter row is where concurrent checkouts for it meet.
+    let entrega = &pedido.entrega;
+    let mut turno = None;
+    for t in &entrega.turnos {
+        if entrega::take_place(tx, t.id()).await? {
+            turno = Some(t.clone());
+            break;
         }
-        let Some(turno) = turno else { return Err(PlaceError::WindowFull) };
-        let mut lines = Vec::with_capacity(items.len());
-        for (index, producto_id, cantidad) in items {
-            let reserved: Vec<(String, String, i64)> =
-                sql("UPDATE productos SET stock = stock - $1 WHERE id = $2 AND activo AND stock >= $1 \
+    }
+    let Some(turno) = turno else { return Err(PlaceError::WindowFull) };
+    let mut lines = Vec::with_capacity(items.len());
+    for (index, producto_id, cantidad) in items {
+        let reserved: Vec<(String, String, i64)> =
+            sql("UPDATE productos SET stock = stock - $1 WHERE id = $2 AND activo AND stock >= $1 \
                  RETURNING nombre, negocio_id, precio")
-                .bind(cantidad)
+            .bind(cantidad)
+            .bind(producto_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let Some((nombre, negocio_id, precio)) = reserved.into_iter().next() else {
+            let found: Option<(i64, bool)> = sql("SELECT stock, activo FROM productos WHERE id = $1")
                 .bind(producto_id)
-                .fetch_all(&mut tx)
+                .fetch_optional(&mut *tx)
                 .await?;
-            let Some((nombre, negocio_id, precio)) = reserved.into_iter().next() else {
-                let found: Option<(i64, bool)> = sql("SELECT stock, activo FROM productos WHERE id = $1")
-                    .bind(producto_id)
-                    .fetch_optional(&mut tx)
-                    .await?;
-                return Err(match found {
-                    Some((stock, true)) => PlaceError::NotEnoughStock { index, disponible: stock },
-                    _ => PlaceError::UnknownProduct { index },
-                });
-            };
-            let line = ReservedLine {
-                producto_id,
-                nombre,
-                negocio_id,
-                cantidad,
-                precio: Centavos(precio),
-                negocio_nombre: String::new(),
-                categoria: String::new(),
-                sucursal: None,
-            };
-            lines.push((index, line));
-        }
-        // Back to the customer's order for the ticket and the receipt.
-        lines.sort_by_key(|(i, _)| *i);
-        let mut lines: Vec<ReservedLine> = lines.into_iter().map(|(_, l)| l).collect();
-        pickup_places(&mut tx, &mut lines).await?;
-        let subtotal: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
-        if entrega.exige_minimo && subtotal < entrega.zona.minimo {
-            return Err(PlaceError::UnderMinimum { minimo: entrega.zona.minimo, subtotal });
-        }
-        let costo_envio = costo_envio(&entrega.zona, &turno.franja, subtotal);
-        let total = subtotal + costo_envio;
-        if pedido.paga_con.is_some_and(|p| p < total) {
-            return Err(PlaceError::PagaConShort { total });
-        }
-        let dir = entrega.direccion.as_ref();
-        let part = |f: fn(&Direccion) -> &String| dir.map(|d| f(d).clone());
-        let ids: Vec<(i64,)> =
+            return Err(match found {
+                Some((stock, true)) => PlaceError::NotEnoughStock { index, disponible: stock },
+                _ => PlaceError::UnknownProduct { index },
+            });
+        };
+        let line = ReservedLine {
+            producto_id,
+            nombre,
+            negocio_id,
+            cantidad,
+            precio: Centavos(precio),
+            negocio_nombre: String::new(),
+            categoria: String::new(),
+            sucursal: None,
+        };
+        lines.push((index, line));
+    }
+    // Back to the customer's order for the ticket and the receipt.
+    lines.sort_by_key(|(i, _)| *i);
+    let mut lines: Vec<ReservedLine> = lines.into_iter().map(|(_, l)| l).collect();
+    pickup_places(tx, &mut lines).await?;
+    let subtotal: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
+    if entrega.exige_minimo && subtotal < entrega.zona.minimo {
+        return Err(PlaceError::UnderMinimum { minimo: entrega.zona.minimo, subtotal });
+    }
+    let costo_envio = costo_envio(&entrega.zona, &turno.franja, subtotal);
+    let total = subtotal + costo_envio;
+    if pedido.paga_con.is_some_and(|p| p < total) {
+        return Err(PlaceError::PagaConShort { total });
+    }
+    let dir = entrega.direccion.as_ref();
+    let part = |f: fn(&Direccion) -> &String| dir.map(|d| f(d).clone());
+    let ids: Vec<(i64,)> =
             sql("INSERT INTO pedidos (numero, usuario_id, cliente_nombre, cliente_apellido, cliente_email, \
              cliente_telefono, direccion, metodo_pago, notas, tipo_cliente, total, estado, fecha, fecha_actualizacion, \
              sesion, subtotal, costo_envio, barrio, franja_desde, franja_hasta, paga_con, dir_calle, dir_altura, \
@@ -279,27 +278,40 @@ impl Store {
             .bind(part(|d| &d.entre_calles))
             .bind(part(|d| &d.codigo_postal))
             .bind(part(|d| &d.referencias))
-            .fetch_all(&mut tx)
+            .fetch_all(&mut *tx)
             .await?;
-        let pedido_id =
-            ids.first().map(|(id,)| *id).ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))?;
-        let mut insert = Sql::build(&format!("INSERT INTO pedido_items ({ITEM_COLS}) VALUES "));
-        for (i, line) in lines.iter().enumerate() {
-            if i > 0 {
-                insert.push(", ");
-            }
-            insert.push_row([
-                Param::from(pedido_id),
-                line.producto_id.into(),
-                line.nombre.as_str().into(),
-                line.cantidad.into(),
-                line.precio.0.into(),
-                line.subtotal().0.into(),
-            ]);
+    let pedido_id = ids.first().map(|(id,)| *id).ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))?;
+    let mut insert = Sql::build(&format!("INSERT INTO pedido_items ({ITEM_COLS}) VALUES "));
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            insert.push(", ");
         }
-        insert.execute(&mut tx).await?;
-        let placed = PlacedPedido { pedido_id, fecha: now.0, total, subtotal, costo_envio, turno, lines };
-        outbox::queue(pedido_id, &pedido.numero, payload(&placed)).execute(&mut tx).await?;
+        insert.push_row([
+            Param::from(pedido_id),
+            line.producto_id.into(),
+            line.nombre.as_str().into(),
+            line.cantidad.into(),
+            line.precio.0.into(),
+            line.subtotal().0.into(),
+        ]);
+    }
+    insert.execute(&mut *tx).await?;
+    let placed = PlacedPedido { pedido_id, fecha: now.0, total, subtotal, costo_envio, turno, lines };
+    outbox::queue(pedido_id, &pedido.numero, payload(&placed)).execute(&mut *tx).await?;
+    Ok(placed)
+}
+
+impl Store {
+    /// The checkout transaction: [`place_in`] and the confirmation mail,
+    /// committed together. `payload` builds the outbox body from the priced
+    /// lines.
+    pub async fn place_pedido(
+        &self,
+        pedido: &NuevoPedido,
+        payload: impl FnOnce(&PlacedPedido) -> String,
+    ) -> Result<PlacedPedido, PlaceError> {
+        let mut tx = self.db.begin_write().await?;
+        let placed = place_in(&mut tx, pedido, payload).await?;
         super::correos::queue_confirmacion(&mut tx, &self.enlaces, pedido, &placed).await?;
         tx.commit().await?;
         Ok(placed)

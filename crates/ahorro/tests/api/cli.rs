@@ -19,6 +19,8 @@ fn help_lists_every_variable_and_starts_nothing() {
         "SECRET_KEY",
         "CHECKOUT_WAIT_MS",
         "OUTBOX_LEASE_SECS",
+        "PAQUETES_INTERVALO_SEGUNDOS",
+        "CLOCK_FILE",
         "RENDER_ENVIRONMENT",
         "HOST",
     ] {

@@ -22,6 +22,7 @@ mod metrics;
 mod openapi;
 mod pages;
 mod paginas;
+mod paquetes;
 mod seguimiento;
 mod store;
 mod tienda;
