@@ -24,7 +24,6 @@ const ADMIN_PASSWORD: &str = "una-clave-de-la-duenia";
 const PASSWORD: &str = "una-clave-larga-1";
 /// Everything a page may load before images.
 const MAX_PAGE_BYTES: u64 = 100 * 1024;
-const SIZES: [(u32, u32, &str); 2] = [(390, 844, "phone"), (1280, 900, "desktop")];
 
 fn axe_source() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("axe/node_modules/axe-core/axe.min.js");
@@ -93,10 +92,10 @@ async fn logout(client: &Client, shop: &str) {
 }
 
 /// What one page did wrong; empty when nothing.
-async fn check_page(client: &Client, axe: &str, shop: &str, path: &str, name: &str) -> Vec<String> {
+async fn check_page(client: &Client, axe: &str, shop: &str, path: &str, name: &str, size: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    for (width, height, size) in SIZES {
-        client.set_window_size(width, height).await.unwrap();
+    let width = client.execute("return window.innerWidth", vec![]).await.unwrap().as_u64().unwrap_or(0);
+    {
         let absolute = if path.starts_with("http") { path.to_owned() } else { format!("{shop}{path}") };
         client.goto(&absolute).await.unwrap();
         let url = client.current_url().await.unwrap();
@@ -146,7 +145,7 @@ async fn check_page(client: &Client, axe: &str, shop: &str, path: &str, name: &s
             problems.push(format!("{path} ({size}): {weight} bytes before images (limit {MAX_PAGE_BYTES})"));
         }
         let wide = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
-        if wide.as_u64().unwrap_or(0) > u64::from(width) {
+        if wide.as_u64().unwrap_or(0) > width {
             problems.push(format!("{path} ({size}): {} px wide on a {width} px screen", wide));
         }
         let png = client.screenshot().await.unwrap();
@@ -162,10 +161,29 @@ async fn every_shop_page_is_accessible_light_and_fits_a_phone() {
     let tickets = Tickets::start(&tickets_db, 0, "http://127.0.0.1:9").await;
     let admin = [("ADMIN_EMAIL", ADMIN_EMAIL), ("ADMIN_PASSWORD", ADMIN_PASSWORD)];
     let ahorro = Ahorro::start(&ahorro_db, &tickets.url, &admin).await;
-    let shop = ahorro.url.clone();
     let axe = axe_source();
     let driver = Driver::start().await;
-    let (client, _profile) = driver.browser().await;
+
+    let mut problems = Vec::new();
+    // A phone by Chromium's device emulation (a headless window cannot be
+    // narrower than 500 px), then a desktop window.
+    let (phone, _phone_profile) = driver.phone(390, 844).await;
+    problems.extend(visit_every_page(&phone, &axe, &ahorro.url, "phone").await);
+    phone.close().await.unwrap();
+    let (desktop, _desktop_profile) = driver.browser().await;
+    desktop.set_window_size(1280, 900).await.unwrap();
+    problems.extend(visit_every_page(&desktop, &axe, &ahorro.url, "desktop").await);
+    desktop.close().await.unwrap();
+
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    ahorro.stop().await;
+    tickets.stop().await;
+}
+
+/// The shop as a guest, a customer with a cart and an order, a merchant
+/// and the owner, in one browser (`size` names its screenshots and the
+/// accounts it makes).
+async fn visit_every_page(client: &Client, axe: &str, shop: &str, size: &str) -> Vec<String> {
     // A page and axe together can take longer than WebDriver's default
     // script time on a busy two-core machine.
     let timeouts = fantoccini::wd::TimeoutConfiguration::new(
@@ -174,7 +192,6 @@ async fn every_shop_page_is_accessible_light_and_fits_a_phone() {
         Some(Duration::from_secs(0)),
     );
     client.update_timeouts(timeouts).await.unwrap();
-
     let mut problems = Vec::new();
     // A guest.
     for (path, name) in [
@@ -196,25 +213,25 @@ async fn every_shop_page_is_accessible_light_and_fits_a_phone() {
         ("/privacidad", "privacidad"),
         ("/no-existe", "no-encontrado"),
     ] {
-        problems.extend(check_page(&client, &axe, &shop, path, name).await);
+        problems.extend(check_page(client, axe, shop, path, name, size).await);
     }
 
     // A customer with a cart and an order.
-    register(&client, &shop, "lucia@example.com", false).await;
+    register(client, shop, &format!("lucia-{size}@example.com"), false).await;
     let (status, _) =
-        fetch(&client, "POST", "/carrito/agregar", json!({"producto_id": "1", "cantidad": "3"}), true).await;
+        fetch(client, "POST", "/carrito/agregar", json!({"producto_id": "1", "cantidad": "3"}), true).await;
     assert_eq!(status, 200, "adding to the cart");
-    fetch(&client, "POST", "/carrito/agregar", json!({"producto_id": "2", "cantidad": "2"}), true).await;
+    fetch(client, "POST", "/carrito/agregar", json!({"producto_id": "2", "cantidad": "2"}), true).await;
     for (path, name) in [("/carrito", "carrito"), ("/checkout", "checkout")] {
-        problems.extend(check_page(&client, &axe, &shop, path, name).await);
+        problems.extend(check_page(client, axe, shop, path, name, size).await);
     }
     let mut compra = checkout_body(1, &[(1, 6), (3, 4)]);
-    compra["cliente"]["email"] = json!("lucia@example.com");
-    let (status, answer) = fetch(&client, "POST", "/api/checkout", compra, false).await;
+    compra["cliente"]["email"] = json!(format!("lucia-{size}@example.com"));
+    let (status, answer) = fetch(client, "POST", "/api/checkout", compra, false).await;
     assert!(status == 201 || status == 200, "checkout answered {status}: {answer}");
     let answer: Value = serde_json::from_str(&answer).unwrap();
     let numero = answer["pedido"]["numero"].as_str().expect("an order number").to_owned();
-    let seguimiento = tracking_link(&shop, &answer);
+    let seguimiento = tracking_link(shop, &answer);
     for (path, name) in [
         (format!("/pedido/{numero}"), "pedido"),
         ("/mis_pedidos".into(), "mis-pedidos"),
@@ -222,28 +239,25 @@ async fn every_shop_page_is_accessible_light_and_fits_a_phone() {
         ("/perfil".into(), "perfil"),
         ("/perfil/eliminar".into(), "eliminar-cuenta"),
     ] {
-        problems.extend(check_page(&client, &axe, &shop, &path, name).await);
+        problems.extend(check_page(client, axe, shop, &path, name, size).await);
     }
-    logout(&client, &shop).await;
+    logout(client, shop).await;
 
     // A merchant.
-    register(&client, &shop, "kiosco@example.com", true).await;
-    problems.extend(check_page(&client, &axe, &shop, "/comerciantes", "comerciantes").await);
-    logout(&client, &shop).await;
+    register(client, shop, &format!("kiosco-{size}@example.com"), true).await;
+    problems.extend(check_page(client, axe, shop, "/comerciantes", "comerciantes", size).await);
+    logout(client, shop).await;
 
     // The owner's back office.
-    login(&client, &shop, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    login(client, shop, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     for (path, name) in [
         ("/admin", "admin"),
         ("/admin/productos", "admin-productos"),
         ("/admin/pedidos", "admin-pedidos"),
         ("/admin/entrega", "admin-entrega"),
     ] {
-        problems.extend(check_page(&client, &axe, &shop, path, name).await);
+        problems.extend(check_page(client, axe, shop, path, name, size).await);
     }
 
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
-    client.close().await.unwrap();
-    ahorro.stop().await;
-    tickets.stop().await;
+    problems
 }
