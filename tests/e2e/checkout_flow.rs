@@ -85,7 +85,8 @@ async fn a_checkout_becomes_one_ticket() {
 /// A product's current price, read from its page (`$ 1.234` → 1234).
 async fn answer_price(ahorro_url: &str, id: i64) -> f64 {
     let html = reqwest::get(format!("{ahorro_url}/producto/{id}")).await.unwrap().text().await.unwrap();
-    let start = html.find("class=\"price big\">$ ").unwrap() + "class=\"price big\">$ ".len();
+    // The page writes `$` and the amount with a non-breaking space between.
+    let start = html.find("class=\"price big\">$\u{a0}").unwrap() + "class=\"price big\">$\u{a0}".len();
     let digits: String =
         html[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').filter(char::is_ascii_digit).collect();
     digits.parse().unwrap()

@@ -30,6 +30,29 @@ pub struct Export {
     pub pedidos: Vec<PedidoExport>,
     /// The saved delivery addresses.
     pub direcciones: Vec<DireccionGuardada>,
+    /// What was written at `/contacto` from the account or with its e-mail.
+    pub mensajes: Vec<MensajeExport>,
+    /// A merchant's standing orders.
+    pub paquetes: Vec<PaqueteExport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MensajeExport {
+    pub fecha: DateTime<Utc>,
+    pub nombre: String,
+    pub email: String,
+    pub mensaje: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PaqueteExport {
+    pub nombre: String,
+    pub frecuencia: &'static str,
+    pub proxima_fecha: chrono::NaiveDate,
+    pub direccion: String,
+    pub activo: bool,
+    /// (producto_id, cantidad).
+    pub items: Vec<(i64, i64)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -146,17 +169,34 @@ impl DatosPersonales {
         Self { store }
     }
 
-    /// Everything the shop keeps about `usuario`: the profile and every
-    /// order with its lines, and the saved addresses.
+    /// Everything the shop keeps about `usuario`: the profile, every order
+    /// with its lines, the saved addresses, contact messages and bundles.
     pub async fn export(&self, usuario: &Usuario) -> Result<Export, StoreError> {
         let pedidos = self.store.pedidos_de(usuario.id, i64::MAX).await?;
         let direcciones = self.store.direcciones(usuario.id).await?;
+        let mensajes = self.store.contactos_de(usuario.id, &usuario.email).await?;
+        let paquetes = self.store.paquetes_de(usuario.id).await?;
         Ok(Export {
             version: EXPORT_VERSION,
             generado: Utc::now(),
             perfil: usuario.into(),
             pedidos: pedidos.into_iter().map(Into::into).collect(),
             direcciones,
+            mensajes: mensajes
+                .into_iter()
+                .map(|m| MensajeExport { fecha: m.creado, nombre: m.nombre, email: m.email, mensaje: m.mensaje })
+                .collect(),
+            paquetes: paquetes
+                .into_iter()
+                .map(|p| PaqueteExport {
+                    nombre: p.nombre,
+                    frecuencia: p.frecuencia.as_str(),
+                    proxima_fecha: p.proxima_fecha,
+                    direccion: p.direccion,
+                    activo: p.activo,
+                    items: p.items,
+                })
+                .collect(),
         })
     }
 

@@ -311,10 +311,19 @@ impl ProductoPage {
     }
 }
 
+/// What a page number past the last one gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MasAlla {
+    /// The last page (a shop page: an old link still shows products).
+    UltimaPagina,
+    /// No products (an API client pages until an empty page).
+    Nada,
+}
+
 /// A listing page out of the active products (`activos`, by id): the
 /// query's filters, the search (every word, tolerating typos), its order
 /// and page. Pure, so every backend lists alike.
-pub fn listar(activos: Vec<Producto>, q: &ProductoQuery, por_pagina: i64) -> ProductoPage {
+pub fn listar(activos: Vec<Producto>, q: &ProductoQuery, por_pagina: i64, mas_alla: MasAlla) -> ProductoPage {
     // A search of nothing searchable ("%", "🍎") finds nothing.
     let busqueda = q.busqueda.as_deref().map(Busqueda::new);
     let en_alcance = |p: &Producto| {
@@ -356,7 +365,10 @@ pub fn listar(activos: Vec<Producto>, q: &ProductoQuery, por_pagina: i64) -> Pro
     }
     let total = encontrados.len() as i64;
     let pages = ((total + por_pagina - 1) / por_pagina).max(1);
-    let page = q.page.clamp(1, pages);
+    let page = match mas_alla {
+        MasAlla::UltimaPagina => q.page.clamp(1, pages),
+        MasAlla::Nada => q.page.max(1),
+    };
     let productos = encontrados
         .into_iter()
         .skip(((page - 1) * por_pagina) as usize)
@@ -1653,7 +1665,7 @@ mod tests {
     }
 
     fn listado(q: ProductoQuery) -> ProductoPage {
-        listar(Seed::bundled().productos, &q, PAGE_SIZE)
+        listar(Seed::bundled().productos, &q, PAGE_SIZE, MasAlla::UltimaPagina)
     }
 
     fn nombres(page: &ProductoPage) -> Vec<&str> {
@@ -1683,7 +1695,7 @@ mod tests {
             page: 1,
             ..Default::default()
         };
-        let all = |q: ProductoQuery| listar(Seed::bundled().productos, &q, PAGE_SIZE);
+        let all = |q: ProductoQuery| listar(Seed::bundled().productos, &q, PAGE_SIZE, MasAlla::UltimaPagina);
         let mut q = lacteos(Orden::Precio, None);
         let barato = all(q.clone());
         assert_eq!(barato.total, 30);

@@ -9,7 +9,7 @@ use belgrano_platform::db::{Param, Sql, Ts, Tx, insert_rows, sql};
 use super::{EXCLUSIVE, Store, StoreError};
 use crate::domain::catalogo::{
     ADMIN_PAGE_SIZE, AdminProductoQuery, AjustePrecios, Autor, Cambio, Categoria, CsvFila, Importado, MAX_STOCK,
-    Negocio, NegocioDatos, Oferta, OfertaDatos, PAGE_SIZE, PrecioCambio, PrecioNuevo, Producto, ProductoDatos,
+    MasAlla, Negocio, NegocioDatos, Oferta, OfertaDatos, PAGE_SIZE, PrecioCambio, PrecioNuevo, Producto, ProductoDatos,
     ProductoDatosConId, ProductoPage, ProductoQuery, Referencias, Seed, StockCambio, Sucursal, SucursalDatos, Unidad,
     fold, listar,
 };
@@ -225,12 +225,13 @@ impl Store {
 
     /// A listing page (see `domain::catalogo::listar`).
     pub async fn productos(&self, q: &ProductoQuery) -> Result<ProductoPage, StoreError> {
-        self.productos_de_a(q, PAGE_SIZE).await
+        Ok(listar(self.productos_activos(q.categoria.as_deref()).await?, q, PAGE_SIZE, MasAlla::UltimaPagina))
     }
 
-    /// The same with pages of `por_pagina` products (the public API's).
+    /// The same with pages of `por_pagina` products, none past the last
+    /// (the public API's).
     pub async fn productos_de_a(&self, q: &ProductoQuery, por_pagina: i64) -> Result<ProductoPage, StoreError> {
-        Ok(listar(self.productos_activos(q.categoria.as_deref()).await?, q, por_pagina))
+        Ok(listar(self.productos_activos(q.categoria.as_deref()).await?, q, por_pagina, MasAlla::Nada))
     }
 
     /// The active products sharing `p`'s category or store, for its

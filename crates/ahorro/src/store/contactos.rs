@@ -64,6 +64,19 @@ impl Store {
         Ok((rows.into_iter().map(contacto).collect(), sin_responder))
     }
 
+    /// The messages sent from the account `usuario_id` or signed with its
+    /// e-mail, oldest first (the data export: what erasure deletes).
+    pub async fn contactos_de(&self, usuario_id: i64, email: &str) -> Result<Vec<Contacto>, StoreError> {
+        let rows: Vec<ContactoRow> =
+            sql("SELECT id, nombre, email, mensaje, usuario_id, creado_at, respondido_at, respondido_por \
+             FROM contactos WHERE usuario_id = $1 OR email = $2 ORDER BY id")
+            .bind(usuario_id)
+            .bind(email)
+            .fetch_all(self.db.read())
+            .await?;
+        Ok(rows.into_iter().map(contacto).collect())
+    }
+
     /// Marks a message answered by `quien` (or, `respondido` false, not
     /// answered again); whether there was such a message.
     pub async fn marcar_contacto(&self, id: i64, respondido: bool, quien: &str) -> Result<bool, StoreError> {

@@ -175,6 +175,11 @@ async fn the_export_holds_the_profile_and_the_orders(backend: Backend) {
     let (_, ajeno) = customer_with_an_order(&app, "otro@example.com").await;
 
     assert!(ana.get("/perfil").await.body.contains("href=\"/perfil/datos\""));
+    ana.get("/contacto").await;
+    let sent = ana
+        .post_csrf("/contacto", &[("nombre", "Ana"), ("email", "ana@example.com"), ("mensaje", "¿Llevan a Núñez?")])
+        .await;
+    assert!(sent.status.as_u16() < 400, "{}", sent.status);
     let response = app
         .client
         .get(format!("{}/perfil/datos", app.address))
@@ -203,6 +208,12 @@ async fn the_export_holds_the_profile_and_the_orders(backend: Backend) {
         pedidos[0]["items"][0],
         json!({"producto_id": 1, "nombre": "Arroz 1kg", "cantidad": 2, "precio_unitario": 950.0, "subtotal": 1900.0})
     );
+    // What she wrote at /contacto is hers too (Ley 25.326: access); a
+    // customer has no bundles.
+    let mensajes = export["mensajes"].as_array().unwrap();
+    assert_eq!(mensajes.len(), 1, "{export}");
+    assert_eq!(mensajes[0]["mensaje"], "¿Llevan a Núñez?");
+    assert_eq!(export["paquetes"], json!([]));
     assert!(export.to_string().find("password").is_none(), "never the hash");
     // Not for guests.
     assert_eq!(ana.post_csrf("/logout", &[]).await.status, 303);
