@@ -141,6 +141,7 @@ async fn check_page(client: &Client, axe: &str, shop: &str, path: &str, name: &s
             .unwrap()
             .as_u64()
             .unwrap_or(0);
+        eprintln!("{size:8} {status} {weight:>7} bytes before images  {path}");
         if weight >= MAX_PAGE_BYTES {
             problems.push(format!("{path} ({size}): {weight} bytes before images (limit {MAX_PAGE_BYTES})"));
         }
