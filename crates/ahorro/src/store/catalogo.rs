@@ -211,13 +211,17 @@ impl Store {
         Ok(rows.into_iter().map(oferta_of_row).collect())
     }
 
-    /// The active products, by id: a category's when given. Listings
-    /// filter, search, sort and page them (`domain::catalogo::listar`).
-    pub async fn productos_activos(&self, categoria: Option<&str>) -> Result<Vec<Producto>, StoreError> {
+    /// The active products in a listing's scope (its category, only the
+    /// featured ones for the home page), by id; `listar` filters, searches,
+    /// sorts and pages them. The scope is narrowed here so the home page
+    /// does not read the whole catalogue.
+    async fn productos_en_alcance(&self, q: &ProductoQuery) -> Result<Vec<Producto>, StoreError> {
         let rows: Vec<ProductoRow> = Sql::build(&format!(
-            "SELECT {PRODUCTO_COLS} FROM productos WHERE activo AND ($1 IS NULL OR categoria_id = $1) ORDER BY id"
+            "SELECT {PRODUCTO_COLS} FROM productos WHERE activo AND ($1 IS NULL OR categoria_id = $1) \
+             AND ($2 = 0 OR destacado) ORDER BY id"
         ))
-        .bind(categoria)
+        .bind(q.categoria.as_deref())
+        .bind(i64::from(q.destacados))
         .fetch_all(self.db.read())
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -225,13 +229,13 @@ impl Store {
 
     /// A listing page (see `domain::catalogo::listar`).
     pub async fn productos(&self, q: &ProductoQuery) -> Result<ProductoPage, StoreError> {
-        Ok(listar(self.productos_activos(q.categoria.as_deref()).await?, q, PAGE_SIZE, MasAlla::UltimaPagina))
+        Ok(listar(self.productos_en_alcance(q).await?, q, PAGE_SIZE, MasAlla::UltimaPagina))
     }
 
     /// The same with pages of `por_pagina` products, none past the last
     /// (the public API's).
     pub async fn productos_de_a(&self, q: &ProductoQuery, por_pagina: i64) -> Result<ProductoPage, StoreError> {
-        Ok(listar(self.productos_activos(q.categoria.as_deref()).await?, q, por_pagina, MasAlla::Nada))
+        Ok(listar(self.productos_en_alcance(q).await?, q, por_pagina, MasAlla::Nada))
     }
 
     /// The active products sharing `p`'s category or store, for its
