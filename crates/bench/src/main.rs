@@ -1,22 +1,24 @@
-//! `cargo run --release -p belgrano-bench -- tickets` (or `checkout`):
-//! builds the release binaries, measures each target and prints a Markdown
-//! table.
+//! `cargo run --release -p belgrano-bench -- all` (or `tickets`,
+//! `checkout`): builds the release binaries, measures each target and
+//! prints a Markdown table.
 //! See `docs/BENCHMARKS.md`.
 
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use belgrano_bench::load::LoadConfig;
-use belgrano_bench::scenarios::{self, Plan};
+use belgrano_bench::scenarios::{self, Plan, prefill};
 use belgrano_bench::{build, report};
 
 const USAGE: &str = "\
-usage: belgrano-bench tickets|checkout [options]
+usage: belgrano-bench all|tickets|checkout [options]
 
+  all                   tickets, then checkout, in one table
   tickets               Tickets intake (POST /api/tickets, new numeros) and
                         the baseline (axum + one SQLite INSERT per request)
   checkout              Ahorro's POST /api/checkout as guests, every order
-                        delivered to a real Tickets; then Ahorro's home page
+                        delivered to a real Tickets (with both services' CPU
+                        per order); then Ahorro's home page and product pages
 
 options:
   --connections N       concurrent keep-alive connections (default 32)
@@ -27,12 +29,21 @@ options:
   --client-threads N    load generator threads (default 1, leaving the
                         rest of a small machine to the server)
   --no-info             tickets: skip the extra run with default info logging
+  --prefilled           also measure intake and checkout on databases that
+                        already hold 1,000,000 tickets and 200,000 orders
+                        (10,000 and 2,000 with --smoke)
+  --smoke               a few seconds in all, to prove the benchmark runs
+                        (4 connections, 0.5 s warm-up, 1.5 s measured, one
+                        round, no info-logging run); no figure means anything
+  --bin-dir DIR         run the binaries in DIR (implies --no-build), e.g.
+                        target/debug for --smoke in CI
   --no-build            do not run `cargo build --release` first
 ";
 
 /// Which benchmark the command line asked for.
 #[derive(Clone, Copy)]
 enum Scenario {
+    All,
     Tickets,
     Checkout,
 }
@@ -40,6 +51,7 @@ enum Scenario {
 impl Scenario {
     fn parse(name: &str) -> Option<Self> {
         match name {
+            "all" => Some(Scenario::All),
             "tickets" => Some(Scenario::Tickets),
             "checkout" => Some(Scenario::Checkout),
             _ => None,
@@ -49,6 +61,7 @@ impl Scenario {
     /// The packages whose release binaries it runs.
     fn packages(self) -> &'static [&'static str] {
         match self {
+            Scenario::All => &["belgrano-tickets", "belgrano-ahorro", "belgrano-bench"],
             Scenario::Tickets => &["belgrano-tickets", "belgrano-bench"],
             Scenario::Checkout => &["belgrano-tickets", "belgrano-ahorro"],
         }
@@ -61,6 +74,9 @@ struct Options {
     rounds: usize,
     client_threads: usize,
     info_logging: bool,
+    prefilled: bool,
+    smoke: bool,
+    bin_dir: Option<std::path::PathBuf>,
     build: bool,
 }
 
@@ -71,6 +87,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
         rounds: 1,
         client_threads: 1,
         info_logging: true,
+        prefilled: false,
+        smoke: false,
+        bin_dir: None,
         build: true,
     };
     while let Some(arg) = args.next() {
@@ -84,6 +103,21 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
             "--client-threads" => options.client_threads = value(&arg)?.parse()?,
             "--no-info" => options.info_logging = false,
             "--no-build" => options.build = false,
+            "--prefilled" => options.prefilled = true,
+            "--bin-dir" => {
+                options.bin_dir = Some(value(&arg)?.into());
+                options.build = false;
+            }
+            "--smoke" => {
+                options.config = LoadConfig {
+                    connections: 4,
+                    duration: Duration::from_millis(1500),
+                    warmup: Duration::from_millis(500),
+                };
+                options.rounds = 1;
+                options.info_logging = false;
+                options.smoke = true;
+            }
             "-h" | "--help" => {
                 print!("{USAGE}");
                 std::process::exit(0);
@@ -107,8 +141,19 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
 fn main() -> anyhow::Result<()> {
     let options = parse_args(std::env::args().skip(1))?;
     let scenario = options.scenario.expect("checked in parse_args");
-    let bin_dir = if options.build { build::release_binaries(scenario.packages())? } else { build::release_dir() };
-    let plan = Plan { config: options.config, rounds: options.rounds, bin_dir, info_logging: options.info_logging };
+    let bin_dir = match options.bin_dir {
+        // Absolute: each server starts in its own temporary directory.
+        Some(dir) => std::fs::canonicalize(&dir).with_context(|| format!("--bin-dir {}", dir.display()))?,
+        None if options.build => build::release_binaries(scenario.packages())?,
+        None => build::release_dir(),
+    };
+    let plan = Plan {
+        config: options.config,
+        rounds: options.rounds,
+        bin_dir,
+        info_logging: options.info_logging,
+        prefill: options.prefilled.then_some(if options.smoke { prefill::SMOKE } else { prefill::FULL }),
+    };
 
     // The load generator's own runtime, kept small on purpose: on a 2-core
     // machine every thread it uses is taken from the server.
@@ -119,10 +164,13 @@ fn main() -> anyhow::Result<()> {
     };
     let client_cpu_before = belgrano_bench::server::process_cpu_time("/proc/self/stat")?;
     let wall = std::time::Instant::now();
-    let (rows, reference) = match scenario {
-        Scenario::Tickets => (runtime.block_on(scenarios::tickets::run(&plan))?, scenarios::tickets::REFERENCE),
-        Scenario::Checkout => (runtime.block_on(scenarios::checkout::run(&plan))?, scenarios::checkout::REFERENCE),
-    };
+    let mut reports = Vec::new();
+    if matches!(scenario, Scenario::All | Scenario::Tickets) {
+        reports.push((runtime.block_on(scenarios::tickets::run(&plan))?, scenarios::tickets::REFERENCE));
+    }
+    if matches!(scenario, Scenario::All | Scenario::Checkout) {
+        reports.push((runtime.block_on(scenarios::checkout::run(&plan))?, scenarios::checkout::REFERENCE));
+    }
     let client_cpu = belgrano_bench::server::process_cpu_time("/proc/self/stat")?.saturating_sub(client_cpu_before);
 
     let c = plan.config;
@@ -141,8 +189,20 @@ fn main() -> anyhow::Result<()> {
     );
     println!("Load average (1 min) after the runs: {:.2}", report::load_average());
     println!();
+    let rows: Vec<report::Row> = reports.iter().flat_map(|(r, _)| r.rows.iter().cloned()).collect();
     print!("{}", report::markdown_table(&rows));
-    println!();
-    println!("{reference}");
+    for (report, reference) in &reports {
+        println!();
+        for note in &report.notes {
+            println!("- {note}");
+        }
+        println!("{reference}");
+    }
+    // Speed has no threshold here, correctness does: a failed request or a
+    // lost ticket fails the command (and the smoke run in CI).
+    let failed: Vec<&str> = rows.iter().filter(|r| r.errors > 0).map(|r| r.target.as_str()).collect();
+    if !failed.is_empty() {
+        bail!("errors or failed verification in: {}", failed.join(", "));
+    }
     Ok(())
 }

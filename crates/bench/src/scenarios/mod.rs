@@ -3,6 +3,7 @@
 //! measuring itself is shared ([`crate::measure`]).
 
 pub mod checkout;
+pub mod prefill;
 pub mod tickets;
 
 use std::path::PathBuf;
@@ -22,6 +23,16 @@ pub struct Plan {
     pub bin_dir: PathBuf,
     /// Also measure Tickets with its default (info) logging.
     pub info_logging: bool,
+    /// Also measure intake and checkout on databases that already hold a
+    /// shop's history ([`prefill`]).
+    pub prefill: Option<prefill::Sizes>,
+}
+
+/// What a scenario prints: table rows and lines under the table.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
 }
 
 /// Prints what a table row cannot hold: drift, errors, verification, files.
