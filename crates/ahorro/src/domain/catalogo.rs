@@ -323,7 +323,7 @@ pub enum MasAlla {
 /// A listing page out of the active products (`activos`, by id): the
 /// query's filters, the search (every word, tolerating typos), its order
 /// and page. Pure, so every backend lists alike.
-pub fn listar(activos: Vec<Producto>, q: &ProductoQuery, por_pagina: i64, mas_alla: MasAlla) -> ProductoPage {
+pub fn listar(activos: &[Producto], q: &ProductoQuery, por_pagina: i64, mas_alla: MasAlla) -> ProductoPage {
     // A search of nothing searchable ("%", "🍎") finds nothing.
     let busqueda = q.busqueda.as_deref().map(Busqueda::new);
     let en_alcance = |p: &Producto| {
@@ -381,11 +381,11 @@ pub fn listar(activos: Vec<Producto>, q: &ProductoQuery, por_pagina: i64, mas_al
 /// Up to `n` products to show beside `p`: in stock first, then its
 /// category's (those sharing its first word, "Aceite…", before the rest),
 /// then its store's.
-pub fn relacionados(p: &Producto, candidatos: Vec<Producto>, n: usize) -> Vec<Producto> {
+pub fn relacionados(p: &Producto, candidatos: &[Producto], n: usize) -> Vec<Producto> {
     let primera = |nombre: &str| fold(nombre).split_whitespace().next().unwrap_or_default().to_owned();
     let suya = primera(&p.nombre);
-    let mut out: Vec<Producto> = candidatos
-        .into_iter()
+    let mut out: Vec<&Producto> = candidatos
+        .iter()
         .filter(|c| c.id != p.id && c.activo && (c.categoria_id == p.categoria_id || c.negocio_id == p.negocio_id))
         .collect();
     out.sort_by_cached_key(|c| {
@@ -397,8 +397,7 @@ pub fn relacionados(p: &Producto, candidatos: Vec<Producto>, n: usize) -> Vec<Pr
             c.id,
         )
     });
-    out.truncate(n);
-    out
+    out.into_iter().take(n).cloned().collect()
 }
 
 /// The size a product's name states, in grams or millilitres: "Arroz 1kg"
@@ -1665,7 +1664,7 @@ mod tests {
     }
 
     fn listado(q: ProductoQuery) -> ProductoPage {
-        listar(Seed::bundled().productos, &q, PAGE_SIZE, MasAlla::UltimaPagina)
+        listar(&Seed::bundled().productos, &q, PAGE_SIZE, MasAlla::UltimaPagina)
     }
 
     fn nombres(page: &ProductoPage) -> Vec<&str> {
@@ -1695,7 +1694,7 @@ mod tests {
             page: 1,
             ..Default::default()
         };
-        let all = |q: ProductoQuery| listar(Seed::bundled().productos, &q, PAGE_SIZE, MasAlla::UltimaPagina);
+        let all = |q: ProductoQuery| listar(&Seed::bundled().productos, &q, PAGE_SIZE, MasAlla::UltimaPagina);
         let mut q = lacteos(Orden::Precio, None);
         let barato = all(q.clone());
         assert_eq!(barato.total, 30);
@@ -1749,7 +1748,7 @@ mod tests {
         let aceite = seed.productos.iter().find(|p| p.id == 2).unwrap().clone();
         let mut todos = seed.productos;
         todos.iter_mut().find(|p| p.id == 115).unwrap().stock = 0;
-        let rel = relacionados(&aceite, todos, 4);
+        let rel = relacionados(&aceite, &todos, 4);
         assert_eq!(rel.len(), 4);
         assert!(rel.iter().all(|p| p.id != 2 && p.categoria_id == "condimentos" && p.disponible()));
         assert!(rel[0].nombre.starts_with("Aceite"), "{:?}", rel[0].nombre);

@@ -3,6 +3,8 @@
 //!
 //! - [`catalogo`]: negocios, sucursales, categorías, productos and ofertas,
 //!   the bundled seed, search folding and listing pages.
+//! - [`vitrina`]: the shop window, the catalogue as the shop's pages show
+//!   it, asked in memory.
 //! - [`busqueda`]: the shop's search, tolerant of typos, and its
 //!   suggestions.
 //! - [`carrito`]: the cart (ids and quantities) and the cart priced from the
@@ -35,3 +37,4 @@ pub mod paquete;
 pub mod pedido;
 pub mod seguimiento;
 pub mod usuario;
+pub mod vitrina;

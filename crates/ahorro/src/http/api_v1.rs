@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::catalogo::{Categoria, Negocio, Orden, PAGE_SIZE, Producto, ProductoQuery, Sucursal};
+use crate::domain::vitrina::Vitrina;
 
 /// Largest `por_pagina`.
 pub const MAX_POR_PAGINA: i64 = 100;
@@ -101,10 +102,11 @@ struct Nombres {
 }
 
 impl Nombres {
-    async fn load(state: &AppState) -> Result<Self, ApiError> {
-        let negocios = state.store.negocios().await?.into_iter().map(|n| (n.id, n.nombre)).collect();
-        let categorias = state.store.todas_las_categorias().await?.into_iter().map(|c| (c.id, c.nombre)).collect();
-        Ok(Self { negocios, categorias })
+    /// Those of the shop window: every active product's store and category.
+    fn of(vitrina: &Vitrina) -> Self {
+        let negocios = vitrina.negocios().iter().map(|n| (n.id.clone(), n.nombre.clone())).collect();
+        let categorias = vitrina.categorias().iter().map(|c| (c.id.clone(), c.nombre.clone())).collect();
+        Self { negocios, categorias }
     }
 
     fn producto(&self, p: &Producto) -> ProductoV1 {
@@ -206,8 +208,9 @@ async fn productos(
         return Err(invalid("categoria", format!("no hay una categoría con id '{c}' (ver /api/v1/categorias)")));
     }
     let q = ProductoQuery { negocio, categoria, busqueda, destacados: false, page: pagina, orden: Orden::default() };
-    let page = state.store.productos_de_a(&q, por_pagina).await?;
-    let nombres = Nombres::load(&state).await?;
+    let vitrina = state.store.vitrina().await?;
+    let page = vitrina.pagina_de_a(&q, por_pagina);
+    let nombres = Nombres::of(&vitrina);
     let productos: Vec<ProductoV1> = page.productos.iter().map(|p| nombres.producto(p)).collect();
     let paginas = ((page.total + por_pagina - 1) / por_pagina).max(1);
     let body = json!({
@@ -227,9 +230,11 @@ async fn producto(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: i64 = id.trim().parse().map_err(|_| invalid("id", "debe ser un número entero"))?;
-    let p = state.store.producto(id).await?.filter(|p| p.activo);
-    let Some(p) = p else { return Err(ApiError::NotFound("no hay un producto a la venta con ese id")) };
-    let body = json!({"producto": Nombres::load(&state).await?.producto(&p)});
+    let vitrina = state.store.vitrina().await?;
+    let Some(p) = vitrina.producto(id).filter(|p| p.activo) else {
+        return Err(ApiError::NotFound("no hay un producto a la venta con ese id"));
+    };
+    let body = json!({"producto": Nombres::of(&vitrina).producto(p)});
     cached(&headers, &body)
 }
 
@@ -295,9 +300,11 @@ struct CategoriaV1 {
 async fn categorias(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let categorias: Vec<CategoriaV1> = state
         .store
-        .categorias()
+        .vitrina()
         .await?
-        .into_iter()
+        .categorias()
+        .iter()
+        .cloned()
         .map(|c: Categoria| CategoriaV1 {
             url: format!("/categoria/{}", c.id),
             id: c.id,

@@ -17,9 +17,8 @@ use super::error::{ApiError, PageError};
 use super::extract::Visitor;
 use super::layout::Layout;
 use super::state::AppState;
-use crate::domain::catalogo::{
-    Categoria, Negocio, Oferta, Orden, Producto, ProductoPage, ProductoQuery, Sucursal, relacionados,
-};
+use crate::domain::catalogo::{Categoria, Negocio, Oferta, Orden, Producto, ProductoPage, ProductoQuery, Sucursal};
+use crate::domain::vitrina::Vitrina;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -145,8 +144,9 @@ pub async fn home(
 ) -> Result<Response, PageError> {
     let busqueda =
         params.get("busqueda").map(|b| b.trim().chars().take(100).collect::<String>()).filter(|b| !b.is_empty());
+    let vitrina = state.store.vitrina().await?;
     if let Some(busqueda) = busqueda {
-        let negocios = state.store.negocios().await?;
+        let negocios = vitrina.negocios().to_vec();
         let filtros = Filtros {
             ruta: "/".into(),
             busqueda: Some(busqueda.clone()),
@@ -160,8 +160,8 @@ pub async fn home(
             page: page_param(&params),
             ..Default::default()
         };
-        let pagina = state.store.productos(&q).await?;
-        let categorias = if pagina.total == 0 { state.store.categorias().await? } else { Vec::new() };
+        let pagina = vitrina.pagina(&q);
+        let categorias = if pagina.total == 0 { vitrina.categorias().to_vec() } else { Vec::new() };
         let mut l = Layout::new(&state, &visitor, format!("Buscar «{busqueda}»")).await?;
         l.busqueda = busqueda.clone();
         return Ok(Listado {
@@ -176,13 +176,13 @@ pub async fn home(
         }
         .into_response());
     }
-    let destacados = state.store.productos(&ProductoQuery { destacados: true, page: 1, ..Default::default() }).await?;
+    let destacados = vitrina.pagina(&ProductoQuery { destacados: true, page: 1, ..Default::default() });
     Ok(Home {
         l: Layout::new(&state, &visitor, "Inicio").await?,
         destacados: destacados.productos.into_iter().take(12).collect(),
-        negocios: state.store.negocios().await?,
-        categorias: state.store.categorias().await?,
-        ofertas: state.store.ofertas().await?,
+        negocios: vitrina.negocios().to_vec(),
+        categorias: vitrina.categorias().to_vec(),
+        ofertas: vitrina.ofertas().to_vec(),
     }
     .into_response())
 }
@@ -193,7 +193,8 @@ pub async fn negocio(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let negocio = state.store.negocios().await?.into_iter().find(|n| n.id == id);
+    let vitrina = state.store.vitrina().await?;
+    let negocio = vitrina.negocio(&id).cloned();
     let Some(negocio) = negocio else { return no_encontrado(&state, &visitor, "Ese negocio no existe.").await };
     let filtros = Filtros {
         ruta: format!("/negocio/{}", url_encode(&id)),
@@ -217,7 +218,7 @@ pub async fn negocio(
         query: q,
         negocios: Vec::new(),
     };
-    listado(&state, &visitor, page, filtros).await
+    listado(&state, &visitor, &vitrina, page, filtros).await
 }
 
 pub async fn categoria(
@@ -226,9 +227,10 @@ pub async fn categoria(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let categoria = state.store.categorias().await?.into_iter().find(|c| c.id == id);
+    let vitrina = state.store.vitrina().await?;
+    let categoria = vitrina.categoria(&id).cloned();
     let Some(categoria) = categoria else { return no_encontrado(&state, &visitor, "Esa categoría no existe.").await };
-    let negocios = state.store.negocios().await?;
+    let negocios = vitrina.negocios().to_vec();
     let filtros = Filtros {
         ruta: format!("/categoria/{}", url_encode(&id)),
         busqueda: None,
@@ -245,7 +247,7 @@ pub async fn categoria(
     let titulo = format!("{} {}", categoria.icono, categoria.nombre);
     let (title, descripcion) = (categoria.nombre, categoria.descripcion);
     let page = ListadoOf { title, titulo, descripcion, sucursales: Vec::new(), query: q, negocios };
-    listado(&state, &visitor, page, filtros).await
+    listado(&state, &visitor, &vitrina, page, filtros).await
 }
 
 /// What a store's or a category's product list shows above the products.
@@ -261,13 +263,19 @@ struct ListadoOf {
     negocios: Vec<Negocio>,
 }
 
-async fn listado(state: &AppState, visitor: &Visitor, of: ListadoOf, filtros: Filtros) -> Result<Response, PageError> {
+async fn listado(
+    state: &AppState,
+    visitor: &Visitor,
+    vitrina: &Vitrina,
+    of: ListadoOf,
+    filtros: Filtros,
+) -> Result<Response, PageError> {
     Ok(Listado {
         l: Layout::new(state, visitor, of.title).await?,
         titulo: of.titulo,
         descripcion: of.descripcion,
         sucursales: of.sucursales,
-        pagina: state.store.productos(&of.query).await?,
+        pagina: vitrina.pagina(&of.query),
         filtros,
         negocios: of.negocios,
         categorias: Vec::new(),
@@ -280,29 +288,21 @@ pub async fn producto(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let vitrina = state.store.vitrina().await?;
     let producto = match id.parse::<i64>() {
-        Ok(id) => state.store.producto(id).await?.filter(|p| p.activo),
+        Ok(id) => vitrina.producto(id).filter(|p| p.activo).cloned(),
         Err(_) => None,
     };
     let Some(p) = producto else {
         return no_encontrado(&state, &visitor, "Ese producto no existe o ya no está a la venta.").await;
     };
-    let negocio =
-        state.store.negocios().await?.into_iter().find(|n| n.id == p.negocio_id).map(|n| n.nombre).unwrap_or_default();
-    let categoria = state.store.categorias().await?.into_iter().find(|c| c.id == p.categoria_id);
-    let en_carrito = state.store.carrito(&visitor.carrito_owner()).await?.cantidad_de(p.id);
-    let relacionados = relacionados(&p, state.store.vecinos(&p).await?, RELACIONADOS);
-    let ofertas = state.store.ofertas().await?.into_iter().filter(|o| o.productos.contains(&p.id)).collect();
-    Ok(ProductoDetalle {
-        l: Layout::new(&state, &visitor, p.nombre.clone()).await?,
-        p,
-        negocio,
-        categoria,
-        en_carrito,
-        relacionados,
-        ofertas,
-    }
-    .into_response())
+    let negocio = vitrina.negocio(&p.negocio_id).map(|n| n.nombre.clone()).unwrap_or_default();
+    let categoria = vitrina.categoria(&p.categoria_id).cloned();
+    let l = Layout::new(&state, &visitor, p.nombre.clone()).await?;
+    let en_carrito = l.en_carrito(p.id);
+    let relacionados = vitrina.relacionados(&p, RELACIONADOS);
+    let ofertas = vitrina.ofertas().iter().filter(|o| o.productos.contains(&p.id)).cloned().collect();
+    Ok(ProductoDetalle { l, p, negocio, categoria, en_carrito, relacionados, ofertas }.into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -320,12 +320,11 @@ pub async fn oferta(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let Some(o) = state.store.oferta(&id).await? else {
+    let vitrina = state.store.vitrina().await?;
+    let Some(o) = vitrina.oferta(&id).cloned() else {
         return no_encontrado(&state, &visitor, "Esa oferta no existe o ya terminó.").await;
     };
-    let mut productos: Vec<Producto> =
-        state.store.productos_por_id(&o.productos).await?.into_iter().filter(|p| p.activo).collect();
-    productos.sort_by_key(|p| o.productos.iter().position(|id| *id == p.id));
+    let productos = vitrina.activos(&o.productos);
     Ok(OfertaPage { l: Layout::new(&state, &visitor, o.titulo.clone()).await?, o, productos }.into_response())
 }
 
@@ -340,7 +339,7 @@ pub struct NoEncontrado {
 /// A 404 page with the shop around it (header, search, cart), so a wrong
 /// link still leads somewhere.
 async fn no_encontrado(state: &AppState, visitor: &Visitor, mensaje: &'static str) -> Result<Response, PageError> {
-    let negocios = state.store.negocios().await?;
+    let negocios = state.store.vitrina().await?.negocios().to_vec();
     let page = NoEncontrado { l: Layout::new(state, visitor, "No encontramos esa página").await?, mensaje, negocios };
     Ok((StatusCode::NOT_FOUND, page).into_response())
 }

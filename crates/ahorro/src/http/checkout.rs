@@ -623,7 +623,7 @@ mod tests {
     /// A guest's body as the handler reads it, up to the stored rules: `Ok`
     /// or the field it names.
     fn parse(body: &Value) -> Result<(), String> {
-        let guest = Visitor { token: Token::generate(), usuario: None, csrf: String::new() };
+        let guest = Visitor { token: Token::generate(), usuario: None, csrf: String::new(), token_nuevo: true };
         let Loose::Is(body) = serde_json::from_value::<Object<CheckoutBody>>(body.clone()).unwrap().0 else {
             return Err("body".into());
         };

@@ -9,14 +9,18 @@ use belgrano_platform::session::{Token, VisitorToken};
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::carrito::CarritoOwner;
+use crate::domain::carrito::{Carrito, CarritoOwner};
 use crate::domain::usuario::Usuario;
+use crate::store::{Store, StoreError};
 
 pub struct Visitor {
     pub token: Token,
     pub usuario: Option<Usuario>,
     /// The token for this page's forms and `fetch` calls.
     pub csrf: String,
+    /// The token was minted for this request (no cookie came): nothing is
+    /// stored under it yet.
+    pub token_nuevo: bool,
 }
 
 impl Visitor {
@@ -29,6 +33,15 @@ impl Visitor {
 
     pub fn is_guest(&self) -> bool {
         self.usuario.is_none()
+    }
+
+    /// The cart pages show. A first visit has none, so it is not looked
+    /// up; a handler that saves a cart must read it back from the store.
+    pub async fn carrito(&self, store: &Store) -> Result<Carrito, StoreError> {
+        if self.token_nuevo && self.usuario.is_none() {
+            return Ok(Carrito::default());
+        }
+        store.carrito(&self.carrito_owner()).await
     }
 }
 
@@ -44,7 +57,7 @@ impl FromRequestParts<AppState> for Visitor {
         // A token minted for this request has no session: skip the lookup.
         let usuario = if is_new { None } else { state.accounts.usuario(&token).await? };
         let Ok(CsrfToken(csrf)) = CsrfToken::from_request_parts(parts, state).await;
-        Ok(Visitor { token, usuario, csrf })
+        Ok(Visitor { token, usuario, csrf, token_nuevo: is_new })
     }
 }
 

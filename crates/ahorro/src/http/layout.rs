@@ -32,7 +32,7 @@ pub struct Layout {
 
 impl Layout {
     pub async fn new(state: &AppState, visitor: &Visitor, title: impl Into<String>) -> Result<Self, ApiError> {
-        let carrito = state.store.carrito(&visitor.carrito_owner()).await?;
+        let carrito = visitor.carrito(&state.store).await?;
         Ok(Self {
             title: title.into(),
             usuario: visitor.usuario.as_ref().map(|u| u.nombre.clone()),

@@ -1,7 +1,8 @@
 //! The catalogue: seeded once from the bundled file, then read by the shop
 //! (stock lives here and changes with every checkout, see `pedidos`) and
 //! edited by the back office (below: products with their price history,
-//! stock, bulk prices, the CSV import, offers, stores and branches).
+//! stock, bulk prices, the CSV import, offers, stores and branches). Each
+//! change to what the shop window shows (`vitrina`) drops it once committed.
 
 use belgrano_contract::{Centavos, FieldError};
 use belgrano_platform::db::{Param, Sql, Ts, Tx, insert_rows, sql};
@@ -9,9 +10,8 @@ use belgrano_platform::db::{Param, Sql, Ts, Tx, insert_rows, sql};
 use super::{EXCLUSIVE, Store, StoreError};
 use crate::domain::catalogo::{
     ADMIN_PAGE_SIZE, AdminProductoQuery, AjustePrecios, Autor, Cambio, Categoria, CsvFila, Importado, MAX_STOCK,
-    MasAlla, Negocio, NegocioDatos, Oferta, OfertaDatos, PAGE_SIZE, PrecioCambio, PrecioNuevo, Producto, ProductoDatos,
-    ProductoDatosConId, ProductoPage, ProductoQuery, Referencias, Seed, StockCambio, Sucursal, SucursalDatos, Unidad,
-    fold, listar,
+    Negocio, NegocioDatos, Oferta, OfertaDatos, PrecioCambio, PrecioNuevo, Producto, ProductoDatos, ProductoDatosConId,
+    Referencias, Seed, StockCambio, Sucursal, SucursalDatos, Unidad, fold,
 };
 use crate::domain::imagen::Foto;
 
@@ -166,6 +166,7 @@ impl Store {
                     VALUES ";
         insert_rows(&mut tx, head, ofertas).await?;
         tx.commit().await?;
+        self.vitrina.changed();
         Ok(true)
     }
 
@@ -177,19 +178,6 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(id, num_id, nombre, descripcion, color)| Negocio { id, num_id, nombre, descripcion, color })
-            .collect())
-    }
-
-    /// Categories that have at least one active product.
-    pub async fn categorias(&self) -> Result<Vec<Categoria>, StoreError> {
-        let rows: Vec<(String, i64, String, String, String)> =
-            sql("SELECT c.id, c.num_id, c.nombre, c.descripcion, c.icono FROM categorias c \
-             WHERE EXISTS (SELECT 1 FROM productos p WHERE p.categoria_id = c.id AND p.activo) ORDER BY c.num_id")
-            .fetch_all(self.db.read())
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, num_id, nombre, descripcion, icono)| Categoria { id, num_id, nombre, descripcion, icono })
             .collect())
     }
 
@@ -209,48 +197,6 @@ impl Store {
         .fetch_all(self.db.read())
         .await?;
         Ok(rows.into_iter().map(oferta_of_row).collect())
-    }
-
-    /// The active products in a listing's scope (its category, only the
-    /// featured ones for the home page), by id; `listar` filters, searches,
-    /// sorts and pages them. The scope is narrowed here so the home page
-    /// does not read the whole catalogue.
-    async fn productos_en_alcance(&self, q: &ProductoQuery) -> Result<Vec<Producto>, StoreError> {
-        let rows: Vec<ProductoRow> = Sql::build(&format!(
-            "SELECT {PRODUCTO_COLS} FROM productos WHERE activo AND ($1 IS NULL OR categoria_id = $1) \
-             AND ($2 = 0 OR destacado) ORDER BY id"
-        ))
-        .bind(q.categoria.as_deref())
-        .bind(i64::from(q.destacados))
-        .fetch_all(self.db.read())
-        .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
-    }
-
-    /// A listing page (see `domain::catalogo::listar`).
-    pub async fn productos(&self, q: &ProductoQuery) -> Result<ProductoPage, StoreError> {
-        Ok(listar(self.productos_en_alcance(q).await?, q, PAGE_SIZE, MasAlla::UltimaPagina))
-    }
-
-    /// The same with pages of `por_pagina` products, none past the last
-    /// (the public API's).
-    pub async fn productos_de_a(&self, q: &ProductoQuery, por_pagina: i64) -> Result<ProductoPage, StoreError> {
-        Ok(listar(self.productos_en_alcance(q).await?, q, por_pagina, MasAlla::Nada))
-    }
-
-    /// The active products sharing `p`'s category or store, for its
-    /// related products.
-    pub async fn vecinos(&self, p: &Producto) -> Result<Vec<Producto>, StoreError> {
-        let rows: Vec<ProductoRow> = Sql::build(&format!(
-            "SELECT {PRODUCTO_COLS} FROM productos WHERE activo AND id <> $1 AND (categoria_id = $2 OR negocio_id = $3) \
-             ORDER BY id"
-        ))
-        .bind(p.id)
-        .bind(p.categoria_id.as_str())
-        .bind(p.negocio_id.as_str())
-        .fetch_all(self.db.read())
-        .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     pub async fn producto(&self, id: i64) -> Result<Option<Producto>, StoreError> {
@@ -437,6 +383,7 @@ impl Store {
         let mut tx = self.db.begin_exclusive(EXCLUSIVE).await?;
         let id = save_in(&mut tx, None, datos, autor, "manual").await?;
         tx.commit().await?;
+        self.vitrina.changed();
         id.ok_or_else(|| StoreError::Corrupt("a new product got no id".into()))
     }
 
@@ -462,6 +409,7 @@ impl Store {
             if datos.stock == base.stock { ProductoDatos { stock: now.stock, ..datos.clone() } } else { datos.clone() };
         save_in(&mut tx, Some(id), &datos, autor, "manual").await?;
         tx.commit().await?;
+        self.vitrina.changed();
         Ok(Cambio::Hecho(None))
     }
 
@@ -483,6 +431,7 @@ impl Store {
         .fetch_all(self.db.write())
         .await?;
         if let Some((stock,)) = updated.first() {
+            self.vitrina.changed();
             return Ok(Cambio::Hecho(*stock));
         }
         match self.producto(id).await? {
@@ -533,6 +482,7 @@ impl Store {
         }
         if !simular {
             tx.commit().await?;
+            self.vitrina.changed();
         }
         Ok(cambios)
     }
@@ -574,6 +524,7 @@ impl Store {
         }
         if !simular {
             tx.commit().await?;
+            self.vitrina.changed();
         }
         Ok(Some(out))
     }
@@ -656,12 +607,15 @@ impl Store {
             }
         };
         tx.commit().await?;
+        self.vitrina.changed();
         Ok(Some(id))
     }
 
     /// Whether there was such an offer.
     pub async fn borrar_oferta(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(sql("DELETE FROM ofertas WHERE id = $1").bind(id).execute(self.db.write()).await? > 0)
+        let deleted = sql("DELETE FROM ofertas WHERE id = $1").bind(id).execute(self.db.write()).await? > 0;
+        self.vitrina.changed();
+        Ok(deleted)
     }
 
     pub async fn actualizar_negocio(&self, id: &str, n: &NegocioDatos) -> Result<bool, StoreError> {
@@ -672,6 +626,7 @@ impl Store {
             .bind(id)
             .execute(self.db.write())
             .await?;
+        self.vitrina.changed();
         Ok(changed > 0)
     }
 

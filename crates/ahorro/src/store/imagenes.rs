@@ -37,6 +37,7 @@ impl Store {
         .execute(&mut tx)
         .await?;
         tx.commit().await?;
+        self.vitrina.changed();
         Ok(Some(Foto { tarjeta: foto.tarjeta.hash.clone(), pagina: foto.pagina.hash.clone() }))
     }
 

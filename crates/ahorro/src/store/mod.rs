@@ -9,6 +9,8 @@
 //! transaction, `db.begin_exclusive(EXCLUSIVE)` for check-then-insert work.
 //!
 //! - [`catalogo`]: seeding and reading the catalogue;
+//! - [`vitrina`]: the shop window, the catalogue the shop's pages show,
+//!   kept in memory and dropped by every change;
 //! - [`usuarios`]: accounts (sessions and failed logins are the platform's
 //!   `sessions` and `login_failures` tables);
 //! - [`cuentas`]: erasing an account (its orders kept, anonymised);
@@ -37,6 +39,7 @@ mod paquetes;
 mod pedidos;
 mod seguimiento;
 mod usuarios;
+pub mod vitrina;
 
 use belgrano_platform::db::{Db, Lock, Migrations, Options};
 use belgrano_platform::outbox::Outbox;
@@ -95,6 +98,7 @@ pub struct Store {
     outbox: Outbox,
     correos: Outbox,
     enlaces: std::sync::Arc<correos::Enlaces>,
+    vitrina: std::sync::Arc<vitrina::VitrinaCache>,
 }
 
 impl Store {
@@ -109,7 +113,7 @@ impl Store {
         let db = Db::connect(url, options).await?;
         let outbox = Outbox::new(db.clone(), outbox::TABLE);
         let correos = Outbox::new(db.clone(), correos::TABLE);
-        Ok(Self { db, outbox, correos, enlaces: Default::default() })
+        Ok(Self { db, outbox, correos, enlaces: Default::default(), vitrina: Default::default() })
     }
 
     /// The links mails carry (`PUBLIC_URL`, `SECRET_KEY`); development's

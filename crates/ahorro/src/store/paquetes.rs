@@ -490,6 +490,10 @@ impl Store {
         };
         super::correos::queue(&mut tx, &clave, &correo::paquete(&datos)).await?;
         tx.commit().await?;
+        if numero.is_some() {
+            // The order took stock.
+            self.vitrina.changed();
+        }
         Ok(Resultado::Hecho(Ejecucion {
             paquete_id: paquete.id,
             programada,

@@ -314,6 +314,8 @@ impl Store {
         let placed = place_in(&mut tx, pedido, payload).await?;
         super::correos::queue_confirmacion(&mut tx, &self.enlaces, pedido, &placed).await?;
         tx.commit().await?;
+        // The stock moved.
+        self.vitrina.changed();
         Ok(placed)
     }
 

@@ -181,8 +181,12 @@ impl Sql {
 
     fn sqlite(self) -> Result<(SqlText, SqliteArguments), StoreError> {
         let mut args = SqliteArguments::default();
+        let text = match self.params.len() >= MANY_PARAMS {
+            true => anonymous_placeholders(&self.text, self.params.len()).map_or(self.text, Cow::Owned),
+            false => self.text,
+        };
         self.params.into_iter().try_for_each(|p| p.add_sqlite(&mut args)).map_err(sqlx::Error::Encode)?;
-        Ok((SqlText(self.text), args))
+        Ok((SqlText(text), args))
     }
 
     fn postgres(self) -> Result<(SqlText, PgArguments), StoreError> {
@@ -259,6 +263,48 @@ impl Sql {
     }
 }
 
+/// From this many parameters on, SQLite gets `?` instead of `$1, $2, ...`
+/// when they come in order, each once (multi-row inserts). sqlx asks SQLite
+/// the name of every parameter it binds, and SQLite finds a numbered one's
+/// name by walking the statement's list of names, so binding n of them
+/// costs n²: intake's 32-ticket insert (672 parameters) spent 5 % of its CPU
+/// there (docs/BENCHMARKS.md, issue 17). Anonymous ones have no name to
+/// look for.
+const MANY_PARAMS: usize = 32;
+
+/// `text` with its placeholders `$1` to `$n` made `?`, when they appear in
+/// that order, each once, outside quotes; else `None`.
+fn anonymous_placeholders(text: &str, n: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut next, mut copied, mut i) = (1usize, 0usize, 0usize);
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'\'' || b == b'"' => quote = Some(b),
+            None if b == b'$' => {
+                let digits = bytes[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+                if digits == 0 || text[i + 1..i + 1 + digits].parse::<usize>().ok()? != next {
+                    return None;
+                }
+                out.push_str(&text[copied..i]);
+                out.push('?');
+                next += 1;
+                i += 1 + digits;
+                copied = i;
+                continue;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    (next == n + 1).then_some(out)
+}
+
 /// The statement's text for sqlx: static text as it is, built text as
 /// audited (only [`Sql::push`]ed trusted fragments, values are parameters).
 struct SqlText(Cow<'static, str>);
@@ -302,5 +348,27 @@ impl<'c> Executor<'c> for &'c mut Tx {
             Tx::Sqlite(tx) => Target::Sqlite(tx),
             Tx::Postgres(tx) => Target::Postgres(tx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anonymous_placeholders;
+
+    #[test]
+    fn placeholders_in_order_become_anonymous() {
+        let text = "INSERT INTO t (a, b) VALUES ($1, $2), ($3, '$9'), ($4, \"$x\")";
+        assert_eq!(
+            anonymous_placeholders(text, 4).as_deref(),
+            Some("INSERT INTO t (a, b) VALUES (?, ?), (?, '$9'), (?, \"$x\")")
+        );
+    }
+
+    #[test]
+    fn anything_else_keeps_its_numbers() {
+        assert_eq!(anonymous_placeholders("SELECT $1, $1", 1), None, "used twice");
+        assert_eq!(anonymous_placeholders("SELECT $2, $1", 2), None, "out of order");
+        assert_eq!(anonymous_placeholders("SELECT $1", 2), None, "fewer than bound");
+        assert_eq!(anonymous_placeholders("SELECT $1, $2, $3", 2), None, "more than bound");
     }
 }
