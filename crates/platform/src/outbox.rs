@@ -348,6 +348,7 @@ impl<D: Delivery> Worker<D> {
             }
             match worker.outbox.claim_due(free, worker.config.lease).await {
                 Ok(rows) if !rows.is_empty() => {
+                    let full = rows.len() == free;
                     for row in rows {
                         let Ok(permit) = slots.clone().acquire_owned().await else { break };
                         let (worker, failing, slot_freed) = (worker.clone(), failing.clone(), slot_freed.clone());
@@ -363,7 +364,14 @@ impl<D: Delivery> Worker<D> {
                             slot_freed.notify_one();
                         });
                     }
-                    continue;
+                    // A full claim may have left due rows: claim again now.
+                    // Otherwise it took every due row, and claiming again
+                    // would only cost a write: a new row wakes the worker
+                    // (a wake during the claim is kept), retries come due
+                    // by the poll.
+                    if full {
+                        continue;
+                    }
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, outbox = worker.outbox.table.name, "could not claim rows"),

@@ -18,19 +18,19 @@ fn parse_hora(s: &str) -> Result<NaiveTime, StoreError> {
 type FranjaRow = (i64, i64, String, String, i64, i64, Option<i64>);
 
 /// Takes one place in a window and date inside the checkout's transaction:
-/// creates its counter row if missing, then adds one only while under the
-/// franja's capacity. One conditional UPDATE, so two checkouts (in any
-/// instance, on either backend) cannot both take the last place. `false`
-/// when the window is full (or gone).
+/// creates its counter row at 1, or adds one only while under the franja's
+/// capacity. One conditional upsert, so two checkouts (in any instance, on
+/// either backend) cannot both take the last place. `false` when the
+/// window is full (or gone).
 pub(super) async fn take_place(tx: &mut Tx, turno: TurnoId) -> Result<bool, StoreError> {
     let fecha = turno.fecha.format("%Y-%m-%d").to_string();
-    sql("INSERT INTO franja_cupos (franja_id, fecha, usados) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING")
-        .bind(turno.franja_id)
-        .bind(&fecha)
-        .execute(&mut *tx)
-        .await?;
-    let taken = sql("UPDATE franja_cupos SET usados = usados + 1 WHERE franja_id = $1 AND fecha = $2 \
-         AND usados < (SELECT capacidad FROM franjas WHERE id = $1)")
+    // One statement (issue 17: each is a round trip to SQLite's thread):
+    // the day's first place creates the counter, later ones count up while
+    // the window has room; a full or deleted window changes no row.
+    let taken = sql("INSERT INTO franja_cupos (franja_id, fecha, usados) \
+         SELECT $1, $2, 1 WHERE (SELECT capacidad FROM franjas WHERE id = $1) > 0 \
+         ON CONFLICT (franja_id, fecha) DO UPDATE SET usados = franja_cupos.usados + 1 \
+         WHERE franja_cupos.usados < (SELECT capacidad FROM franjas WHERE id = $1)")
     .bind(turno.franja_id)
     .bind(&fecha)
     .execute(&mut *tx)
@@ -39,8 +39,13 @@ pub(super) async fn take_place(tx: &mut Tx, turno: TurnoId) -> Result<bool, Stor
 }
 
 impl Store {
-    /// The delivery settings: zones in their order, windows by day and hour.
+    /// The delivery settings: zones in their order, windows by day and hour
+    /// (from memory, see `snapshot`: every checkout reads them).
     pub async fn ajustes_entrega(&self) -> Result<Ajustes, StoreError> {
+        Ok(self.ajustes.get(|| self.leer_ajustes_entrega()).await?.as_ref().clone())
+    }
+
+    async fn leer_ajustes_entrega(&self) -> Result<Ajustes, StoreError> {
         let zonas: Vec<(String, i64, i64)> =
             sql("SELECT barrio, costo_envio, minimo FROM zonas ORDER BY orden, barrio")
                 .fetch_all(self.db.read())
@@ -114,6 +119,7 @@ impl Store {
             q.execute(&mut tx).await?;
         }
         tx.commit().await?;
+        self.ajustes.changed();
         Ok(Ok(()))
     }
 

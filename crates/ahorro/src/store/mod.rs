@@ -10,7 +10,7 @@
 //!
 //! - [`catalogo`]: seeding and reading the catalogue;
 //! - [`vitrina`]: the shop window, the catalogue the shop's pages show,
-//!   kept in memory and dropped by every change;
+//!   kept in memory ([`snapshot`], as the delivery settings are);
 //! - [`usuarios`]: accounts (sessions and failed logins are the platform's
 //!   `sessions` and `login_failures` tables);
 //! - [`cuentas`]: erasing an account (its orders kept, anonymised);
@@ -38,8 +38,9 @@ pub mod outbox;
 mod paquetes;
 mod pedidos;
 mod seguimiento;
+pub mod snapshot;
 mod usuarios;
-pub mod vitrina;
+mod vitrina;
 
 use belgrano_platform::db::{Db, Lock, Migrations, Options};
 use belgrano_platform::outbox::Outbox;
@@ -98,7 +99,8 @@ pub struct Store {
     outbox: Outbox,
     correos: Outbox,
     enlaces: std::sync::Arc<correos::Enlaces>,
-    vitrina: std::sync::Arc<vitrina::VitrinaCache>,
+    vitrina: std::sync::Arc<snapshot::Snapshot<crate::domain::vitrina::Vitrina>>,
+    ajustes: std::sync::Arc<snapshot::Snapshot<crate::domain::entrega::Ajustes>>,
 }
 
 impl Store {
@@ -113,7 +115,14 @@ impl Store {
         let db = Db::connect(url, options).await?;
         let outbox = Outbox::new(db.clone(), outbox::TABLE);
         let correos = Outbox::new(db.clone(), correos::TABLE);
-        Ok(Self { db, outbox, correos, enlaces: Default::default(), vitrina: Default::default() })
+        Ok(Self {
+            db,
+            outbox,
+            correos,
+            enlaces: Default::default(),
+            vitrina: Default::default(),
+            ajustes: Default::default(),
+        })
     }
 
     /// The links mails carry (`PUBLIC_URL`, `SECRET_KEY`); development's
