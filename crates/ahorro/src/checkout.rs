@@ -1,23 +1,18 @@
 //! Checkout: a validated [`Checkout`] → one transaction (stock, order,
 //! lines, outbox row; `Store::place_pedido`) → a short wait for the first
-//! delivery attempt to Tickets (`CHECKOUT_WAIT_MS`) → the answer, built from
-//! what the transaction and that attempt know ([`Colocado`]; reading the
-//! order back cost two more statements per order, issue 17).
+//! delivery attempt to Tickets (`CHECKOUT_WAIT_MS`).
 //!
 //! Prices and totals always come from the catalogue inside the
 //! transaction; anything a client says about money is ignored.
 
 use std::time::Duration;
 
-use belgrano_contract::ticket::{Numero, TicketCreado};
-use belgrano_contract::{Centavos, FieldError};
+use belgrano_contract::FieldError;
 use belgrano_platform::outbox::Waker;
-use chrono::{DateTime, Utc};
 
 use crate::delivery::Waiters;
 use crate::domain::checkout::{Checkout, EntregaError};
-use crate::domain::entrega::Direccion;
-use crate::domain::pedido::{PlacedPedido, new_numero};
+use crate::domain::pedido::{Pedido, PlacedPedido, new_numero};
 use crate::store::{PlaceError, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,20 +25,6 @@ pub enum CheckoutError {
     Conflict(FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// A committed order, as the checkout answers it.
-#[derive(Debug, Clone)]
-pub struct Colocado {
-    pub numero: Numero,
-    /// The customer's full name.
-    pub cliente: String,
-    pub total: Centavos,
-    pub fecha: DateTime<Utc>,
-    /// The structured address, when the order came with one.
-    pub direccion: Option<Direccion>,
-    /// Tickets' answer, when the first attempt delivered within the wait.
-    pub ticket: Option<TicketCreado>,
 }
 
 #[derive(Clone)]
@@ -63,7 +44,7 @@ impl CheckoutService {
     /// Commits the order (with its outbox row) and waits at most the
     /// configured time for the first attempt to reach Tickets. The order
     /// stands either way; the answer says whether the ticket is known yet.
-    pub async fn place(&self, checkout: &Checkout) -> Result<Colocado, CheckoutError> {
+    pub async fn place(&self, checkout: &Checkout) -> Result<Pedido, CheckoutError> {
         let ajustes = self.store.ajustes_entrega().await?;
         let entrega = checkout.entrega(&ajustes, chrono::Utc::now()).map_err(|e| match e {
             EntregaError::Invalid(f) => CheckoutError::Invalid(f),
@@ -134,20 +115,17 @@ impl CheckoutService {
         };
         tracing::info!(total = %placed.total.format_ars(), "pedido {numero} registrado; se envía a Tickets");
         self.worker.wake();
-        let ticket = match tokio::time::timeout(self.wait, attempt_over).await {
-            Ok(heard) => heard.ok().flatten(),
-            Err(_) => {
-                self.waiters.forget(numero.as_str());
-                None
-            }
-        };
-        Ok(Colocado {
-            numero,
-            cliente: checkout.cliente.nombre_completo(),
-            total: placed.total,
-            fecha: placed.fecha,
-            direccion: entrega.direccion.clone(),
-            ticket,
-        })
+        if tokio::time::timeout(self.wait, attempt_over).await.is_err() {
+            self.waiters.forget(numero.as_str());
+        }
+        // Read back on a reader connection. Answering from the transaction
+        // and Tickets' receipt instead was tried (issue 17): the checkouts
+        // then reached SQLite's one writer sooner and crowded out their own
+        // deliveries' writes, and throughput fell from about 700 to 420
+        // orders/s (docs/BENCHMARKS.md).
+        self.store
+            .pedido(numero.as_str())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("order {numero} vanished after commit")).into())
     }
 }

@@ -12,9 +12,7 @@
 //! What is Ahorro's: the request ([`TicketsDelivery::deliver`], with the
 //! seed's log lines), the order learning its ticket in the same transaction
 //! as the row is closed ([`TicketsDelivery::record`]), and [`Waiters`]: the
-//! checkouts waiting briefly for their order's first attempt, which hear
-//! Tickets' answer with it (so the checkout answers without reading the
-//! order back).
+//! checkouts waiting briefly for their order's first attempt.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,26 +28,17 @@ use crate::tickets_client::TicketsClient;
 /// Checkouts waiting for their order's first attempt, by numero.
 #[derive(Clone, Default)]
 pub struct Waiters {
-    waiting: Arc<Mutex<HashMap<String, Waiting>>>,
-}
-
-#[derive(Default)]
-struct Waiting {
-    listeners: Vec<oneshot::Sender<Option<TicketCreado>>>,
-    /// Tickets' answer, kept from the recording transaction until the
-    /// attempt is over (committed).
-    receipt: Option<TicketCreado>,
+    waiting: Arc<Mutex<HashMap<String, Vec<oneshot::Sender<()>>>>>,
 }
 
 impl Waiters {
     /// Registers interest in one order (before its transaction commits, so
     /// no attempt can slip by unseen). The receiver resolves when the first
-    /// attempt for that order is over: with Tickets' answer when it was
-    /// delivered and recorded, else with `None` (when Tickets is down there
-    /// is nothing to wait for).
-    pub fn listen(&self, numero: &str) -> oneshot::Receiver<Option<TicketCreado>> {
+    /// attempt for that order is over, delivered or not (when Tickets is
+    /// down there is nothing to wait for).
+    pub fn listen(&self, numero: &str) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
-        self.waiting.lock().expect("lock").entry(numero.to_owned()).or_default().listeners.push(tx);
+        self.waiting.lock().expect("lock").entry(numero.to_owned()).or_default().push(tx);
         rx
     }
 
@@ -58,18 +47,10 @@ impl Waiters {
         self.waiting.lock().expect("lock").remove(numero);
     }
 
-    /// Tickets answered; the recording transaction has not committed yet.
-    fn answered(&self, numero: &str, creado: &TicketCreado) {
-        if let Some(w) = self.waiting.lock().expect("lock").get_mut(numero) {
-            w.receipt = Some(creado.clone());
-        }
-    }
-
-    fn attempted(&self, numero: &str, recorded: bool) {
-        if let Some(w) = self.waiting.lock().expect("lock").remove(numero) {
-            let receipt = w.receipt.filter(|_| recorded);
-            for l in w.listeners {
-                let _ = l.send(receipt.clone());
+    fn attempted(&self, numero: &str) {
+        if let Some(waiters) = self.waiting.lock().expect("lock").remove(numero) {
+            for w in waiters {
+                let _ = w.send(());
             }
         }
     }
@@ -122,15 +103,13 @@ impl Delivery for TicketsDelivery {
     /// The order learns its ticket (step 6) in the transaction that marks
     /// the row delivered.
     async fn record(&self, tx: &mut Tx, row: &OutboxRow, creado: TicketCreado) -> Result<(), StoreError> {
-        Store::record_ticket(tx, &row.subject, &creado).await?;
-        self.waiters.answered(&row.subject, &creado);
-        Ok(())
+        Store::record_ticket(tx, &row.subject, &creado).await
     }
 
     fn attempted(&self, row: &OutboxRow, attempt: Attempt) {
         if attempt == Attempt::Delivered {
             tracing::info!("✅ Pedido {} actualizado con información del ticket", row.subject);
         }
-        self.waiters.attempted(&row.subject, attempt == Attempt::Delivered);
+        self.waiters.attempted(&row.subject);
     }
 }

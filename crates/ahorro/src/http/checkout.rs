@@ -21,11 +21,12 @@ use super::extract::Visitor;
 use super::layout::{FormError, Layout};
 use super::seguimiento::absolute_url;
 use super::state::AppState;
-use crate::checkout::{CheckoutError, Colocado};
+use crate::checkout::CheckoutError;
 use crate::domain::carrito::{Carrito, PricedCarrito};
 use crate::domain::checkout::{Checkout, CheckoutInput, DireccionInput, ItemInput};
 use crate::domain::entrega::{BARRIO_POR_DEFECTO, Direccion, DireccionGuardada, Opcion, Zona};
 use crate::domain::pedido::Cliente;
+use crate::domain::pedido::Pedido;
 use belgrano_contract::Centavos;
 
 #[derive(Template, WebTemplate)]
@@ -245,7 +246,9 @@ pub async fn submit(
         Ok(pedido) => {
             state.store.save_carrito(&owner, &Carrito::default()).await?;
             let nueva = f.direccion_id.trim().is_empty() && f.guardar_direccion == "si";
-            if let (Some(u), true, Some(d)) = (&visitor.usuario, nueva, pedido.direccion.as_ref()) {
+            if let (Some(u), true, Some(d)) =
+                (&visitor.usuario, nueva, pedido.entrega.as_ref().and_then(|e| e.direccion.as_ref()))
+            {
                 state.store.agregar_direccion(u.id, d).await?;
             }
             Ok(Redirect::to(&format!("/pedido/{}", pedido.numero)).into_response())
@@ -539,7 +542,7 @@ pub async fn api(
         state.store.save_carrito(&visitor.carrito_owner(), &Carrito::default()).await?;
     }
     let seguimiento_url = absolute_url(&state, &headers, pedido.numero.as_str());
-    Ok(axum::Json(CheckoutResponse::new(&pedido, seguimiento_url)))
+    Ok(axum::Json(CheckoutResponse::from_pedido(&pedido, seguimiento_url)))
 }
 
 /// The seed's step-7 answer.
@@ -571,13 +574,13 @@ pub struct TicketResumen {
 }
 
 impl CheckoutResponse {
-    pub fn new(p: &Colocado, seguimiento_url: String) -> Self {
-        let ticket = p.ticket.as_ref().map(|t| TicketResumen {
-            id: t.ticket_id,
+    pub fn from_pedido(p: &Pedido, seguimiento_url: String) -> Self {
+        let ticket = p.ticket_id.map(|id| TicketResumen {
+            id,
             numero: p.numero.to_string(),
-            estado: t.estado.as_str().to_owned(),
-            repartidor: t.repartidor_asignado.clone(),
-            fecha_creacion: Some(iso8601(t.fecha_creacion)),
+            estado: p.ticket_estado.unwrap_or(belgrano_contract::Estado::Pendiente).as_str().to_owned(),
+            repartidor: p.repartidor.clone(),
+            fecha_creacion: p.ticket_fecha_creacion.map(iso8601),
         });
         let message = if ticket.is_some() {
             "Compra realizada exitosamente".to_owned()
@@ -589,7 +592,7 @@ impl CheckoutResponse {
             message,
             pedido: PedidoResumen {
                 numero: p.numero.to_string(),
-                cliente: p.cliente.clone(),
+                cliente: p.cliente_nombre(),
                 total: p.total.pesos(),
                 fecha: iso8601(p.fecha),
                 seguimiento_url,
