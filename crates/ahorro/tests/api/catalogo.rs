@@ -237,6 +237,36 @@ async fn product_page_shows_the_way_back_unit_price_and_related(backend: Backend
 }
 on_both_backends!(product_page_shows_the_way_back_unit_price_and_related);
 
+/// The shop's pages read the catalogue from memory (the shop window): every
+/// committed change drops it, so a checkout's stock and a store's new name
+/// show on the very next page.
+async fn the_shop_window_shows_a_checkout_and_an_edit_at_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = start(&db).await;
+    let mut b = app.browser();
+    let stock = seeded(5)["stock"].as_i64().unwrap();
+    assert!(b.get("/producto/5").await.body.contains(&format!("{stock} disponibles")), "as seeded");
+    let (status, answer) = app.checkout(&checkout_body(&[(5, 2)])).await;
+    assert_eq!(status, 200, "{answer}");
+    let page = b.get("/producto/5").await.body;
+    assert!(page.contains(&format!("{} disponibles", stock - 2)), "the checkout's stock, at once");
+
+    let (admin, csrf) = staff_login(&app, ADMIN).await;
+    assert!(!b.get("/").await.body.contains("Almacén Nuevo Nombre"));
+    let (status, body) = api(
+        &admin,
+        Method::PATCH,
+        "/api/admin/negocios/belgrano_ahorro",
+        Some(json!({"nombre": "Almacén Nuevo Nombre"})),
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(b.get("/").await.body.contains("Almacén Nuevo Nombre"), "the store's new name, at once");
+    app.stop().await;
+}
+on_both_backends!(the_shop_window_shows_a_checkout_and_an_edit_at_once);
+
 async fn pages_stay_small_and_never_fail_on_odd_input(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = start(&db).await;
