@@ -320,16 +320,16 @@ pub enum MasAlla {
     Nada,
 }
 
-/// A listing page out of the active products (`activos`, by id): the
-/// query's filters, the search (every word, tolerating typos), its order
-/// and page. Pure, so every backend lists alike.
-pub fn listar(activos: &[Producto], q: &ProductoQuery, por_pagina: i64, mas_alla: MasAlla) -> ProductoPage {
+/// A listing page out of `productos` (by id; only the active ones are
+/// listed): the query's filters, the search (every word, tolerating typos),
+/// its order and page. Pure, so every backend lists alike.
+pub fn listar(productos: &[Producto], q: &ProductoQuery, por_pagina: i64, mas_alla: MasAlla) -> ProductoPage {
     // A search of nothing searchable ("%", "🍎") finds nothing.
     let busqueda = q.busqueda.as_deref().map(Busqueda::new);
     let en_alcance = |p: &Producto| {
         p.activo && (!q.destacados || p.destacado) && q.categoria.as_ref().is_none_or(|c| *c == p.categoria_id)
     };
-    let mut encontrados: Vec<(Option<Coincidencia>, Producto)> = activos
+    let mut encontrados: Vec<(Option<Coincidencia>, Producto)> = productos
         .iter()
         .filter(|p| en_alcance(p))
         .filter_map(|p| match &busqueda {
@@ -340,7 +340,7 @@ pub fn listar(activos: &[Producto], q: &ProductoQuery, por_pagina: i64, mas_alla
         .collect();
     let sugerencia = match &busqueda {
         Some(Some(b)) if encontrados.is_empty() => {
-            b.sugerencia(activos.iter().filter(|p| en_alcance(p)).map(|p| p.nombre.as_str()))
+            b.sugerencia(productos.iter().filter(|p| en_alcance(p)).map(|p| p.nombre.as_str()))
         }
         _ => None,
     };

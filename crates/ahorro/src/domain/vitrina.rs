@@ -8,7 +8,7 @@ use super::catalogo::{
     Categoria, MasAlla, Negocio, Oferta, PAGE_SIZE, Producto, ProductoPage, ProductoQuery, listar, relacionados,
 };
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Vitrina {
     negocios: Vec<Negocio>,
     /// Only those with at least one active product.

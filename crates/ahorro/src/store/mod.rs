@@ -38,7 +38,7 @@ pub mod outbox;
 mod paquetes;
 mod pedidos;
 mod seguimiento;
-pub mod snapshot;
+mod snapshot;
 mod usuarios;
 mod vitrina;
 

@@ -181,9 +181,10 @@ impl Sql {
 
     fn sqlite(self) -> Result<(SqlText, SqliteArguments), StoreError> {
         let mut args = SqliteArguments::default();
-        let text = match self.params.len() >= MANY_PARAMS {
-            true => anonymous_placeholders(&self.text, self.params.len()).map_or(self.text, Cow::Owned),
-            false => self.text,
+        let text = if self.params.len() >= MANY_PARAMS {
+            anonymous_placeholders(&self.text, self.params.len()).map_or(self.text, Cow::Owned)
+        } else {
+            self.text
         };
         self.params.into_iter().try_for_each(|p| p.add_sqlite(&mut args)).map_err(sqlx::Error::Encode)?;
         Ok((SqlText(text), args))
