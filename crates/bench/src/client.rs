@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
-use hyper::{Request, StatusCode};
+use hyper::{HeaderMap, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -49,11 +49,17 @@ impl Connection {
 
     /// Sends one request and reads the whole response body.
     pub async fn send(&mut self, request: Request<Body>) -> Result<(StatusCode, Bytes), ClientError> {
+        let (status, _, body) = self.exchange(request).await?;
+        Ok((status, body))
+    }
+
+    /// [`Connection::send`], with the response's headers (cookies of a login).
+    pub async fn exchange(&mut self, request: Request<Body>) -> Result<(StatusCode, HeaderMap, Bytes), ClientError> {
         self.sender.ready().await.map_err(ClientError::Http)?;
         let response = self.sender.send_request(request).await.map_err(ClientError::Http)?;
-        let status = response.status();
-        let body = response.into_body().collect().await.map_err(ClientError::Http)?.to_bytes();
-        Ok((status, body))
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(ClientError::Http)?.to_bytes();
+        Ok((parts.status, parts.headers, body))
     }
 }
 

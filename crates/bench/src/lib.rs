@@ -13,12 +13,14 @@
 //! - [`server`]: spawn a child, wait until healthy, read its peak RSS and
 //!   CPU time, stop it.
 //! - [`measure`]: one target measured once (server + load + /proc).
+//! - [`postgres`]: fresh PostgreSQL databases for the PostgreSQL runs.
 //! - [`report`]: the machine description and the Markdown table.
 
 pub mod build;
 pub mod client;
 pub mod load;
 pub mod measure;
+pub mod postgres;
 pub mod report;
 pub mod scenarios;
 pub mod server;

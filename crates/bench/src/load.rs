@@ -106,14 +106,16 @@ struct ConnectionStats {
 /// Longest a request may take after the end before it counts as hung.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// Runs the load and returns what it measured.
-pub async fn run<W: Workload>(addr: SocketAddr, config: LoadConfig, workload: Arc<W>) -> LoadResult {
+/// Runs the load and returns what it measured. With several addresses
+/// (instances of one service), connection `i` goes to `addrs[i % len]`.
+pub async fn run<W: Workload>(addrs: &[SocketAddr], config: LoadConfig, workload: Arc<W>) -> LoadResult {
     let start = Instant::now();
     let measure_from = start + config.warmup;
     let end = measure_from + config.duration;
     let tasks: Vec<_> = (0..config.connections)
         .map(|conn| {
             let workload = workload.clone();
+            let addr = addrs[conn % addrs.len()];
             tokio::spawn(drive_connection(addr, conn, workload, measure_from, end))
         })
         .collect();

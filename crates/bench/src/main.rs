@@ -11,14 +11,24 @@ use belgrano_bench::scenarios::{self, Plan, prefill};
 use belgrano_bench::{build, report};
 
 const USAGE: &str = "\
-usage: belgrano-bench all|tickets|checkout [options]
+usage: belgrano-bench all|tickets|checkout|orders|fanout|postgres [options]
 
-  all                   tickets, then checkout, in one table
+  all                   tickets, checkout, orders, fanout (and postgres with
+                        --postgres), in one table
   tickets               Tickets intake (POST /api/tickets, new numeros) and
                         the baseline (axum + one SQLite INSERT per request)
   checkout              Ahorro's POST /api/checkout as guests, every order
                         delivered to a real Tickets (with both services' CPU
                         per order); then Ahorro's home page and product pages
+  orders                CPU per order end to end: 10,000 orders (checkout,
+                        intake, three desk changes, status back, e-mails
+                        through a real SMTP server), both services' CPU
+  fanout                the live board: --boards Socket.IO boards connected
+                        to Tickets, new tickets at 200/s, from each intake
+                        answer to the last board's nuevo_ticket
+  postgres              on PostgreSQL (needs --postgres): the baseline (one
+                        INSERT per request), intake, two Tickets instances
+                        with Redis, and the checkout
 
 options:
   --connections N       concurrent keep-alive connections (default 32)
@@ -34,7 +44,12 @@ options:
                         (10,000 and 2,000 with --smoke)
   --smoke               a few seconds in all, to prove the benchmark runs
                         (4 connections, 0.5 s warm-up, 1.5 s measured, one
-                        round, no info-logging run); no figure means anything
+                        round, no info-logging run, 20 boards, 200 orders); no figure
+                        means anything
+  --postgres URL        a PostgreSQL server (postgres://user@host:port/db) for
+                        the postgres scenarios; each run gets a fresh database
+                        beside db, dropped afterwards
+  --boards N            live boards for fanout (default 1000, 20 with --smoke)
   --bin-dir DIR         run the binaries in DIR (implies --no-build), e.g.
                         target/debug for --smoke in CI
   --no-build            do not run `cargo build --release` first
@@ -46,6 +61,9 @@ enum Scenario {
     All,
     Tickets,
     Checkout,
+    Orders,
+    Fanout,
+    Postgres,
 }
 
 impl Scenario {
@@ -54,6 +72,9 @@ impl Scenario {
             "all" => Some(Scenario::All),
             "tickets" => Some(Scenario::Tickets),
             "checkout" => Some(Scenario::Checkout),
+            "orders" => Some(Scenario::Orders),
+            "fanout" => Some(Scenario::Fanout),
+            "postgres" => Some(Scenario::Postgres),
             _ => None,
         }
     }
@@ -63,7 +84,10 @@ impl Scenario {
         match self {
             Scenario::All => &["belgrano-tickets", "belgrano-ahorro", "belgrano-bench"],
             Scenario::Tickets => &["belgrano-tickets", "belgrano-bench"],
-            Scenario::Checkout => &["belgrano-tickets", "belgrano-ahorro"],
+            Scenario::Checkout | Scenario::Orders | Scenario::Postgres => {
+                &["belgrano-tickets", "belgrano-ahorro", "belgrano-bench"]
+            }
+            Scenario::Fanout => &["belgrano-tickets"],
         }
     }
 }
@@ -78,6 +102,8 @@ struct Options {
     smoke: bool,
     bin_dir: Option<std::path::PathBuf>,
     build: bool,
+    postgres: Option<String>,
+    boards: Option<usize>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
@@ -91,6 +117,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
         smoke: false,
         bin_dir: None,
         build: true,
+        postgres: None,
+        boards: None,
     };
     while let Some(arg) = args.next() {
         let mut value =
@@ -104,6 +132,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
             "--no-info" => options.info_logging = false,
             "--no-build" => options.build = false,
             "--prefilled" => options.prefilled = true,
+            "--postgres" => options.postgres = Some(value(&arg)?),
+            "--boards" => options.boards = Some(value(&arg)?.parse()?),
             "--bin-dir" => {
                 options.bin_dir = Some(value(&arg)?.into());
                 options.build = false;
@@ -132,8 +162,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
     if options.scenario.is_none() {
         bail!("which benchmark?\n\n{USAGE}");
     }
-    if options.config.connections == 0 || options.rounds == 0 || options.client_threads == 0 {
-        bail!("--connections, --rounds and --client-threads must be at least 1");
+    if options.config.connections == 0
+        || options.rounds == 0
+        || options.client_threads == 0
+        || options.boards == Some(0)
+    {
+        bail!("--connections, --rounds, --client-threads and --boards must be at least 1");
+    }
+    if matches!(options.scenario, Some(Scenario::Postgres)) && options.postgres.is_none() {
+        bail!("postgres needs --postgres URL\n\n{USAGE}");
     }
     Ok(options)
 }
@@ -153,6 +190,9 @@ fn main() -> anyhow::Result<()> {
         bin_dir,
         info_logging: options.info_logging,
         prefill: options.prefilled.then_some(if options.smoke { prefill::SMOKE } else { prefill::FULL }),
+        postgres: options.postgres,
+        boards: options.boards.unwrap_or(if options.smoke { 20 } else { 1000 }),
+        orders: if options.smoke { scenarios::orders::SMOKE_ORDERS } else { scenarios::orders::ORDERS },
     };
 
     // The load generator's own runtime, kept small on purpose: on a 2-core
@@ -170,6 +210,15 @@ fn main() -> anyhow::Result<()> {
     }
     if matches!(scenario, Scenario::All | Scenario::Checkout) {
         reports.push((runtime.block_on(scenarios::checkout::run(&plan))?, scenarios::checkout::REFERENCE));
+    }
+    if matches!(scenario, Scenario::All | Scenario::Orders) {
+        reports.push((runtime.block_on(scenarios::orders::run(&plan))?, scenarios::orders::REFERENCE));
+    }
+    if matches!(scenario, Scenario::All | Scenario::Fanout) {
+        reports.push((runtime.block_on(scenarios::fanout::run(&plan))?, scenarios::fanout::REFERENCE));
+    }
+    if let (Scenario::All | Scenario::Postgres, Some(url)) = (scenario, &plan.postgres) {
+        reports.push((runtime.block_on(scenarios::postgres::run(&plan, url))?, scenarios::postgres::REFERENCE));
     }
     let client_cpu = belgrano_bench::server::process_cpu_time("/proc/self/stat")?.saturating_sub(client_cpu_before);
 

@@ -79,24 +79,55 @@ where
     P: AsyncFnOnce(&Server) -> anyhow::Result<()>,
     V: AsyncFnOnce(SocketAddr, &LoadResult) -> Result<String, String>,
 {
+    measure_instances(std::slice::from_ref(spec), config, workload, prepare, verify).await
+}
+
+/// [`measure_with`] for several instances of one service (on one shared
+/// database): started one after the other, the load spread over them by
+/// connection, `prepare` and `verify` on the first. CPU time is their sum,
+/// peak RSS the largest instance's (the goal is per instance).
+pub async fn measure_instances<W, P, V>(
+    specs: &[ServerSpec],
+    config: LoadConfig,
+    workload: Arc<W>,
+    prepare: P,
+    verify: V,
+) -> anyhow::Result<Measurement>
+where
+    W: Workload,
+    P: AsyncFnOnce(&Server) -> anyhow::Result<()>,
+    V: AsyncFnOnce(SocketAddr, &LoadResult) -> Result<String, String>,
+{
     let load_before = report::load_average();
-    let mut server = Server::start(spec).await?;
-    prepare(&server).await?;
-    let cpu_before = server.cpu_time()?;
+    let mut servers = Vec::with_capacity(specs.len());
+    for spec in specs {
+        servers.push(Server::start(spec).await?);
+    }
+    prepare(&servers[0]).await?;
+    let cpu = |servers: &[Server]| -> anyhow::Result<Duration> {
+        servers.iter().map(Server::cpu_time).sum::<anyhow::Result<Duration>>()
+    };
+    let cpu_before = cpu(&servers)?;
     let own_before = process_cpu_time("/proc/self/stat")?;
     let machine_before = machine_busy_time()?;
     let started = Instant::now();
-    let result = load::run(server.addr, config, workload).await;
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let result = load::run(&addrs, config, workload).await;
     let wall = started.elapsed();
-    let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
+    let server_cpu = cpu(&servers)?.saturating_sub(cpu_before);
     let own_cpu = process_cpu_time("/proc/self/stat")?.saturating_sub(own_before);
     let machine_cpu = machine_busy_time()?.saturating_sub(machine_before);
     let others_cores = machine_cpu.saturating_sub(server_cpu + own_cpu).as_secs_f64() / wall.as_secs_f64();
-    let verification = verify(server.addr, &result).await;
+    let verification = verify(addrs[0], &result).await;
     // Read before stopping: /proc forgets the process once it exits.
-    let peak_rss_bytes = server.peak_rss_bytes()?;
-    let files = server.files();
-    server.stop().await?;
+    let mut peak_rss_bytes = 0;
+    for server in &servers {
+        peak_rss_bytes = peak_rss_bytes.max(server.peak_rss_bytes()?);
+    }
+    let files = servers[0].files();
+    for server in &mut servers {
+        server.stop().await?;
+    }
     Ok(Measurement {
         load: result,
         peak_rss_bytes,
@@ -105,6 +136,6 @@ where
         others_cores,
         files,
         verification,
-        log_tail: server.log_tail(5),
+        log_tail: servers.iter().map(|s| s.log_tail(5)).collect::<Vec<_>>().join("\n"),
     })
 }

@@ -21,10 +21,22 @@ pub struct ServerSpec {
     pub env: Vec<(String, String)>,
     /// Inherited variables to drop (e.g. `RUST_LOG`, to get a default).
     pub env_remove: Vec<String>,
-    /// When set, `DATABASE_URL` points at this file in the fresh directory.
-    pub sqlite_file: Option<String>,
+    /// What `DATABASE_URL` says.
+    pub database: Database,
     /// Answers 200 once the server is ready.
     pub health_path: String,
+    /// The port to listen on; a free one when `None`. Set it when another
+    /// server must know this one's address before it starts.
+    pub port: Option<u16>,
+}
+
+/// Where a server keeps its data.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// A SQLite file of this name in the server's fresh directory.
+    SqliteFile(String),
+    /// A database URL as is (PostgreSQL).
+    Url(String),
 }
 
 pub struct Server {
@@ -40,7 +52,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 impl Server {
     pub async fn start(spec: &ServerSpec) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new().prefix("belgrano-bench-").tempdir()?;
-        let port = free_port()?;
+        let port = match spec.port {
+            Some(port) => port,
+            None => free_port()?,
+        };
         let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut command = Command::new(&spec.program);
         command
@@ -54,9 +69,11 @@ impl Server {
         for name in &spec.env_remove {
             command.env_remove(name);
         }
-        if let Some(file) = &spec.sqlite_file {
-            command.env("DATABASE_URL", format!("sqlite://{}", dir.path().join(file).display()));
-        }
+        let url = match &spec.database {
+            Database::SqliteFile(file) => format!("sqlite://{}", dir.path().join(file).display()),
+            Database::Url(url) => url.clone(),
+        };
+        command.env("DATABASE_URL", url);
         let child = command.spawn().with_context(|| format!("starting {}", spec.program.display()))?;
         let pid = child.id().context("child has no pid")?;
         let mut server = Server { child, pid, addr: SocketAddr::from(([127, 0, 0, 1], port)), dir };
@@ -137,7 +154,7 @@ impl Server {
 
 /// A port nobody listens on right now. The tiny race with other programs
 /// binding it before the server does is acceptable for a benchmark.
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }
 

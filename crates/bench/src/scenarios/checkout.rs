@@ -12,11 +12,12 @@ use http_body_util::Full;
 use hyper::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use super::tickets::prefill_tickets;
-use super::{Plan, Report, describe, median_rows, prefill};
+use super::tickets::{prefill_tickets, tickets_spec};
+use super::{Plan, Report, Storage, describe, median_rows, prefill};
 use crate::client::{self, Body};
 use crate::load::{LoadResult, Workload};
 use crate::measure::{Measurement, measure_with, nothing_to_prepare};
+use crate::postgres;
 use crate::server::{Server, ServerSpec};
 
 use super::tickets::API_KEY;
@@ -92,23 +93,7 @@ impl Workload for ProductPages {
     }
 }
 
-fn tickets_spec(plan: &Plan) -> ServerSpec {
-    ServerSpec {
-        program: plan.bin_dir.join("tickets"),
-        env: vec![
-            ("RENDER_ENVIRONMENT".to_owned(), "development".to_owned()),
-            ("BELGRANO_AHORRO_API_KEY".to_owned(), API_KEY.to_owned()),
-            // Intake sends nothing back; nothing else runs in this benchmark.
-            ("BELGRANO_AHORRO_URL".to_owned(), "http://127.0.0.1:9".to_owned()),
-            ("RUST_LOG".to_owned(), "warn".to_owned()),
-        ],
-        env_remove: vec![],
-        sqlite_file: Some("tickets.db".to_owned()),
-        health_path: "/health".to_owned(),
-    }
-}
-
-fn ahorro_spec(plan: &Plan, tickets: SocketAddr) -> ServerSpec {
+pub fn ahorro_spec(plan: &Plan, tickets: SocketAddr, storage: &Storage) -> ServerSpec {
     ServerSpec {
         program: plan.bin_dir.join("ahorro"),
         env: vec![
@@ -119,8 +104,9 @@ fn ahorro_spec(plan: &Plan, tickets: SocketAddr) -> ServerSpec {
             ("RUST_LOG".to_owned(), "warn".to_owned()),
         ],
         env_remove: vec![],
-        sqlite_file: Some("ahorro.db".to_owned()),
+        database: storage.database("ahorro.db"),
         health_path: "/healthz".to_owned(),
+        port: None,
     }
 }
 
@@ -128,12 +114,20 @@ fn ahorro_spec(plan: &Plan, tickets: SocketAddr) -> ServerSpec {
 /// Ahorro's fresh database (neither is what this benchmark measures): the
 /// flat `direccion` it posts takes the earliest open window, and the demo
 /// windows hold 12 orders each.
-async fn unlimited_stock(server: &Server) -> anyhow::Result<()> {
-    let url = format!("sqlite://{}", server.dir().join("ahorro.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await?;
-    sqlx::query("UPDATE productos SET stock = 1000000000").execute(&pool).await?;
-    sqlx::query("UPDATE franjas SET capacidad = 1000000000").execute(&pool).await?;
-    pool.close().await;
+pub async fn unlimited_stock(server: &Server, storage: &Storage) -> anyhow::Result<()> {
+    match storage {
+        Storage::Sqlite => {
+            let url = format!("sqlite://{}", server.dir().join("ahorro.db").display());
+            let pool = sqlx::SqlitePool::connect(&url).await?;
+            sqlx::query("UPDATE productos SET stock = 1000000000").execute(&pool).await?;
+            sqlx::query("UPDATE franjas SET capacidad = 1000000000").execute(&pool).await?;
+            pool.close().await;
+        }
+        Storage::Postgres { url } => {
+            postgres::execute(url, "UPDATE ahorro.productos SET stock = 1000000000").await?;
+            postgres::execute(url, "UPDATE ahorro.franjas SET capacidad = 1000000000").await?;
+        }
+    }
     Ok(())
 }
 
@@ -141,28 +135,38 @@ async fn unlimited_stock(server: &Server) -> anyhow::Result<()> {
 async fn prefilled_shop(server: &Server, n: i64) -> anyhow::Result<()> {
     let seconds = prefill::ahorro(&server.dir().join("ahorro.db"), n).await?;
     eprintln!("  prefilled {n} orders in {seconds:.1} s");
-    unlimited_stock(server).await
+    unlimited_stock(server, &Storage::Sqlite).await
 }
 
-/// Every order answered 200 becomes exactly one ticket: Tickets' newest id
-/// (ids count from 1 in its fresh database, after `before` prefilled ones)
-/// reaches the number of 200s once Ahorro's outbox has drained, and Ahorro
-/// has nothing pending.
+/// How many tickets Tickets holds beyond the `before` prefilled ones. On
+/// SQLite, its newest id (ids count from 1 in a fresh database and never
+/// skip); on PostgreSQL, where a sequence may skip, the rows themselves.
+async fn tickets_stored(tickets: SocketAddr, storage: &Storage, before: u64) -> Result<u64, String> {
+    if let Storage::Postgres { url } = storage {
+        return Ok(postgres::count(url, "tickets.tickets").await.map_err(|e| e.to_string())?.saturating_sub(before));
+    }
+    let (status, body) =
+        client::get(tickets, "/api/tickets?limit=1", &[("x-api-key", API_KEY)]).await.map_err(|e| e.to_string())?;
+    if status != StatusCode::OK {
+        return Err(format!("GET /api/tickets answered {status}"));
+    }
+    let page: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+    Ok(page["tickets"][0]["id"].as_u64().unwrap_or(0).saturating_sub(before))
+}
+
+/// Every order answered 200 becomes exactly one ticket: the tickets
+/// stored reach the number of 200s once Ahorro's outbox has drained, and
+/// Ahorro has nothing pending.
 async fn verify_delivered(
     ahorro: SocketAddr,
     tickets: SocketAddr,
+    storage: &Storage,
     load: &LoadResult,
     before: u64,
 ) -> Result<String, String> {
     let started = Instant::now();
     loop {
-        let (status, body) =
-            client::get(tickets, "/api/tickets?limit=1", &[("x-api-key", API_KEY)]).await.map_err(|e| e.to_string())?;
-        if status != StatusCode::OK {
-            return Err(format!("GET /api/tickets answered {status}"));
-        }
-        let page: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-        let newest = page["tickets"][0]["id"].as_u64().unwrap_or(0).saturating_sub(before);
+        let newest = tickets_stored(tickets, storage, before).await?;
         if newest > load.ok_total {
             return Err(format!("{newest} new tickets for {} orders answered 200", load.ok_total));
         }
@@ -206,9 +210,14 @@ async fn verify_page(addr: SocketAddr, path: &str) -> Result<String, String> {
 
 /// One round of checkouts against a Tickets of its own; the measurement
 /// and both services' CPU time per order answered (Ahorro over the load,
-/// Tickets from before the load until the outbox drained).
-async fn checkouts_round(plan: &Plan, prefill: Option<prefill::Sizes>) -> anyhow::Result<(Measurement, f64, f64)> {
-    let mut tickets = Server::start(&tickets_spec(plan)).await?;
+/// Tickets from before the load until the outbox drained). `prefill` is
+/// for SQLite only.
+pub async fn checkouts_round(
+    plan: &Plan,
+    prefill: Option<prefill::Sizes>,
+    storage: &Storage,
+) -> anyhow::Result<(Measurement, f64, f64)> {
+    let mut tickets = Server::start(&tickets_spec(plan, Some("warn"), storage)).await?;
     let before = match prefill {
         Some(sizes) => {
             prefill_tickets(&tickets, sizes.tickets).await?;
@@ -218,14 +227,17 @@ async fn checkouts_round(plan: &Plan, prefill: Option<prefill::Sizes>) -> anyhow
     };
     let tickets_addr = tickets.addr;
     let tickets_cpu_before = tickets.cpu_time()?;
-    let verify = async |ahorro, load: &LoadResult| verify_delivered(ahorro, tickets_addr, load, before).await;
-    let spec = ahorro_spec(plan, tickets_addr);
+    let verify = async |ahorro, load: &LoadResult| verify_delivered(ahorro, tickets_addr, storage, load, before).await;
+    let spec = ahorro_spec(plan, tickets_addr, storage);
     let m = match prefill {
         Some(sizes) => {
             let prepare = async |server: &Server| prefilled_shop(server, sizes.pedidos).await;
             measure_with(&spec, plan.config, Arc::new(Checkouts), prepare, verify).await?
         }
-        None => measure_with(&spec, plan.config, Arc::new(Checkouts), unlimited_stock, verify).await?,
+        None => {
+            let prepare = async |server: &Server| unlimited_stock(server, storage).await;
+            measure_with(&spec, plan.config, Arc::new(Checkouts), prepare, verify).await?
+        }
     };
     let tickets_cpu = tickets.cpu_time()?.saturating_sub(tickets_cpu_before);
     tickets.stop().await?;
@@ -247,7 +259,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     for round in 1..=plan.rounds {
         eprintln!("round {round}/{}", plan.rounds);
 
-        let (m, ahorro_us, tickets_us) = checkouts_round(plan, None).await?;
+        let (m, ahorro_us, tickets_us) = checkouts_round(plan, None, &Storage::Sqlite).await?;
         describe(CHECKOUT_TARGET, &m);
         notes.push(format!(
             "Round {round}: CPU per order, both services: {:.0} µs (Ahorro {ahorro_us:.0} + Tickets {tickets_us:.0}) \
@@ -259,7 +271,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         checkouts.push(m);
 
         if plan.prefill.is_some() {
-            let (m, ahorro_us, tickets_us) = checkouts_round(plan, plan.prefill).await?;
+            let (m, ahorro_us, tickets_us) = checkouts_round(plan, plan.prefill, &Storage::Sqlite).await?;
             describe(CHECKOUT_PREFILLED_TARGET, &m);
             notes.push(format!(
                 "Round {round}, prefilled: CPU per order {:.0} µs (Ahorro {ahorro_us:.0} + Tickets {tickets_us:.0}).",
@@ -269,7 +281,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         }
 
         let m = measure_with(
-            &ahorro_spec(plan, nowhere),
+            &ahorro_spec(plan, nowhere, &Storage::Sqlite),
             plan.config,
             Arc::new(HomePage),
             nothing_to_prepare,
@@ -280,7 +292,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         home.push(m);
 
         let m = measure_with(
-            &ahorro_spec(plan, nowhere),
+            &ahorro_spec(plan, nowhere, &Storage::Sqlite),
             plan.config,
             Arc::new(ProductPages),
             nothing_to_prepare,

@@ -3,6 +3,9 @@
 //! measuring itself is shared ([`crate::measure`]).
 
 pub mod checkout;
+pub mod fanout;
+pub mod orders;
+pub mod postgres;
 pub mod prefill;
 pub mod tickets;
 
@@ -11,6 +14,7 @@ use std::path::PathBuf;
 use crate::load::LoadConfig;
 use crate::measure::Measurement;
 use crate::report::Row;
+use crate::server::Database;
 
 /// What the command line asked for.
 #[derive(Debug, Clone)]
@@ -26,6 +30,32 @@ pub struct Plan {
     /// Also measure intake and checkout on databases that already hold a
     /// shop's history ([`prefill`]).
     pub prefill: Option<prefill::Sizes>,
+    /// A PostgreSQL server (`postgres://…/database`) to run the PostgreSQL
+    /// scenarios on, in fresh databases beside that one.
+    pub postgres: Option<String>,
+    /// Socket.IO clients for the live board's fan-out.
+    pub boards: usize,
+    /// Orders in the end-to-end run.
+    pub orders: u64,
+}
+
+/// Where a scenario's servers keep their data: each in a SQLite file of
+/// its own, or all in one PostgreSQL database (each service in its own
+/// schema, as on Render's free plan).
+#[derive(Debug, Clone)]
+pub enum Storage {
+    Sqlite,
+    Postgres { url: String },
+}
+
+impl Storage {
+    /// The database of a server whose SQLite file would be `file`.
+    pub fn database(&self, file: &str) -> Database {
+        match self {
+            Storage::Sqlite => Database::SqliteFile(file.to_owned()),
+            Storage::Postgres { url } => Database::Url(url.clone()),
+        }
+    }
 }
 
 /// What a scenario prints: table rows and lines under the table.

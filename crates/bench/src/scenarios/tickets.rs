@@ -10,7 +10,7 @@ use http_body_util::Full;
 use hyper::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use super::{Plan, Report, describe, median_rows, prefill};
+use super::{Plan, Report, Storage, describe, median_rows, prefill};
 use crate::client::{self, Body};
 use crate::load::{LoadResult, Workload};
 use crate::measure::{Measurement, measure, measure_with};
@@ -73,7 +73,12 @@ impl NewTickets {
     }
 
     pub fn numero(&self, conn: usize, seq: u64) -> String {
-        format!("BENCH-{}-{conn}-{seq}", self.run_tag)
+        format!("{}{seq}", self.numero_prefix(conn))
+    }
+
+    /// What every `numero` of connection `conn` starts with.
+    pub fn numero_prefix(&self, conn: usize) -> String {
+        format!("BENCH-{}-{conn}-", self.run_tag)
     }
 }
 
@@ -132,7 +137,7 @@ pub async fn verify_tickets_after(addr: SocketAddr, load: &LoadResult, before: u
     Ok(format!("{id} tickets stored = {before} before + {} answered 200 as new", load.ok_total))
 }
 
-async fn verify_baseline(addr: SocketAddr, load: &LoadResult) -> Result<String, String> {
+pub async fn verify_baseline(addr: SocketAddr, load: &LoadResult) -> Result<String, String> {
     let (status, body) = client::get(addr, "/count", &[]).await.map_err(|e| e.to_string())?;
     let count: Value = serde_json::from_slice(&body).map_err(|e| format!("{status}: {e}"))?;
     let stored = count["count"].as_u64().unwrap_or(0);
@@ -142,7 +147,7 @@ async fn verify_baseline(addr: SocketAddr, load: &LoadResult) -> Result<String, 
     Ok(format!("{stored} rows stored = {} answered 200", load.ok_total))
 }
 
-pub fn tickets_spec(plan: &Plan, rust_log: Option<&str>) -> ServerSpec {
+pub fn tickets_spec(plan: &Plan, rust_log: Option<&str>, storage: &Storage) -> ServerSpec {
     let mut env = vec![
         ("RENDER_ENVIRONMENT".to_owned(), "development".to_owned()),
         ("BELGRANO_AHORRO_API_KEY".to_owned(), API_KEY.to_owned()),
@@ -159,18 +164,20 @@ pub fn tickets_spec(plan: &Plan, rust_log: Option<&str>) -> ServerSpec {
         program: plan.bin_dir.join("tickets"),
         env,
         env_remove,
-        sqlite_file: Some("tickets.db".to_owned()),
+        database: storage.database("tickets.db"),
         health_path: "/health".to_owned(),
+        port: None,
     }
 }
 
-fn baseline_spec(plan: &Plan) -> ServerSpec {
+pub fn baseline_spec(plan: &Plan, storage: &Storage) -> ServerSpec {
     ServerSpec {
         program: plan.bin_dir.join("baseline_insert"),
         env: vec![("RUST_LOG".to_owned(), "warn".to_owned())],
         env_remove: vec![],
-        sqlite_file: Some("baseline.db".to_owned()),
+        database: storage.database("baseline.db"),
         health_path: "/health".to_owned(),
+        port: None,
     }
 }
 
@@ -192,18 +199,25 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     for round in 1..=plan.rounds {
         eprintln!("round {round}/{}", plan.rounds);
 
-        let m = measure(&baseline_spec(plan), plan.config, Arc::new(NewTickets::new(None)), verify_baseline).await?;
+        let m = measure(
+            &baseline_spec(plan, &Storage::Sqlite),
+            plan.config,
+            Arc::new(NewTickets::new(None)),
+            verify_baseline,
+        )
+        .await?;
         describe(BASELINE_TARGET, &m);
         baseline.push(m);
 
         let workload = Arc::new(NewTickets::new(Some(API_KEY)));
-        let m = measure(&tickets_spec(plan, Some("warn")), plan.config, workload, verify_tickets).await?;
+        let m =
+            measure(&tickets_spec(plan, Some("warn"), &Storage::Sqlite), plan.config, workload, verify_tickets).await?;
         describe(TICKETS_TARGET, &m);
         tickets.push(m);
 
         if plan.info_logging {
             let workload = Arc::new(NewTickets::new(Some(API_KEY)));
-            let m = measure(&tickets_spec(plan, None), plan.config, workload, verify_tickets).await?;
+            let m = measure(&tickets_spec(plan, None, &Storage::Sqlite), plan.config, workload, verify_tickets).await?;
             describe(TICKETS_INFO_TARGET, &m);
             tickets_info.push(m);
         }
@@ -211,7 +225,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         if let Some(sizes) = plan.prefill {
             let workload = Arc::new(NewTickets::new(Some(API_KEY)));
             let m = measure_with(
-                &tickets_spec(plan, Some("warn")),
+                &tickets_spec(plan, Some("warn"), &Storage::Sqlite),
                 plan.config,
                 workload,
                 async |server: &Server| prefill_tickets(server, sizes.tickets).await,

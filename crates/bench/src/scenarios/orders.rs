@@ -1,0 +1,280 @@
+//! CPU per order, end to end: a fixed number of orders (10,000; 200 with
+//! `--smoke`) through everything an order causes, both release binaries on
+//! SQLite, e-mail through a real SMTP server (aiosmtpd, as in the tests):
+//!
+//! 1. guests' checkouts (`POST /api/checkout`, 32 connections): the order,
+//!    its confirmation e-mail, its delivery to Tickets (intake, courier
+//!    assignment, `nuevo_ticket` on the live board);
+//! 2. each ticket moved by the desk through `en-preparacion`, `en-camino`
+//!    and `entregado` (`PATCH /api/tickets/{id}`): each change is a board
+//!    event and a status notification back to Ahorro, which updates the
+//!    order and e-mails the customer (`en-camino`, `entregado`).
+//!
+//! The run ends when every order is `entregado` in Ahorro and both services'
+//! outboxes and mail queues are empty; both services' CPU time from the
+//! first checkout to then, divided by the orders, is the figure.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use belgrano_testkit::smtp::SmtpServer;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Method, header};
+
+use super::checkout::{Checkouts, ahorro_spec, unlimited_stock};
+use super::tickets::{API_KEY, tickets_spec};
+use super::{Plan, Report, Storage};
+use crate::client::{self, Connection};
+use crate::load::Workload;
+use crate::report::Row;
+use crate::server::{Server, free_port, machine_busy_time, process_cpu_time};
+
+pub const TARGET: &str = "Orders end to end (checkout → ticket → 3 changes → back, e-mails)";
+
+pub const REFERENCE: &str = "Goal (issue 17): at most 600 µs of CPU per order for both services together, every step \
+    included (10,000 orders a minute on a tenth of a CPU). (requests/s in that row is orders/s over the whole run, \
+    p50/p99 are the checkouts'; CPU per request is both services' CPU per order.)";
+
+/// Orders in a full run, as the issue asks.
+pub const ORDERS: u64 = 10_000;
+/// Orders with `--smoke`.
+pub const SMOKE_ORDERS: u64 = 200;
+/// The desk's changes after intake, in order.
+const CHANGES: [&str; 3] = ["en-preparacion", "en-camino", "entregado"];
+/// How long everything may take to settle after the last change.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs `work(i)` for `i` in `0..n` over `connections` keep-alive
+/// connections to `addr`; returns the latencies (µs) and the failures.
+async fn drive<F>(addr: SocketAddr, connections: usize, n: u64, work: F) -> (Vec<u32>, Vec<String>)
+where
+    F: Fn(u64) -> hyper::Request<client::Body> + Send + Sync + 'static,
+{
+    let next = Arc::new(AtomicU64::new(0));
+    let work = Arc::new(work);
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (next, work) = (next.clone(), work.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = Vec::new();
+                let mut conn = None;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    if conn.is_none() {
+                        conn = Connection::open(addr).await.ok();
+                    }
+                    let Some(c) = conn.as_mut() else {
+                        failures.push(format!("#{i}: could not connect"));
+                        continue;
+                    };
+                    let sent = Instant::now();
+                    match c.send(work(i)).await {
+                        Ok((status, _)) if status.is_success() => {
+                            latencies.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        }
+                        Ok((status, body)) => {
+                            let text: String = String::from_utf8_lossy(&body).chars().take(80).collect();
+                            failures.push(format!("#{i}: HTTP {status} {text}"));
+                        }
+                        Err(e) => {
+                            conn = None;
+                            failures.push(format!("#{i}: {e}"));
+                        }
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let (mut latencies, mut failures) = (Vec::new(), Vec::new());
+    for task in tasks {
+        let (l, f) = task.await.unwrap_or_default();
+        latencies.extend(l);
+        failures.extend(f);
+    }
+    latencies.sort_unstable();
+    (latencies, failures)
+}
+
+async fn count(db: &Path, statement: &str) -> anyhow::Result<u64> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await?;
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(statement.to_owned())).fetch_one(&pool).await?;
+    pool.close().await;
+    Ok(n as u64)
+}
+
+/// What is still on its way, read from both databases.
+#[derive(Debug, PartialEq)]
+struct Settled {
+    tickets: u64,
+    delivered_orders: u64,
+    outboxes_pending: u64,
+    mails_pending: u64,
+    mails_sent: u64,
+}
+
+async fn settled(tickets: &Server, ahorro: &Server) -> anyhow::Result<Settled> {
+    let (t, a) = (tickets.dir().join("tickets.db"), ahorro.dir().join("ahorro.db"));
+    Ok(Settled {
+        tickets: count(&t, "SELECT COUNT(*) FROM tickets").await?,
+        delivered_orders: count(&a, "SELECT COUNT(*) FROM pedidos WHERE ticket_estado = 'entregado'").await?,
+        outboxes_pending: count(&a, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'").await?
+            + count(&t, "SELECT COUNT(*) FROM notify_outbox WHERE status = 'pending'").await?,
+        mails_pending: count(&a, "SELECT COUNT(*) FROM correos WHERE status = 'pending'").await?
+            + count(&t, "SELECT COUNT(*) FROM correos WHERE status = 'pending'").await?,
+        mails_sent: count(&a, "SELECT COUNT(*) FROM correos WHERE status = 'delivered'").await?
+            + count(&t, "SELECT COUNT(*) FROM correos WHERE status = 'delivered'").await?,
+    })
+}
+
+/// Polls until `done` holds (or the timeout passes); returns the last state.
+async fn wait_until(
+    tickets: &Server,
+    ahorro: &Server,
+    done: impl Fn(&Settled) -> bool,
+) -> anyhow::Result<(Settled, bool)> {
+    let started = Instant::now();
+    loop {
+        let state = settled(tickets, ahorro).await?;
+        if done(&state) {
+            return Ok((state, true));
+        }
+        if started.elapsed() > SETTLE_TIMEOUT {
+            return Ok((state, false));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn patch(addr: SocketAddr, id: u64, estado: &str) -> hyper::Request<client::Body> {
+    client::request(Method::PATCH, addr, &format!("/api/tickets/{id}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-api-key", API_KEY)
+        .body(Full::new(Bytes::from(format!("{{\"estado\":\"{estado}\"}}"))))
+        .expect("valid request")
+}
+
+pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
+    let orders = plan.orders;
+    eprintln!("orders end to end: {orders} orders");
+    if !SmtpServer::available() {
+        anyhow::bail!("the orders scenario needs python3-aiosmtpd (apt install python3-aiosmtpd)");
+    }
+    let smtp = SmtpServer::start().await;
+    let ahorro_port = free_port()?;
+    let mut tickets_spec = tickets_spec(plan, Some("warn"), &Storage::Sqlite);
+    tickets_spec.env.retain(|(k, _)| k != "BELGRANO_AHORRO_URL");
+    tickets_spec.env.push(("BELGRANO_AHORRO_URL".to_owned(), format!("http://127.0.0.1:{ahorro_port}")));
+    tickets_spec.env.push(("SMTP_URL".to_owned(), smtp.url()));
+    let mut tickets = Server::start(&tickets_spec).await?;
+    let mut ahorro_spec = ahorro_spec(plan, tickets.addr, &Storage::Sqlite);
+    ahorro_spec.port = Some(ahorro_port);
+    ahorro_spec.env.push(("SMTP_URL".to_owned(), smtp.url()));
+    let mut ahorro = Server::start(&ahorro_spec).await?;
+    unlimited_stock(&ahorro, &Storage::Sqlite).await?;
+
+    let cpu = |t: &Server, a: &Server| -> anyhow::Result<(Duration, Duration)> { Ok((t.cpu_time()?, a.cpu_time()?)) };
+    let (tickets_before, ahorro_before) = cpu(&tickets, &ahorro)?;
+    let (own_before, machine_before) = (process_cpu_time("/proc/self/stat")?, machine_busy_time()?);
+    let started = Instant::now();
+
+    let ahorro_addr = ahorro.addr;
+    let (checkout_latencies, mut failures) =
+        drive(ahorro_addr, plan.config.connections, orders, move |i| Checkouts.request(ahorro_addr, 0, i)).await;
+    let checkouts_ok = checkout_latencies.len() as u64;
+    let (arrived, complete) = wait_until(&tickets, &ahorro, |s| s.tickets >= checkouts_ok).await?;
+    if !complete {
+        failures.push(format!("only {} of {checkouts_ok} orders became tickets", arrived.tickets));
+    }
+    let (tickets_mid, ahorro_mid) = cpu(&tickets, &ahorro)?;
+    let intake_done = started.elapsed();
+
+    let tickets_addr = tickets.addr;
+    for estado in CHANGES {
+        // Ticket ids count from 1 in the fresh database.
+        let (_, f) =
+            drive(tickets_addr, plan.config.connections, arrived.tickets, move |i| patch(tickets_addr, i + 1, estado))
+                .await;
+        failures.extend(f);
+    }
+    let (end, complete) = wait_until(&tickets, &ahorro, |s| {
+        s.delivered_orders >= checkouts_ok && s.outboxes_pending == 0 && s.mails_pending == 0
+    })
+    .await?;
+    let (tickets_after, ahorro_after) = cpu(&tickets, &ahorro)?;
+    let wall = started.elapsed();
+    let own_cpu = process_cpu_time("/proc/self/stat")?.saturating_sub(own_before);
+    let machine_cpu = machine_busy_time()?.saturating_sub(machine_before);
+    let servers_cpu = (tickets_after - tickets_before) + (ahorro_after - ahorro_before);
+    // The SMTP server counts among the others here.
+    let others_cores = machine_cpu.saturating_sub(servers_cpu + own_cpu).as_secs_f64() / wall.as_secs_f64();
+    if !complete {
+        failures.push(format!("not settled after {SETTLE_TIMEOUT:?}: {end:?}"));
+    }
+    let received = smtp.count() as u64;
+    if received != end.mails_sent {
+        failures.push(format!("{} mails marked sent but the SMTP server received {received}", end.mails_sent));
+    }
+    let peak_rss = tickets.peak_rss_bytes()?.max(ahorro.peak_rss_bytes()?);
+    tickets.stop().await?;
+    ahorro.stop().await?;
+
+    let n = checkouts_ok.max(1) as f64;
+    let us = |d: Duration| d.as_secs_f64() * 1e6 / n;
+    let first = (us(ahorro_mid - ahorro_before), us(tickets_mid - tickets_before));
+    let second = (us(ahorro_after - ahorro_mid), us(tickets_after - tickets_mid));
+    let total = first.0 + first.1 + second.0 + second.1;
+    let percentile = |p: f64| -> f64 {
+        if checkout_latencies.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * checkout_latencies.len() as f64).ceil() as usize;
+        checkout_latencies[rank.clamp(1, checkout_latencies.len()) - 1] as f64 / 1000.0
+    };
+    eprintln!(
+        "  {TARGET}: {checkouts_ok} orders in {:.1} s (tickets in after {:.1} s); {} mails sent, {received} received; {} failures",
+        wall.as_secs_f64(),
+        intake_done.as_secs_f64(),
+        end.mails_sent,
+        failures.len()
+    );
+    for failure in failures.iter().take(10) {
+        eprintln!("    FAILED: {failure}");
+    }
+    if !failures.is_empty() {
+        eprintln!("    Tickets' log tail:\n{}\n    Ahorro's log tail:\n{}", tickets.log_tail(10), ahorro.log_tail(10));
+    }
+    let row = Row {
+        target: TARGET.to_owned(),
+        requests_per_second: checkouts_ok as f64 / wall.as_secs_f64(),
+        p50_ms: percentile(50.0),
+        p99_ms: percentile(99.0),
+        errors: failures.len() as u64,
+        peak_rss_mb: peak_rss as f64 / (1024.0 * 1024.0),
+        server_cpu_us_per_request: total,
+        others_cores,
+    };
+    let notes = vec![format!(
+        "CPU per order end to end, both services: {total:.0} µs over {checkouts_ok} orders: checkout and intake {:.0} µs \
+         (Ahorro {:.0} + Tickets {:.0}), then three desk changes each with its notification back and two e-mails {:.0} µs \
+         (Tickets {:.0} + Ahorro {:.0}); {:.1} e-mails per order through SMTP. A tenth of a CPU sustains {:.0} orders \
+         a minute (goal 10,000, ≤ 600 µs).",
+        first.0 + first.1,
+        first.0,
+        first.1,
+        second.0 + second.1,
+        second.1,
+        second.0,
+        received as f64 / n,
+        0.1 * 60e6 / total,
+    )];
+    Ok(Report { rows: vec![row], notes })
+}
