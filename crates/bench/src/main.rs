@@ -50,6 +50,7 @@ options:
                         the postgres scenarios; each run gets a fresh database
                         beside db, dropped afterwards
   --boards N            live boards for fanout (default 1000, 20 with --smoke)
+  --orders N            orders for orders (default 10000, 200 with --smoke)
   --bin-dir DIR         run the binaries in DIR (implies --no-build), e.g.
                         target/debug for --smoke in CI
   --no-build            do not run `cargo build --release` first
@@ -104,6 +105,7 @@ struct Options {
     build: bool,
     postgres: Option<String>,
     boards: Option<usize>,
+    orders: Option<u64>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
@@ -119,6 +121,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
         build: true,
         postgres: None,
         boards: None,
+        orders: None,
     };
     while let Some(arg) = args.next() {
         let mut value =
@@ -134,6 +137,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
             "--prefilled" => options.prefilled = true,
             "--postgres" => options.postgres = Some(value(&arg)?),
             "--boards" => options.boards = Some(value(&arg)?.parse()?),
+            "--orders" => options.orders = Some(value(&arg)?.parse()?),
             "--bin-dir" => {
                 options.bin_dir = Some(value(&arg)?.into());
                 options.build = false;
@@ -166,8 +170,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options>
         || options.rounds == 0
         || options.client_threads == 0
         || options.boards == Some(0)
+        || options.orders == Some(0)
     {
-        bail!("--connections, --rounds, --client-threads and --boards must be at least 1");
+        bail!("--connections, --rounds, --client-threads, --boards and --orders must be at least 1");
     }
     if matches!(options.scenario, Some(Scenario::Postgres)) && options.postgres.is_none() {
         bail!("postgres needs --postgres URL\n\n{USAGE}");
@@ -192,7 +197,11 @@ fn main() -> anyhow::Result<()> {
         prefill: options.prefilled.then_some(if options.smoke { prefill::SMOKE } else { prefill::FULL }),
         postgres: options.postgres,
         boards: options.boards.unwrap_or(if options.smoke { 20 } else { 1000 }),
-        orders: if options.smoke { scenarios::orders::SMOKE_ORDERS } else { scenarios::orders::ORDERS },
+        orders: options.orders.unwrap_or(if options.smoke {
+            scenarios::orders::SMOKE_ORDERS
+        } else {
+            scenarios::orders::ORDERS
+        }),
     };
 
     // The load generator's own runtime, kept small on purpose: on a 2-core
