@@ -180,12 +180,17 @@ impl Queries {
         let row =
             format!("id, {subject} AS subject, CAST(payload AS TEXT) AS payload, CAST(attempts AS BIGINT) AS attempts");
         Queries {
+            // Oldest due first, in the due index's own order (status,
+            // next_attempt_at, then the row id), so the claim reads about
+            // `limit` rows of it and stops. `ORDER BY id` made SQLite read
+            // and sort every due row for each claim: with a backlog (an
+            // outage, a slow SMTP server) each claim cost O(backlog).
             claim: format!(
                 "UPDATE {t} SET claimed_until = $1
                   WHERE id IN (SELECT id FROM {t}
                                 WHERE status = 'pending' AND next_attempt_at <= $2
                                   AND (claimed_until IS NULL OR claimed_until < $2)
-                                ORDER BY id LIMIT $3{skip_locked})
+                                ORDER BY next_attempt_at, id LIMIT $3{skip_locked})
                   RETURNING {row}"
             ),
             delivered: format!(

@@ -104,6 +104,15 @@ where
     (latencies, failures)
 }
 
+/// Nearest-rank percentile of sorted latencies (µs), in milliseconds.
+fn percentile_ms(sorted_us: &[u32], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted_us.len() as f64).ceil() as usize;
+    sorted_us[rank.clamp(1, sorted_us.len()) - 1] as f64 / 1000.0
+}
+
 async fn count(db: &Path, statement: &str) -> anyhow::Result<u64> {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await?;
     let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(statement.to_owned())).fetch_one(&pool).await?;
@@ -200,9 +209,17 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     let tickets_addr = tickets.addr;
     for estado in CHANGES {
         // Ticket ids count from 1 in the fresh database.
-        let (_, f) =
+        let changing = Instant::now();
+        let (latencies, f) =
             drive(tickets_addr, plan.config.connections, arrived.tickets, move |i| patch(tickets_addr, i + 1, estado))
                 .await;
+        eprintln!(
+            "    {estado}: {} changes in {:.1} s, p50 {:.1} ms, p99 {:.1} ms",
+            latencies.len(),
+            changing.elapsed().as_secs_f64(),
+            percentile_ms(&latencies, 50.0),
+            percentile_ms(&latencies, 99.0)
+        );
         failures.extend(f);
     }
     let (end, complete) = wait_until(&tickets, &ahorro, |s| {
@@ -232,13 +249,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     let first = (us(ahorro_mid - ahorro_before), us(tickets_mid - tickets_before));
     let second = (us(ahorro_after - ahorro_mid), us(tickets_after - tickets_mid));
     let total = first.0 + first.1 + second.0 + second.1;
-    let percentile = |p: f64| -> f64 {
-        if checkout_latencies.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * checkout_latencies.len() as f64).ceil() as usize;
-        checkout_latencies[rank.clamp(1, checkout_latencies.len()) - 1] as f64 / 1000.0
-    };
+    let percentile = |p: f64| percentile_ms(&checkout_latencies, p);
     eprintln!(
         "  {TARGET}: {checkouts_ok} orders in {:.1} s (tickets in after {:.1} s); {} mails sent, {received} received; {} failures",
         wall.as_secs_f64(),
