@@ -470,3 +470,34 @@ pub fn insert(table: Table, columns: &[(&str, Param)], payload: Param) -> Sql {
     q.push_row(values);
     q
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Migrations, Options};
+
+    static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("tests/migrations/sqlite");
+    static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("tests/migrations/postgres");
+
+    /// The claim walks the due index in its own order and stops at its
+    /// limit. A plan that sorts (`USE TEMP B-TREE FOR ORDER BY`) reads every
+    /// due row for each claim: with a backlog, O(backlog) per claim.
+    #[tokio::test]
+    async fn the_claim_reads_the_due_index_in_order_without_sorting_the_backlog() {
+        let file = belgrano_testkit::TestDb::new(belgrano_testkit::Backend::Sqlite).await;
+        let migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+        let options = Options { migrations, postgres_schema: "prueba", postgres_connections: 1 };
+        let db = Db::connect(&file.url, options).await.unwrap();
+        let queries = Queries::new(Table { name: "envios", subject: "destino" }, &db);
+        let plan: Vec<(i64, i64, i64, String)> = Sql::build(&format!("EXPLAIN QUERY PLAN {}", queries.claim))
+            .bind(Ts::now())
+            .bind(Ts::now())
+            .bind(8_i64)
+            .fetch_all(db.read())
+            .await
+            .unwrap();
+        let steps: Vec<&str> = plan.iter().map(|(_, _, _, step)| step.as_str()).collect();
+        assert!(steps.iter().any(|s| s.contains("USING INDEX envios_due")), "{steps:?}");
+        assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
+    }
+}

@@ -317,6 +317,39 @@ async fn a_claimed_row_is_not_claimed_again_until_its_lease_ends(backend: Backen
 }
 on_both_backends!(a_claimed_row_is_not_claimed_again_until_its_lease_ends);
 
+/// With a backlog, a claim hands out the rows that have been due longest:
+/// a retry that came due early goes before newer rows, a retry not yet due
+/// waits, and among rows due together the older goes first.
+async fn a_claim_takes_the_rows_due_longest_first(backend: Backend) {
+    let (_guard, db) = connect(backend).await;
+    let table = Outbox::new(db.clone(), ENVIOS);
+    for destino in ["uno", "dos", "tres", "cuatro", "cinco", "seis"] {
+        queue(&db, destino).await;
+    }
+    let all = table.claim_due(10, Duration::from_millis(1)).await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.subject.as_str()).collect::<Vec<_>>(),
+        ["uno", "dos", "tres", "cuatro", "cinco", "seis"]
+    );
+    let id = |subject: &str| all.iter().find(|r| r.subject == subject).unwrap().id;
+    let now = chrono::Utc::now();
+    // "uno" failed and retries in an hour; "cinco" failed long ago and is due since then.
+    table.mark_retry(id("uno"), "caído", now + chrono::Duration::hours(1)).await.unwrap();
+    table.mark_retry(id("cinco"), "caído", now - chrono::Duration::hours(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Which rows a claim takes is the point (`RETURNING` has no order).
+    let subjects = |rows: Vec<OutboxRow>| {
+        let mut subjects: Vec<String> = rows.into_iter().map(|r| r.subject).collect();
+        subjects.sort();
+        subjects
+    };
+    let first = table.claim_due(3, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(subjects(first), ["cinco", "dos", "tres"]);
+    let rest = table.claim_due(10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(subjects(rest), ["cuatro", "seis"], "uno is not due yet");
+}
+on_both_backends!(a_claim_takes_the_rows_due_longest_first);
+
 /// Two services on one PostgreSQL database each keep their tables (here
 /// both have `sessions`) in their own schema, and a database from before
 /// schemas keeps its data when its tables move into the service's schema.
