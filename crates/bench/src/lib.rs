@@ -1,10 +1,12 @@
 //! Load benchmarks for Belgrano.
 //!
 //! The driver (`src/main.rs`) builds the release binaries, starts each
-//! server under test as a child process on a free port with a fresh SQLite
-//! database, drives it with a fixed number of keep-alive connections, and
-//! prints a Markdown table. The pieces are reusable so that other scenarios
-//! (Ahorro's checkout, its home page) are one more module in `scenarios/`:
+//! server under test as a child process on a free port with a fresh
+//! database (a SQLite file, or a PostgreSQL database of its own), drives it
+//! with a fixed number of keep-alive connections, and prints a Markdown
+//! table. Each scenario is one module in `scenarios/` (intake, checkout and
+//! pages, orders end to end, the live board's fan-out, PostgreSQL) built
+//! from these pieces:
 //!
 //! - [`client`]: a minimal HTTP/1.1 client connection (hyper, no pool), so
 //!   the load generator spends as little of the shared CPU as possible.
