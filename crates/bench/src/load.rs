@@ -70,12 +70,7 @@ impl LoadResult {
 
     /// Nearest-rank percentile, in milliseconds.
     pub fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * self.latencies_us.len() as f64).ceil() as usize;
-        let index = rank.clamp(1, self.latencies_us.len()) - 1;
-        self.latencies_us[index] as f64 / 1000.0
+        percentile_ms(&self.latencies_us, p)
     }
 
     fn merge(&mut self, other: ConnectionStats) {
@@ -92,6 +87,16 @@ impl LoadResult {
             *total += n;
         }
     }
+}
+
+/// Nearest-rank percentile of sorted latencies in µs, in milliseconds
+/// (NaN when there are none).
+pub fn percentile_ms(sorted_us: &[u32], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted_us.len() as f64).ceil() as usize;
+    sorted_us[rank.clamp(1, sorted_us.len()) - 1] as f64 / 1000.0
 }
 
 #[derive(Default)]

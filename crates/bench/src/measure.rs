@@ -60,6 +60,42 @@ where
     measure_with(spec, config, workload, nothing_to_prepare, verify).await
 }
 
+/// Where the machine's CPU went over a window: the benchmark's own share,
+/// and everyone else's beside the servers under test.
+pub struct CpuWindow {
+    started: Instant,
+    own_before: Duration,
+    machine_before: Duration,
+}
+
+/// What a [`CpuWindow`] saw when it ended.
+pub struct CpuSpent {
+    pub wall: Duration,
+    /// The benchmark process (load generator, boards).
+    pub own: Duration,
+    /// Other processes than the servers and the benchmark, in cores.
+    pub others_cores: f64,
+}
+
+impl CpuWindow {
+    pub fn start() -> anyhow::Result<Self> {
+        Ok(CpuWindow {
+            own_before: process_cpu_time("/proc/self/stat")?,
+            machine_before: machine_busy_time()?,
+            started: Instant::now(),
+        })
+    }
+
+    /// Ends the window; `servers` is the servers' CPU over it.
+    pub fn end(&self, servers: Duration) -> anyhow::Result<CpuSpent> {
+        let wall = self.started.elapsed();
+        let own = process_cpu_time("/proc/self/stat")?.saturating_sub(self.own_before);
+        let machine = machine_busy_time()?.saturating_sub(self.machine_before);
+        let others_cores = machine.saturating_sub(servers + own).as_secs_f64() / wall.as_secs_f64();
+        Ok(CpuSpent { wall, own, others_cores })
+    }
+}
+
 /// No preparation between the server's start and the load.
 pub async fn nothing_to_prepare(_: &Server) -> anyhow::Result<()> {
     Ok(())
@@ -108,16 +144,11 @@ where
         servers.iter().map(Server::cpu_time).sum::<anyhow::Result<Duration>>()
     };
     let cpu_before = cpu(&servers)?;
-    let own_before = process_cpu_time("/proc/self/stat")?;
-    let machine_before = machine_busy_time()?;
-    let started = Instant::now();
+    let window = CpuWindow::start()?;
     let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
     let result = load::run(&addrs, config, workload).await;
-    let wall = started.elapsed();
     let server_cpu = cpu(&servers)?.saturating_sub(cpu_before);
-    let own_cpu = process_cpu_time("/proc/self/stat")?.saturating_sub(own_before);
-    let machine_cpu = machine_busy_time()?.saturating_sub(machine_before);
-    let others_cores = machine_cpu.saturating_sub(server_cpu + own_cpu).as_secs_f64() / wall.as_secs_f64();
+    let others_cores = window.end(server_cpu)?.others_cores;
     let verification = verify(addrs[0], &result).await;
     // Read before stopping: /proc forgets the process once it exits.
     let mut peak_rss_bytes = 0;

@@ -41,6 +41,8 @@ pub struct TestDb {
     pub url: String,
     pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server URL it was created from, and its name.
+    created_on: Option<(String, String)>,
 }
 
 impl TestDb {
@@ -51,7 +53,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 let url = format!("sqlite://{}", dir.path().join("belgrano.db").display());
-                TestDb { url, backend, _dir: Some(dir) }
+                TestDb { url, backend, _dir: Some(dir), created_on: None }
             }
             Backend::Postgres => TestDb::postgres().await.expect("TEST_DATABASE_URL is set"),
         }
@@ -60,15 +62,34 @@ impl TestDb {
     /// A new PostgreSQL database, or `None` when `TEST_DATABASE_URL` is unset.
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
+        Some(TestDb::postgres_on(&admin_url).await.expect("TEST_DATABASE_URL reachable"))
+    }
+
+    /// A new PostgreSQL database beside the one `admin_url`
+    /// (`postgres://…/database`) names.
+    pub async fn postgres_on(admin_url: &str) -> Result<TestDb, sqlx::Error> {
         let name = format!("belgrano_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .expect("CREATE DATABASE");
+        let admin = sqlx::PgPool::connect(admin_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await?;
         admin.close().await;
-        let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL ends in /database");
-        Some(TestDb { url: format!("{base}/{name}"), backend: Backend::Postgres, _dir: None })
+        let (base, _) = admin_url.rsplit_once('/').expect("the PostgreSQL URL ends in /database");
+        let url = format!("{base}/{name}");
+        Ok(TestDb { url, backend: Backend::Postgres, _dir: None, created_on: Some((admin_url.to_owned(), name)) })
+    }
+
+    /// Drops a PostgreSQL database now (whoever still uses it is cut off);
+    /// a SQLite file goes with its directory. Tests leave theirs to
+    /// `.ci/run`'s cleanup; the benchmark, which makes several per run,
+    /// drops them.
+    pub async fn remove(self) -> Result<(), sqlx::Error> {
+        if let Some((admin_url, name)) = &self.created_on {
+            let admin = sqlx::PgPool::connect(admin_url).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&admin)
+                .await?;
+            admin.close().await;
+        }
+        Ok(())
     }
 }
 

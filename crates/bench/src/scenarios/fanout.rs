@@ -24,9 +24,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use super::tickets::{API_KEY, NewTickets, tickets_spec};
 use super::{Plan, Report, Storage};
 use crate::client::{self, Connection};
-use crate::load::Workload;
+use crate::load::{Workload, percentile_ms};
+use crate::measure::CpuWindow;
 use crate::report::{self, Row};
-use crate::server::{Server, machine_busy_time, process_cpu_time};
+use crate::server::Server;
 
 pub const TARGET: &str = "Live board fan-out (ms: intake's answer → last board's nuevo_ticket)";
 
@@ -227,17 +228,13 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         sockets.into_iter().map(|ws| tokio::spawn(listen(ws, prefix.clone(), stopped.clone()))).collect();
 
     let cpu_before = server.cpu_time()?;
-    let own_before = process_cpu_time("/proc/self/stat")?;
-    let machine_before = machine_busy_time()?;
-    let started = Instant::now();
-    let measure_from = started + plan.config.warmup;
+    let window = CpuWindow::start()?;
+    let measure_from = Instant::now() + plan.config.warmup;
     let end = measure_from + plan.config.duration;
     let (sent, failed) = send_tickets(addr, workload, measure_from, end).await;
     tokio::time::sleep(DRAIN).await;
-    let wall = started.elapsed();
     let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
-    let own_cpu = process_cpu_time("/proc/self/stat")?.saturating_sub(own_before);
-    let machine_cpu = machine_busy_time()?.saturating_sub(machine_before);
+    let spent = window.end(server_cpu)?;
     let _ = stop.send(true);
     let mut heard: Vec<Heard> = Vec::with_capacity(boards);
     for listener in listeners {
@@ -278,13 +275,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     }
     latencies_us.sort_unstable();
     let measured = latencies_us.len();
-    let percentile = |p: f64| -> f64 {
-        if latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * measured as f64).ceil() as usize;
-        latencies_us[rank.clamp(1, measured) - 1] as f64 / 1000.0
-    };
+    let percentile = |p: f64| percentile_ms(&latencies_us, p);
     eprintln!(
         "  {TARGET}: {boards} boards connected in {connect_seconds:.1} s ({:.1} MB RSS then); {} tickets sent \
          ({failed} failed), {measured} measured; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {before_answer} reached every \
@@ -306,7 +297,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         errors: missing + failed,
         peak_rss_mb: peak_rss as f64 / (1024.0 * 1024.0),
         server_cpu_us_per_request: server_cpu.as_secs_f64() * 1e6 / sent.len().max(1) as f64,
-        others_cores: machine_cpu.saturating_sub(server_cpu + own_cpu).as_secs_f64() / wall.as_secs_f64(),
+        others_cores: spent.others_cores,
     };
     let notes = vec![
         format!(
@@ -317,7 +308,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
             rss_connected as f64 / (1024.0 * 1024.0),
             peak_rss as f64 / (1024.0 * 1024.0),
             sent.len(),
-            100.0 * own_cpu.as_secs_f64() / wall.as_secs_f64(),
+            100.0 * spent.own.as_secs_f64() / spent.wall.as_secs_f64(),
         ),
         format!("Fan-out p99 {:.2} ms (goal < 50 ms).", percentile(99.0)),
     ];

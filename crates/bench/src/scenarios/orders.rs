@@ -29,9 +29,10 @@ use super::checkout::{Checkouts, ahorro_spec, unlimited_stock};
 use super::tickets::{API_KEY, tickets_spec};
 use super::{Plan, Report, Storage};
 use crate::client::{self, Connection};
-use crate::load::Workload;
+use crate::load::{Workload, percentile_ms};
+use crate::measure::CpuWindow;
 use crate::report::Row;
-use crate::server::{Server, free_port, machine_busy_time, process_cpu_time};
+use crate::server::{Server, free_port};
 
 pub const TARGET: &str = "Orders end to end (checkout → ticket → 3 changes → back, e-mails)";
 
@@ -104,22 +105,6 @@ where
     (latencies, failures)
 }
 
-/// Nearest-rank percentile of sorted latencies (µs), in milliseconds.
-fn percentile_ms(sorted_us: &[u32], p: f64) -> f64 {
-    if sorted_us.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted_us.len() as f64).ceil() as usize;
-    sorted_us[rank.clamp(1, sorted_us.len()) - 1] as f64 / 1000.0
-}
-
-async fn count(db: &Path, statement: &str) -> anyhow::Result<u64> {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await?;
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(statement.to_owned())).fetch_one(&pool).await?;
-    pool.close().await;
-    Ok(n as u64)
-}
-
 /// What is still on its way, read from both databases.
 #[derive(Debug, PartialEq)]
 struct Settled {
@@ -130,36 +115,65 @@ struct Settled {
     mails_sent: u64,
 }
 
-async fn settled(tickets: &Server, ahorro: &Server) -> anyhow::Result<Settled> {
-    let (t, a) = (tickets.dir().join("tickets.db"), ahorro.dir().join("ahorro.db"));
-    Ok(Settled {
-        tickets: count(&t, "SELECT COUNT(*) FROM tickets").await?,
-        delivered_orders: count(&a, "SELECT COUNT(*) FROM pedidos WHERE ticket_estado = 'entregado'").await?,
-        outboxes_pending: count(&a, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'").await?
-            + count(&t, "SELECT COUNT(*) FROM notify_outbox WHERE status = 'pending'").await?,
-        mails_pending: count(&a, "SELECT COUNT(*) FROM correos WHERE status = 'pending'").await?
-            + count(&t, "SELECT COUNT(*) FROM correos WHERE status = 'pending'").await?,
-        mails_sent: count(&a, "SELECT COUNT(*) FROM correos WHERE status = 'delivered'").await?
-            + count(&t, "SELECT COUNT(*) FROM correos WHERE status = 'delivered'").await?,
-    })
+/// Both services' SQLite files, opened read-only once for the polling.
+struct Databases {
+    tickets: sqlx::SqlitePool,
+    ahorro: sqlx::SqlitePool,
 }
 
-/// Polls until `done` holds (or the timeout passes); returns the last state.
-async fn wait_until(
-    tickets: &Server,
-    ahorro: &Server,
-    done: impl Fn(&Settled) -> bool,
-) -> anyhow::Result<(Settled, bool)> {
-    let started = Instant::now();
-    loop {
-        let state = settled(tickets, ahorro).await?;
-        if done(&state) {
-            return Ok((state, true));
+/// Per database: its count of what the run is waiting for, then its
+/// pending outbox rows, pending mails and sent mails, in one read.
+const TICKETS_STATE: &str = "SELECT (SELECT COUNT(*) FROM tickets), \
+    (SELECT COUNT(*) FROM notify_outbox WHERE status = 'pending'), \
+    (SELECT COUNT(*) FROM correos WHERE status = 'pending'), (SELECT COUNT(*) FROM correos WHERE status = 'delivered')";
+const AHORRO_STATE: &str = "SELECT (SELECT COUNT(*) FROM pedidos WHERE ticket_estado = 'entregado'), \
+    (SELECT COUNT(*) FROM outbox WHERE status = 'pending'), \
+    (SELECT COUNT(*) FROM correos WHERE status = 'pending'), (SELECT COUNT(*) FROM correos WHERE status = 'delivered')";
+
+impl Databases {
+    async fn open(tickets: &Server, ahorro: &Server) -> anyhow::Result<Self> {
+        let open = |dir: &Path, file: &str| {
+            let url = format!("sqlite://{}?mode=ro", dir.join(file).display());
+            async move { sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(&url).await }
+        };
+        Ok(Databases {
+            tickets: open(tickets.dir(), "tickets.db").await?,
+            ahorro: open(ahorro.dir(), "ahorro.db").await?,
+        })
+    }
+
+    async fn settled(&self) -> anyhow::Result<Settled> {
+        type Counts = (i64, i64, i64, i64);
+        let (t, t_outbox, t_pending, t_sent): Counts = sqlx::query_as(TICKETS_STATE).fetch_one(&self.tickets).await?;
+        let (a, a_outbox, a_pending, a_sent): Counts = sqlx::query_as(AHORRO_STATE).fetch_one(&self.ahorro).await?;
+        let n = |v: i64| v as u64;
+        Ok(Settled {
+            tickets: n(t),
+            delivered_orders: n(a),
+            outboxes_pending: n(t_outbox + a_outbox),
+            mails_pending: n(t_pending + a_pending),
+            mails_sent: n(t_sent + a_sent),
+        })
+    }
+
+    /// Polls until `done` holds (or the timeout passes); returns the last state.
+    async fn wait_until(&self, done: impl Fn(&Settled) -> bool) -> anyhow::Result<(Settled, bool)> {
+        let started = Instant::now();
+        loop {
+            let state = self.settled().await?;
+            if done(&state) {
+                return Ok((state, true));
+            }
+            if started.elapsed() > SETTLE_TIMEOUT {
+                return Ok((state, false));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if started.elapsed() > SETTLE_TIMEOUT {
-            return Ok((state, false));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    async fn close(self) {
+        self.tickets.close().await;
+        self.ahorro.close().await;
     }
 }
 
@@ -189,17 +203,18 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     ahorro_spec.env.push(("SMTP_URL".to_owned(), smtp.url()));
     let mut ahorro = Server::start(&ahorro_spec).await?;
     unlimited_stock(&ahorro, &Storage::Sqlite).await?;
+    let databases = Databases::open(&tickets, &ahorro).await?;
 
     let cpu = |t: &Server, a: &Server| -> anyhow::Result<(Duration, Duration)> { Ok((t.cpu_time()?, a.cpu_time()?)) };
     let (tickets_before, ahorro_before) = cpu(&tickets, &ahorro)?;
-    let (own_before, machine_before) = (process_cpu_time("/proc/self/stat")?, machine_busy_time()?);
+    let window = CpuWindow::start()?;
     let started = Instant::now();
 
     let ahorro_addr = ahorro.addr;
     let (checkout_latencies, mut failures) =
         drive(ahorro_addr, plan.config.connections, orders, move |i| Checkouts.request(ahorro_addr, 0, i)).await;
     let checkouts_ok = checkout_latencies.len() as u64;
-    let (arrived, complete) = wait_until(&tickets, &ahorro, |s| s.tickets >= checkouts_ok).await?;
+    let (arrived, complete) = databases.wait_until(|s| s.tickets >= checkouts_ok).await?;
     if !complete {
         failures.push(format!("only {} of {checkouts_ok} orders became tickets", arrived.tickets));
     }
@@ -222,17 +237,13 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         );
         failures.extend(f);
     }
-    let (end, complete) = wait_until(&tickets, &ahorro, |s| {
-        s.delivered_orders >= checkouts_ok && s.outboxes_pending == 0 && s.mails_pending == 0
-    })
-    .await?;
+    let (end, complete) = databases
+        .wait_until(|s| s.delivered_orders >= checkouts_ok && s.outboxes_pending == 0 && s.mails_pending == 0)
+        .await?;
     let (tickets_after, ahorro_after) = cpu(&tickets, &ahorro)?;
-    let wall = started.elapsed();
-    let own_cpu = process_cpu_time("/proc/self/stat")?.saturating_sub(own_before);
-    let machine_cpu = machine_busy_time()?.saturating_sub(machine_before);
-    let servers_cpu = (tickets_after - tickets_before) + (ahorro_after - ahorro_before);
     // The SMTP server counts among the others here.
-    let others_cores = machine_cpu.saturating_sub(servers_cpu + own_cpu).as_secs_f64() / wall.as_secs_f64();
+    let spent = window.end((tickets_after - tickets_before) + (ahorro_after - ahorro_before))?;
+    let (wall, others_cores) = (spent.wall, spent.others_cores);
     if !complete {
         failures.push(format!("not settled after {SETTLE_TIMEOUT:?}: {end:?}"));
     }
@@ -240,6 +251,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     if received != end.mails_sent {
         failures.push(format!("{} mails marked sent but the SMTP server received {received}", end.mails_sent));
     }
+    databases.close().await;
     let peak_rss = tickets.peak_rss_bytes()?.max(ahorro.peak_rss_bytes()?);
     tickets.stop().await?;
     ahorro.stop().await?;

@@ -8,12 +8,14 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use belgrano_testkit::TestDb;
+
 use super::checkout::checkouts_round;
 use super::tickets::{API_KEY, NewTickets, baseline_spec, tickets_spec, verify_baseline};
 use super::{Plan, Report, Storage, describe, median_rows};
 use crate::load::LoadResult;
 use crate::measure::{Measurement, measure, measure_instances, nothing_to_prepare};
-use crate::postgres::{self, BenchDb};
+use crate::postgres;
 
 pub const BASELINE_TARGET: &str = "PostgreSQL baseline: axum + one INSERT per request";
 pub const TICKETS_TARGET: &str = "Tickets intake on PostgreSQL";
@@ -39,7 +41,7 @@ async fn verify_counted(url: &str, load: &LoadResult) -> Result<String, String> 
 /// Intake on `instances` Tickets sharing one fresh database (and Redis
 /// when there are several).
 async fn intake(plan: &Plan, admin_url: &str, instances: usize) -> anyhow::Result<Measurement> {
-    let db = BenchDb::create(admin_url).await?;
+    let db = TestDb::postgres_on(admin_url).await?;
     let mut spec = tickets_spec(plan, Some("warn"), &Storage::Postgres { url: db.url.clone() });
     if instances > 1 {
         spec.env.push(("REDIS_URL".to_owned(), REDIS_URL.to_owned()));
@@ -49,7 +51,7 @@ async fn intake(plan: &Plan, admin_url: &str, instances: usize) -> anyhow::Resul
     let url = db.url.clone();
     let verify = async |_: SocketAddr, load: &LoadResult| verify_counted(&url, load).await;
     let m = measure_instances(&specs, plan.config, workload, nothing_to_prepare, verify).await;
-    db.drop().await?;
+    db.remove().await?;
     m
 }
 
@@ -62,10 +64,10 @@ pub async fn run(plan: &Plan, admin_url: &str) -> anyhow::Result<Report> {
     for round in 1..=plan.rounds {
         eprintln!("PostgreSQL round {round}/{}", plan.rounds);
 
-        let db = BenchDb::create(admin_url).await?;
+        let db = TestDb::postgres_on(admin_url).await?;
         let spec = baseline_spec(plan, &Storage::Postgres { url: db.url.clone() });
         let m = measure(&spec, plan.config, Arc::new(NewTickets::new(None)), verify_baseline).await;
-        db.drop().await?;
+        db.remove().await?;
         let m = m?;
         describe(BASELINE_TARGET, &m);
         baseline.push(m);
@@ -78,10 +80,10 @@ pub async fn run(plan: &Plan, admin_url: &str) -> anyhow::Result<Report> {
         describe(TWO_TICKETS_TARGET, &m);
         two_tickets.push(m);
 
-        let db = BenchDb::create(admin_url).await?;
+        let db = TestDb::postgres_on(admin_url).await?;
         let storage = Storage::Postgres { url: db.url.clone() };
         let round_result = checkouts_round(plan, None, &storage).await;
-        db.drop().await?;
+        db.remove().await?;
         let (m, ahorro_us, tickets_us) = round_result?;
         describe(CHECKOUT_TARGET, &m);
         notes.push(format!(
