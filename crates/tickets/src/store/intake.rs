@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 
 use belgrano_contract::events::NUEVO_TICKET;
-use belgrano_platform::db::{Param, Sql, StoreError, Ts, Tx, sql};
+use belgrano_platform::db::{Param, Sql, StoreError, Ts, Tx};
 
 use super::{Store, StoredTicketRow, courier_loads, stored_by_numero};
-use crate::domain::assign::AssignmentStrategy;
+use crate::domain::assign::{AssignmentStrategy, CourierLoad};
 use crate::domain::intake::{BatchPlan, IntakeOutcome, IntakeRequest, PlannedTicket, new_ticket_event};
 
 /// Rows per multi-row INSERT: few statements, far below parameter limits.
@@ -39,22 +39,42 @@ impl Store {
             ids.extend(chunk_ids);
         }
 
-        // Persist each courier's new load and the tie-break (when they last
-        // got a ticket).
-        for courier in &couriers {
-            let added = plan.new_tickets.iter().filter(|n| n.courier.as_ref().map(|c| c.0) == Some(courier.id)).count();
-            if added > 0 {
-                sql("UPDATE usuarios SET open_tickets = open_tickets + $1, last_assigned_at = $2 WHERE id = $3")
-                    .bind(added as i64)
-                    .bind(courier.last_assigned_at.map(Ts))
-                    .bind(courier.id)
-                    .execute(&mut tx)
-                    .await?;
-            }
-        }
+        record_loads(&mut tx, &plan.new_tickets, &couriers).await?;
         tx.commit().await?;
         Ok(plan.outcomes(requests, &ids, &seqs, now.0))
     }
+}
+
+/// Persists each new load and tie-break (when they last got a ticket) of
+/// the couriers who got tickets in the batch, in one statement: one round
+/// trip instead of one per courier, while the batch holds the writer (and,
+/// on PostgreSQL, the intake lock).
+async fn record_loads(tx: &mut Tx, new_tickets: &[PlannedTicket], couriers: &[CourierLoad]) -> Result<(), StoreError> {
+    let loads: Vec<(i64, i64, Option<Ts>)> = couriers
+        .iter()
+        .filter_map(|c| {
+            let added = new_tickets.iter().filter(|n| n.courier.as_ref().map(|(id, _)| *id) == Some(c.id)).count();
+            (added > 0).then(|| (c.id, added as i64, c.last_assigned_at.map(Ts)))
+        })
+        .collect();
+    if loads.is_empty() {
+        return Ok(());
+    }
+    // $1, $3, … are the ids, $2, $4, … what each got; the moments follow.
+    let mut update = Sql::build("UPDATE usuarios SET open_tickets = open_tickets + CASE id");
+    for (id, added, _) in &loads {
+        update.push(" WHEN ").push_bind(*id).push(" THEN ").push_bind(*added);
+    }
+    update.push(" END, last_assigned_at = CASE id");
+    for (i, (_, _, at)) in loads.iter().enumerate() {
+        update.push(&format!(" WHEN ${} THEN ", 2 * i + 1)).push_bind(*at);
+    }
+    update.push(" END WHERE id IN (");
+    for i in 0..loads.len() {
+        update.push(if i == 0 { "" } else { ", " }).push(&format!("${}", 2 * i + 1));
+    }
+    update.push(")");
+    update.execute(&mut *tx).await.map(drop)
 }
 
 /// The stored tickets whose numero appears in the batch.
