@@ -67,7 +67,13 @@ impl CheckoutService {
             }
             match placed {
                 Ok(placed) => break (numero, placed, attempt_over),
-                Err(PlaceError::DuplicateNumero) if attempt < 5 => continue,
+                Err(PlaceError::DuplicateNumero | PlaceError::Contended) if attempt < 5 => continue,
+                Err(PlaceError::Contended) => {
+                    return Err(CheckoutError::Conflict(FieldError::new(
+                        "items",
+                        "el stock o las franjas cambiaron mientras pedías; probá de nuevo",
+                    )));
+                }
                 Err(PlaceError::DuplicateNumero) => {
                     return Err(StoreError::Corrupt("could not draw a unique order number".into()).into());
                 }

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use belgrano_contract::Centavos;
-use belgrano_platform::db::{StoreError, Ts, Tx, sql};
+use belgrano_platform::db::{Param, Sql, StoreError, Ts, Tx, sql};
 use chrono::{NaiveDate, NaiveTime};
 
 use super::{EXCLUSIVE, Store};
-use crate::domain::entrega::{Ajustes, Direccion, DireccionGuardada, Franja, MAX_DIRECCIONES, TurnoId, Zona};
+use crate::domain::entrega::{Ajustes, Direccion, DireccionGuardada, Franja, MAX_DIRECCIONES, Turno, TurnoId, Zona};
 
 fn parse_hora(s: &str) -> Result<NaiveTime, StoreError> {
     NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| StoreError::Corrupt(format!("franja hour '{s}'")))
@@ -36,6 +36,34 @@ pub(super) async fn take_place(tx: &mut Tx, turno: TurnoId) -> Result<bool, Stor
     .execute(&mut *tx)
     .await?;
     Ok(taken == 1)
+}
+
+/// The first of `turnos` that has a place left, from a plain read (no row
+/// lock): PostgreSQL's checkout chooses its window with this and takes the
+/// place last ([`take_place`] then decides; see `pedidos::place_in`).
+pub(super) async fn first_with_room(tx: &mut Tx, turnos: &[Turno]) -> Result<Option<Turno>, StoreError> {
+    let (Some(desde), Some(hasta)) = (turnos.iter().map(|t| t.fecha).min(), turnos.iter().map(|t| t.fecha).max())
+    else {
+        return Ok(None);
+    };
+    let mut q = Sql::build(
+        "SELECT f.id, f.capacidad, c.fecha, c.usados FROM franjas f LEFT JOIN franja_cupos c \
+         ON c.franja_id = f.id AND c.fecha >= $1 AND c.fecha <= $2 WHERE f.id IN ",
+    );
+    q = q.bind(desde.format("%Y-%m-%d").to_string()).bind(hasta.format("%Y-%m-%d").to_string());
+    let mut ids: Vec<i64> = turnos.iter().map(|t| t.franja.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    q.push_row(ids.into_iter().map(Param::from));
+    let rows: Vec<(i64, i64, Option<String>, Option<i64>)> = q.fetch_all(&mut *tx).await?;
+    let room = |t: &Turno| {
+        let fecha = t.fecha.format("%Y-%m-%d").to_string();
+        let mut franja = rows.iter().filter(|r| r.0 == t.franja.id).peekable();
+        let Some(capacidad) = franja.peek().map(|r| r.1) else { return false };
+        let usados = franja.find(|r| r.2.as_deref() == Some(fecha.as_str())).and_then(|r| r.3).unwrap_or(0);
+        usados < capacidad
+    };
+    Ok(turnos.iter().find(|t| room(t)).cloned())
 }
 
 impl Store {

@@ -78,6 +78,12 @@ pub enum PlaceError {
     /// No window asked for has a place left.
     #[error("franja completa")]
     WindowFull,
+    /// A row read at the start changed before this transaction changed it:
+    /// the window's last place or a product's stock went to a concurrent
+    /// checkout, or the back office changed a price or deactivated a
+    /// product. Nothing stays; the same checkout tried again reads anew.
+    #[error("el catálogo o la franja cambiaron durante el pedido")]
+    Contended,
     /// `paga_con` is less than the total.
     #[error("paga con menos que el total")]
     PagaConShort { total: belgrano_contract::Centavos },

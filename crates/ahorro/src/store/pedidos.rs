@@ -4,37 +4,62 @@
 
 use belgrano_contract::ticket::{Numero, TicketCreado};
 use belgrano_contract::{Centavos, Estado};
-use belgrano_platform::db::{Param, Sql, StoreError, Ts, Tx, parse_stored, sql};
+use belgrano_platform::db::{Backend, Param, Sql, StoreError, Ts, Tx, parse_stored, sql};
 
 use super::{PlaceError, Store, entrega, outbox};
 use crate::domain::entrega::{Direccion, Entrega, costo_envio};
 use crate::domain::pedido::{Cliente, NuevoPedido, Pedido, PedidoItem, PlacedPedido, ReservedLine, TicketUpdate};
 
-/// Fills each line's business name, category and first branch (where
-/// dispatch picks it up), read in the checkout's transaction.
-async fn pickup_places(tx: &mut Tx, lines: &mut [ReservedLine]) -> Result<(), StoreError> {
-    if lines.is_empty() {
-        return Ok(());
+/// The lines priced from the catalogue, read without locking a row: name,
+/// price, business, category and first branch (where dispatch picks it
+/// up). Refuses the order if a product is unknown or inactive, or has less
+/// stock than asked; the stock itself is reserved later ([`reserve`]).
+async fn priced_lines(tx: &mut Tx, items: &[(i64, i64)]) -> Result<Vec<ReservedLine>, PlaceError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
     }
     let mut q = Sql::build(
-        "SELECT p.id, n.nombre, c.nombre, p.sucursales FROM productos p JOIN negocios n ON n.id = p.negocio_id \
-         JOIN categorias c ON c.id = p.categoria_id WHERE p.id IN ",
+        "SELECT p.id, p.nombre, p.negocio_id, p.precio, p.stock, p.activo, COALESCE(n.nombre, ''), \
+         COALESCE(c.nombre, ''), p.sucursales FROM productos p LEFT JOIN negocios n ON n.id = p.negocio_id \
+         LEFT JOIN categorias c ON c.id = p.categoria_id WHERE p.id IN ",
     );
-    q.push_row(lines.iter().map(|l| Param::from(l.producto_id)));
-    let rows: Vec<(i64, String, String, String)> = q.fetch_all(&mut *tx).await?;
-    let mut firsts: Vec<(i64, String)> = Vec::new();
-    for (id, negocio, categoria, sucursales) in rows {
-        for line in lines.iter_mut().filter(|l| l.producto_id == id) {
-            line.negocio_nombre = negocio.clone();
-            line.categoria = categoria.clone();
+    q.push_row(items.iter().map(|(id, _)| Param::from(*id)));
+    type Row = (i64, String, String, i64, i64, bool, String, String, String);
+    let rows: Vec<Row> = q.fetch_all(&mut *tx).await?;
+    let mut lines = Vec::with_capacity(items.len());
+    for (index, (producto_id, cantidad)) in items.iter().enumerate() {
+        let Some((_, nombre, negocio_id, precio, stock, activo, negocio, categoria, _)) =
+            rows.iter().find(|r| r.0 == *producto_id)
+        else {
+            return Err(PlaceError::UnknownProduct { index });
+        };
+        if !activo {
+            return Err(PlaceError::UnknownProduct { index });
         }
-        let ids: Vec<String> = serde_json::from_str(&sucursales).unwrap_or_default();
-        if let Some(first) = ids.into_iter().next() {
-            firsts.push((id, first));
+        let asked: i64 = items.iter().filter(|(id, _)| id == producto_id).map(|(_, q)| q).sum();
+        if *stock < asked {
+            return Err(PlaceError::NotEnoughStock { index, disponible: *stock });
         }
+        lines.push(ReservedLine {
+            producto_id: *producto_id,
+            nombre: nombre.clone(),
+            negocio_id: negocio_id.clone(),
+            cantidad: *cantidad,
+            precio: Centavos(*precio),
+            negocio_nombre: negocio.clone(),
+            categoria: categoria.clone(),
+            sucursal: None,
+        });
     }
+    let firsts: Vec<(i64, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            let ids: Vec<String> = serde_json::from_str(&r.8).unwrap_or_default();
+            ids.into_iter().next().map(|first| (r.0, first))
+        })
+        .collect();
     if firsts.is_empty() {
-        return Ok(());
+        return Ok(lines);
     }
     let mut q = Sql::build("SELECT id, nombre, direccion FROM sucursales WHERE id IN ");
     q.push_row(firsts.iter().map(|(_, s)| Param::from(s.as_str())));
@@ -43,6 +68,28 @@ async fn pickup_places(tx: &mut Tx, lines: &mut [ReservedLine]) -> Result<(), St
         let Some(found) = sucursales.iter().find(|s| s.0 == sucursal_id) else { continue };
         for line in lines.iter_mut().filter(|l| l.producto_id == producto_id) {
             line.sucursal = Some(found.clone());
+        }
+    }
+    Ok(lines)
+}
+
+/// Takes the lines' stock, in product id order (so concurrent checkouts
+/// cannot deadlock), only while each product is still active, at the price
+/// read and with the stock asked. A product that changed since it was read
+/// refuses the whole transaction as [`PlaceError::Contended`].
+async fn reserve(tx: &mut Tx, lines: &[ReservedLine]) -> Result<(), PlaceError> {
+    let mut order: Vec<&ReservedLine> = lines.iter().collect();
+    order.sort_by_key(|l| l.producto_id);
+    for line in order {
+        let taken =
+            sql("UPDATE productos SET stock = stock - $1 WHERE id = $2 AND activo AND stock >= $1 AND precio = $3")
+                .bind(line.cantidad)
+                .bind(line.producto_id)
+                .bind(line.precio.0)
+                .execute(&mut *tx)
+                .await?;
+        if taken != 1 {
+            return Err(PlaceError::Contended);
         }
     }
     Ok(())
@@ -174,67 +221,44 @@ impl From<ItemRow> for PedidoItem {
 
 pub(super) const ITEM_COLS: &str = "pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal";
 
-/// The checkout's writes inside `tx` (the caller commits): a place in the
-/// first window with one left, stock reserved for every line (refusing the
-/// whole order if one line cannot be served), the order, its lines and its
-/// outbox row. `payload` builds the outbox body from the priced lines. The
-/// checkout ([`Store::place_pedido`]) and the merchants' bundles
-/// (`store::paquetes`) share it.
+/// The checkout's writes inside `tx` (the caller commits): the lines
+/// priced from the catalogue, a place in the first window with one left,
+/// the order, its lines and its outbox row, and the stock reserved for
+/// every line (refusing the whole order if one line cannot be served).
+/// `payload` builds the outbox body from the priced lines. The checkout
+/// ([`Store::place_pedido`]) and the merchants' bundles (`store::paquetes`)
+/// share it.
+///
+/// The rows concurrent checkouts meet on are a window's counter and the
+/// products' stock. On PostgreSQL a row's lock is held from the statement
+/// that changes it until the commit, so both are changed last, after plain
+/// reads chose the window and priced the lines (issue 17: 94 of 100
+/// checkouts were waiting on one window's lock). If another checkout
+/// changed one of them in between, the transaction is refused as
+/// [`PlaceError::Contended`]: roll back and try again. SQLite's one writer
+/// makes nobody wait, so there the place is taken first, without the extra
+/// read.
 pub(super) async fn place_in(
     tx: &mut Tx,
     pedido: &NuevoPedido,
     payload: impl FnOnce(&PlacedPedido) -> String,
 ) -> Result<PlacedPedido, PlaceError> {
-    // Lock rows in id order so concurrent checkouts cannot deadlock.
-    let mut items: Vec<(usize, i64, i64)> = pedido.items.iter().enumerate().map(|(i, (id, q))| (i, *id, *q)).collect();
-    items.sort_by_key(|(_, id, _)| *id);
     let now = Ts::now();
-    // A place in the first window with one left, before anything else:
-    // the counter row is where concurrent checkouts for it meet.
     let entrega = &pedido.entrega;
+    let place_last = tx.backend() == Backend::Postgres;
     let mut turno = None;
-    for t in &entrega.turnos {
-        if entrega::take_place(tx, t.id()).await? {
-            turno = Some(t.clone());
-            break;
+    if place_last {
+        turno = entrega::first_with_room(tx, &entrega.turnos).await?;
+    } else {
+        for t in &entrega.turnos {
+            if entrega::take_place(tx, t.id()).await? {
+                turno = Some(t.clone());
+                break;
+            }
         }
     }
     let Some(turno) = turno else { return Err(PlaceError::WindowFull) };
-    let mut lines = Vec::with_capacity(items.len());
-    for (index, producto_id, cantidad) in items {
-        let reserved: Vec<(String, String, i64)> =
-            sql("UPDATE productos SET stock = stock - $1 WHERE id = $2 AND activo AND stock >= $1 \
-                 RETURNING nombre, negocio_id, precio")
-            .bind(cantidad)
-            .bind(producto_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let Some((nombre, negocio_id, precio)) = reserved.into_iter().next() else {
-            let found: Option<(i64, bool)> = sql("SELECT stock, activo FROM productos WHERE id = $1")
-                .bind(producto_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            return Err(match found {
-                Some((stock, true)) => PlaceError::NotEnoughStock { index, disponible: stock },
-                _ => PlaceError::UnknownProduct { index },
-            });
-        };
-        let line = ReservedLine {
-            producto_id,
-            nombre,
-            negocio_id,
-            cantidad,
-            precio: Centavos(precio),
-            negocio_nombre: String::new(),
-            categoria: String::new(),
-            sucursal: None,
-        };
-        lines.push((index, line));
-    }
-    // Back to the customer's order for the ticket and the receipt.
-    lines.sort_by_key(|(i, _)| *i);
-    let mut lines: Vec<ReservedLine> = lines.into_iter().map(|(_, l)| l).collect();
-    pickup_places(tx, &mut lines).await?;
+    let lines = priced_lines(tx, &pedido.items).await?;
     let subtotal: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
     if entrega.exige_minimo && subtotal < entrega.zona.minimo {
         return Err(PlaceError::UnderMinimum { minimo: entrega.zona.minimo, subtotal });
@@ -298,6 +322,10 @@ pub(super) async fn place_in(
     insert.execute(&mut *tx).await?;
     let placed = PlacedPedido { pedido_id, fecha: now.0, total, subtotal, costo_envio, turno, lines };
     outbox::queue(pedido_id, &pedido.numero, payload(&placed)).execute(&mut *tx).await?;
+    reserve(tx, &placed.lines).await?;
+    if place_last && !entrega::take_place(tx, placed.turno.id()).await? {
+        return Err(PlaceError::Contended);
+    }
     Ok(placed)
 }
 

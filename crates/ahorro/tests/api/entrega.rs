@@ -5,7 +5,7 @@
 //! taken, no order), a flat address still accepted (priced at Belgrano),
 //! the total with delivery and free delivery from the threshold, and a
 //! window's last place taken once by concurrent checkouts (one and two
-//! Ahorro instances).
+//! Ahorro instances), and windows filled in order by simultaneous ones.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -279,6 +279,36 @@ async fn two_instances_on_one_postgres_never_overfill_a_window() {
     one.stop().await;
     two.stop().await;
 }
+
+/// One place per window and no window chosen: checkouts at once all go
+/// through, each into the next window with room, in order. On PostgreSQL
+/// the checkout reads where there is room and takes the place last, so
+/// one that lost its window to another is tried again and moves on.
+async fn simultaneous_checkouts_fill_the_windows_in_order(backend: Backend) {
+    const N: usize = 5;
+    let db = TestDb::new(backend).await;
+    let app = start(&db).await;
+    let (b, csrf) = staff_login(&app, ADMIN).await;
+    set_windows(&b, &csrf, 1, 0).await;
+    let before = state(&b).await;
+    let body = compra(&[(1, 9)], "Belgrano", None);
+    let attempts = futures_util::future::join_all((0..N).map(|_| app.checkout(&body))).await;
+    assert!(attempts.iter().all(|(s, _)| *s == StatusCode::OK), "{attempts:?}");
+    assert_eq!(state(&b).await, (before.0 - 9 * N as i64, before.1 + N as i64), "every order, its stock");
+    let (_, belgrano) = opciones(&app, "Belgrano").await;
+    let left: Vec<i64> = belgrano["franjas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["cerrada"] == false)
+        .map(|f| f["disponibles"].as_i64().unwrap())
+        .collect();
+    assert!(left.len() > N, "{belgrano}");
+    assert_eq!(left[..N], [0; N], "the first {N} open windows taken, one order each: {left:?}");
+    assert!(left[N..].iter().all(|l| *l == 1), "the rest untouched: {left:?}");
+    app.stop().await;
+}
+on_both_backends!(simultaneous_checkouts_fill_the_windows_in_order);
 
 async fn saved_addresses_and_the_checkout_form(backend: Backend) {
     let db = TestDb::new(backend).await;
