@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use belgrano_contract::Centavos;
-use belgrano_platform::db::{Param, Sql, StoreError, Ts, Tx, sql};
+use belgrano_platform::db::{Backend, Param, Sql, StoreError, Ts, Tx, sql};
 use chrono::{NaiveDate, NaiveTime};
 
 use super::{EXCLUSIVE, Store};
@@ -19,11 +19,13 @@ type FranjaRow = (i64, i64, String, String, i64, i64, Option<i64>);
 
 /// Takes one place in a window and date inside the checkout's transaction:
 /// creates its counter row at 1, or adds one only while under the franja's
-/// capacity. One conditional upsert, so two checkouts (in any instance, on
-/// either backend) cannot both take the last place. `false` when the
-/// window is full (or gone).
+/// capacity, so two checkouts (in any instance, on either backend) cannot
+/// both take the last place. `false` when the window is full (or gone).
 pub(super) async fn take_place(tx: &mut Tx, turno: TurnoId) -> Result<bool, StoreError> {
     let fecha = turno.fecha.format("%Y-%m-%d").to_string();
+    if tx.backend() == Backend::Postgres {
+        return take_place_postgres(tx, turno.franja_id, &fecha).await;
+    }
     // One statement (issue 17: each is a round trip to SQLite's thread):
     // the day's first place creates the counter, later ones count up while
     // the window has room; a full or deleted window changes no row.
@@ -38,10 +40,54 @@ pub(super) async fn take_place(tx: &mut Tx, turno: TurnoId) -> Result<bool, Stor
     Ok(taken == 1)
 }
 
-/// The first of `turnos` that has a place left, from a plain read (no row
-/// lock): PostgreSQL's checkout chooses its window with this and takes the
-/// place last ([`take_place`] then decides; see `pedidos::place_in`).
-pub(super) async fn first_with_room(tx: &mut Tx, turnos: &[Turno]) -> Result<Option<Turno>, StoreError> {
+/// PostgreSQL's [`take_place`]. `ON CONFLICT DO UPDATE` locks the counter
+/// row even when its `WHERE` refuses (the window is full), so every
+/// checkout that tried a full window would hold it to its commit and the
+/// next ones would queue behind it. A plain `UPDATE ... WHERE usados <
+/// capacidad` skips a full row without locking it; the day's first place
+/// inserts the row. If another checkout inserted it in between (seen as
+/// neither taken nor existing), the statement runs once more, on a fresh
+/// snapshot.
+async fn take_place_postgres(tx: &mut Tx, franja_id: i64, fecha: &str) -> Result<bool, StoreError> {
+    for _ in 0..2 {
+        let (taken, raced): (i64, bool) = sql("WITH f AS (SELECT capacidad FROM franjas WHERE id = $1), \
+             up AS (UPDATE franja_cupos SET usados = usados + 1 WHERE franja_id = $1 AND fecha = $2 \
+                    AND usados < (SELECT capacidad FROM f) RETURNING 1), \
+             nuevo AS (INSERT INTO franja_cupos (franja_id, fecha, usados) SELECT $1, $2, 1 FROM f \
+                    WHERE f.capacidad > 0 AND NOT EXISTS \
+                    (SELECT 1 FROM franja_cupos WHERE franja_id = $1 AND fecha = $2) \
+                    ON CONFLICT (franja_id, fecha) DO NOTHING RETURNING 1) \
+             SELECT (SELECT count(*) FROM up) + (SELECT count(*) FROM nuevo), \
+             COALESCE((SELECT capacidad FROM f), 0) > 0 \
+             AND NOT EXISTS (SELECT 1 FROM franja_cupos WHERE franja_id = $1 AND fecha = $2)")
+        .bind(franja_id)
+        .bind(fecha)
+        .fetch_one(&mut *tx)
+        .await?;
+        if taken == 1 {
+            return Ok(true);
+        }
+        if !raced {
+            return Ok(false);
+        }
+    }
+    Ok(false)
+}
+
+/// Takes a place in the first of `turnos` that has one ([`take_place`]).
+pub(super) async fn take_first_place(tx: &mut Tx, turnos: &[Turno]) -> Result<Option<Turno>, StoreError> {
+    for t in turnos {
+        if take_place(tx, t.id()).await? {
+            return Ok(Some(t.clone()));
+        }
+    }
+    Ok(None)
+}
+
+/// Where in `turnos` the first with a place left is, from a plain read (no
+/// row lock): PostgreSQL's checkout starts taking a place there, late in
+/// its transaction (see `pedidos::place_in`).
+pub(super) async fn first_with_room(tx: &mut Tx, turnos: &[Turno]) -> Result<Option<usize>, StoreError> {
     let (Some(desde), Some(hasta)) = (turnos.iter().map(|t| t.fecha).min(), turnos.iter().map(|t| t.fecha).max())
     else {
         return Ok(None);
@@ -63,7 +109,7 @@ pub(super) async fn first_with_room(tx: &mut Tx, turnos: &[Turno]) -> Result<Opt
         let usados = franja.find(|r| r.2.as_deref() == Some(fecha.as_str())).and_then(|r| r.3).unwrap_or(0);
         usados < capacidad
     };
-    Ok(turnos.iter().find(|t| room(t)).cloned())
+    Ok(turnos.iter().position(room))
 }
 
 impl Store {

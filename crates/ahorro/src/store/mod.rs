@@ -79,8 +79,8 @@ pub enum PlaceError {
     #[error("franja completa")]
     WindowFull,
     /// A row read at the start changed before this transaction changed it:
-    /// the window's last place or a product's stock went to a concurrent
-    /// checkout, or the back office changed a price or deactivated a
+    /// a product's stock (or every window read as open) went to concurrent
+    /// checkouts, or the back office changed a price or deactivated a
     /// product. Nothing stays; the same checkout tried again reads anew.
     #[error("el catálogo o la franja cambiaron durante el pedido")]
     Contended,

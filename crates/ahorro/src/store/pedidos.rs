@@ -222,22 +222,25 @@ impl From<ItemRow> for PedidoItem {
 pub(super) const ITEM_COLS: &str = "pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal";
 
 /// The checkout's writes inside `tx` (the caller commits): the lines
-/// priced from the catalogue, a place in the first window with one left,
-/// the order, its lines and its outbox row, and the stock reserved for
-/// every line (refusing the whole order if one line cannot be served).
-/// `payload` builds the outbox body from the priced lines. The checkout
+/// priced from the catalogue and their stock reserved (refusing the whole
+/// order if one line cannot be served), a place in the first window with
+/// one left, then the order, its lines and its outbox row. `payload` builds
+/// the outbox body from the priced lines. The checkout
 /// ([`Store::place_pedido`]) and the merchants' bundles (`store::paquetes`)
 /// share it.
 ///
-/// The rows concurrent checkouts meet on are a window's counter and the
-/// products' stock. On PostgreSQL a row's lock is held from the statement
-/// that changes it until the commit, so both are changed last, after plain
-/// reads chose the window and priced the lines (issue 17: 94 of 100
-/// checkouts were waiting on one window's lock). If another checkout
-/// changed one of them in between, the transaction is refused as
-/// [`PlaceError::Contended`]: roll back and try again. SQLite's one writer
-/// makes nobody wait, so there the place is taken first, without the extra
-/// read.
+/// The rows concurrent checkouts meet on are the products' stock and a
+/// window's counter. On PostgreSQL a row's lock is held from the statement
+/// that changes it until the commit, so they are changed as late as the
+/// order's rows allow: plain reads first choose where to start looking for
+/// a window and price the lines (issue 17: 94 of 100 checkouts were
+/// waiting on one window's lock taken first). A window filled in between
+/// only moves the order on to the next window with a place; stock gone or
+/// a price changed in between refuses the transaction as
+/// [`PlaceError::Contended`]: roll back and try again. Locks are taken in
+/// one order everywhere (products by id, then windows by time), so
+/// checkouts never deadlock. SQLite's one writer makes nobody wait, so
+/// there the first window is tried without the extra read.
 pub(super) async fn place_in(
     tx: &mut Tx,
     pedido: &NuevoPedido,
@@ -245,20 +248,16 @@ pub(super) async fn place_in(
 ) -> Result<PlacedPedido, PlaceError> {
     let now = Ts::now();
     let entrega = &pedido.entrega;
-    let place_last = tx.backend() == Backend::Postgres;
-    let mut turno = None;
-    if place_last {
-        turno = entrega::first_with_room(tx, &entrega.turnos).await?;
-    } else {
-        for t in &entrega.turnos {
-            if entrega::take_place(tx, t.id()).await? {
-                turno = Some(t.clone());
-                break;
-            }
-        }
-    }
-    let Some(turno) = turno else { return Err(PlaceError::WindowFull) };
+    let postgres = tx.backend() == Backend::Postgres;
+    let from =
+        if postgres { entrega::first_with_room(tx, &entrega.turnos).await?.ok_or(PlaceError::WindowFull)? } else { 0 };
     let lines = priced_lines(tx, &pedido.items).await?;
+    reserve(tx, &lines).await?;
+    let Some(turno) = entrega::take_first_place(tx, &entrega.turnos[from..]).await? else {
+        // On PostgreSQL every window read as open filled meanwhile: the
+        // next try reads again (and says WindowFull if they all are).
+        return Err(if postgres { PlaceError::Contended } else { PlaceError::WindowFull });
+    };
     let subtotal: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
     if entrega.exige_minimo && subtotal < entrega.zona.minimo {
         return Err(PlaceError::UnderMinimum { minimo: entrega.zona.minimo, subtotal });
@@ -322,10 +321,6 @@ pub(super) async fn place_in(
     insert.execute(&mut *tx).await?;
     let placed = PlacedPedido { pedido_id, fecha: now.0, total, subtotal, costo_envio, turno, lines };
     outbox::queue(pedido_id, &pedido.numero, payload(&placed)).execute(&mut *tx).await?;
-    reserve(tx, &placed.lines).await?;
-    if place_last && !entrega::take_place(tx, placed.turno.id()).await? {
-        return Err(PlaceError::Contended);
-    }
     Ok(placed)
 }
 
