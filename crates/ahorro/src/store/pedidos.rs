@@ -7,7 +7,7 @@ use belgrano_contract::{Centavos, Estado};
 use belgrano_platform::db::{Backend, Param, Sql, StoreError, Ts, Tx, parse_stored, sql};
 
 use super::{PlaceError, Store, entrega, outbox};
-use crate::domain::entrega::{Direccion, Entrega, costo_envio};
+use crate::domain::entrega::{Direccion, Entrega, Turno, costo_envio};
 use crate::domain::pedido::{Cliente, NuevoPedido, Pedido, PedidoItem, PlacedPedido, ReservedLine, TicketUpdate};
 
 /// The lines priced from the catalogue, read without locking a row: name,
@@ -222,43 +222,58 @@ impl From<ItemRow> for PedidoItem {
 pub(super) const ITEM_COLS: &str = "pedido_id, producto_id, nombre, cantidad, precio_unitario, subtotal";
 
 /// The checkout's writes inside `tx` (the caller commits): the lines
-/// priced from the catalogue and their stock reserved (refusing the whole
-/// order if one line cannot be served), a place in the first window with
-/// one left, then the order, its lines and its outbox row. `payload` builds
-/// the outbox body from the priced lines. The checkout
+/// priced from the catalogue, a place in the first window with one left,
+/// the order, its lines and its outbox row, and the stock reserved for
+/// every line (refusing the whole order if one line cannot be served).
+/// `payload` builds the outbox body from the priced lines. The checkout
 /// ([`Store::place_pedido`]) and the merchants' bundles (`store::paquetes`)
 /// share it.
 ///
-/// The rows concurrent checkouts meet on are the products' stock and a
-/// window's counter. On PostgreSQL a row's lock is held from the statement
-/// that changes it until the commit, so they are changed as late as the
-/// order's rows allow: plain reads first choose where to start looking for
-/// a window and price the lines (issue 17: 94 of 100 checkouts were
-/// waiting on one window's lock taken first). A window filled in between
-/// only moves the order on to the next window with a place; stock gone or
-/// a price changed in between refuses the transaction as
-/// [`PlaceError::Contended`]: roll back and try again. Locks are taken in
-/// one order everywhere (products by id, then windows by time), so
+/// The rows concurrent checkouts meet on are a window's counter (every
+/// checkout, in the hour's first window) and the products' stock. On
+/// PostgreSQL a row's lock is held from the statement that changes it until
+/// the commit, so both are changed last, after plain reads chose the window
+/// and priced the lines (issue 17: 94 of 100 checkouts were waiting on one
+/// window's lock taken first). A window that filled in between moves the
+/// order to the next window with a place, inside this transaction (a retry
+/// could lose again: 100 checkouts at once over 12-place windows would
+/// need nine). Stock gone or a price changed in between refuses the
+/// transaction as [`PlaceError::Contended`]: roll back and try again. Locks
+/// are taken in one order (products by id, then windows by time), so
 /// checkouts never deadlock. SQLite's one writer makes nobody wait, so
-/// there the first window is tried without the extra read.
+/// there the place is taken first, without the extra read.
 pub(super) async fn place_in(
     tx: &mut Tx,
     pedido: &NuevoPedido,
-    payload: impl FnOnce(&PlacedPedido) -> String,
+    payload: impl Fn(&PlacedPedido) -> String,
 ) -> Result<PlacedPedido, PlaceError> {
-    let now = Ts::now();
-    let entrega = &pedido.entrega;
-    let postgres = tx.backend() == Backend::Postgres;
-    let from =
-        if postgres { entrega::first_with_room(tx, &entrega.turnos).await?.ok_or(PlaceError::WindowFull)? } else { 0 };
+    let turnos = &pedido.entrega.turnos;
+    if tx.backend() != Backend::Postgres {
+        let turno = entrega::take_first_place(tx, turnos).await?.ok_or(PlaceError::WindowFull)?;
+        let lines = priced_lines(tx, &pedido.items).await?;
+        let placed = write_order(tx, pedido, turno, lines, &payload).await?;
+        reserve(tx, &placed.lines).await?;
+        return Ok(placed);
+    }
+    let from = entrega::first_with_room(tx, turnos).await?.ok_or(PlaceError::WindowFull)?;
     let lines = priced_lines(tx, &pedido.items).await?;
-    reserve(tx, &lines).await?;
-    let Some(turno) = entrega::take_first_place(tx, &entrega.turnos[from..]).await? else {
-        // On PostgreSQL every window read as open filled meanwhile: the
-        // next try reads again (and says WindowFull if they all are).
-        return Err(if postgres { PlaceError::Contended } else { PlaceError::WindowFull });
-    };
-    let subtotal: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
+    let mut placed = write_order(tx, pedido, turnos[from].clone(), lines, &payload).await?;
+    reserve(tx, &placed.lines).await?;
+    if !entrega::take_place(tx, placed.turno.id()).await? {
+        let Some(next) = entrega::take_first_place(tx, &turnos[from + 1..]).await? else {
+            // Every later window filled meanwhile too: the retry reads
+            // again (and says WindowFull if they all are).
+            return Err(PlaceError::Contended);
+        };
+        move_to(tx, pedido, &mut placed, next, &payload).await?;
+    }
+    Ok(placed)
+}
+
+/// The delivery cost and total of the order in `turno`'s window; refuses
+/// one under the zone's minimum or paid with less than its total.
+fn totals(pedido: &NuevoPedido, turno: &Turno, subtotal: Centavos) -> Result<(Centavos, Centavos), PlaceError> {
+    let entrega = &pedido.entrega;
     if entrega.exige_minimo && subtotal < entrega.zona.minimo {
         return Err(PlaceError::UnderMinimum { minimo: entrega.zona.minimo, subtotal });
     }
@@ -267,6 +282,49 @@ pub(super) async fn place_in(
     if pedido.paga_con.is_some_and(|p| p < total) {
         return Err(PlaceError::PagaConShort { total });
     }
+    Ok((costo_envio, total))
+}
+
+/// Moves a written order to `turno` (its first window filled meanwhile):
+/// the window, what delivery costs there and the ticket sent to Tickets.
+async fn move_to(
+    tx: &mut Tx,
+    pedido: &NuevoPedido,
+    placed: &mut PlacedPedido,
+    turno: Turno,
+    payload: &impl Fn(&PlacedPedido) -> String,
+) -> Result<(), PlaceError> {
+    let (costo_envio, total) = totals(pedido, &turno, placed.subtotal)?;
+    sql("UPDATE pedidos SET franja_desde = $1, franja_hasta = $2, costo_envio = $3, total = $4 WHERE id = $5")
+        .bind(turno.desde().to_utc())
+        .bind(turno.hasta().to_utc())
+        .bind(costo_envio.0)
+        .bind(total.0)
+        .bind(placed.pedido_id)
+        .execute(&mut *tx)
+        .await?;
+    (placed.turno, placed.costo_envio, placed.total) = (turno, costo_envio, total);
+    sql("UPDATE outbox SET payload = $1 WHERE pedido_id = $2")
+        .bind(payload(placed))
+        .bind(placed.pedido_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// The order's rows in `turno`'s window: the order, its lines and its
+/// outbox row.
+async fn write_order(
+    tx: &mut Tx,
+    pedido: &NuevoPedido,
+    turno: Turno,
+    lines: Vec<ReservedLine>,
+    payload: &impl Fn(&PlacedPedido) -> String,
+) -> Result<PlacedPedido, PlaceError> {
+    let now = Ts::now();
+    let entrega = &pedido.entrega;
+    let subtotal: Centavos = lines.iter().map(ReservedLine::subtotal).sum();
+    let (costo_envio, total) = totals(pedido, &turno, subtotal)?;
     let dir = entrega.direccion.as_ref();
     let part = |f: fn(&Direccion) -> &String| dir.map(|d| f(d).clone());
     let ids: Vec<(i64,)> =
@@ -331,7 +389,7 @@ impl Store {
     pub async fn place_pedido(
         &self,
         pedido: &NuevoPedido,
-        payload: impl FnOnce(&PlacedPedido) -> String,
+        payload: impl Fn(&PlacedPedido) -> String,
     ) -> Result<PlacedPedido, PlaceError> {
         let mut tx = self.db.begin_write().await?;
         let placed = place_in(&mut tx, pedido, payload).await?;

@@ -7,6 +7,7 @@
 //! window's last place taken once by concurrent checkouts (one and two
 //! Ahorro instances), and windows filled in order by simultaneous ones.
 
+use belgrano_platform::db::sql;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -300,6 +301,28 @@ async fn simultaneous_checkouts_fill_the_windows_in_order(backend: Backend) {
     let attempts = futures_util::future::join_all((0..N).map(|_| app.checkout(&body))).await;
     assert!(attempts.iter().all(|(s, _)| *s == StatusCode::OK), "{attempts:?}");
     assert_eq!(state(&b).await, (before.0 - 9 * N as i64, before.1 + N as i64), "every order, its stock");
+    // Each order in its own window, and an order moved on to the next one
+    // tells Tickets the window it got, not the one it first read.
+    let store = belgrano_ahorro::store::Store::connect(&db.url).await.unwrap();
+    let mut windows = Vec::new();
+    for (_, answer) in &attempts {
+        let numero = answer["pedido"]["numero"].as_str().unwrap();
+        let pedido = store.pedido(numero).await.unwrap().unwrap();
+        let desde = pedido.entrega.expect("a delivery window").desde;
+        let (payload,): (String,) = sql("SELECT payload FROM outbox WHERE numero = $1")
+            .bind(numero)
+            .fetch_one(store.db().read())
+            .await
+            .unwrap();
+        let sent: Value = serde_json::from_str(&payload).unwrap();
+        let sent_desde = chrono::DateTime::parse_from_rfc3339(sent["entrega"]["franja"]["desde"].as_str().unwrap());
+        assert_eq!(sent_desde.unwrap().to_utc(), desde, "{numero}: {sent}");
+        windows.push(desde);
+    }
+    store.db().close().await;
+    windows.sort_unstable();
+    windows.dedup();
+    assert_eq!(windows.len(), N, "one order per window");
     let (_, belgrano) = opciones(&app, "Belgrano").await;
     let left: Vec<i64> = belgrano["franjas"]
         .as_array()
