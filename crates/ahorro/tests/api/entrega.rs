@@ -281,6 +281,89 @@ async fn two_instances_on_one_postgres_never_overfill_a_window() {
     two.stop().await;
 }
 
+/// PostgreSQL: a checkout that read a place left in its window, and finds
+/// it taken when it comes to take it, lands in the next window, and the
+/// order and the ticket say that window and what delivery costs there.
+/// Another transaction holds the window's last place, uncommitted, until
+/// the checkout waits for it (seen in `pg_stat_activity`), so the move
+/// happens on every run, not only when a race falls that way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_filled_mid_checkout_moves_the_order_to_the_next_one() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("TEST_DATABASE_URL is not set: not run");
+        return;
+    };
+    let app = start(&db).await;
+    let (b, csrf) = staff_login(&app, ADMIN).await;
+    set_windows(&b, &csrf, 2, 0).await;
+    let (_, belgrano) = opciones(&app, "Belgrano").await;
+    let open: Vec<&Value> =
+        belgrano["franjas"].as_array().unwrap().iter().filter(|f| f["disponible"] == true).collect();
+    let (first, second) = (open[0].clone(), open[1].clone());
+    let franja = |w: &Value| w["franja_id"].as_str().unwrap().split('@').next().unwrap().parse::<i64>().unwrap();
+    assert_ne!(franja(&first), franja(&second), "{belgrano}");
+    // Free delivery from $ 5.000 in the second window only.
+    let (_, mut ajustes) = api(&b, Method::GET, "/api/admin/entrega", None, None).await;
+    for f in ajustes["franjas"].as_array_mut().unwrap() {
+        f["envio_gratis_desde"] = if f["id"] == franja(&second) { json!(5000) } else { Value::Null };
+    }
+    let (status, body) = api(&b, Method::PUT, "/api/admin/entrega", Some(ajustes), Some(&csrf)).await;
+    assert_eq!(status, 200, "{body}");
+    let body = compra(&[(1, 9)], "Belgrano", None);
+    let (status, answer) = app.checkout(&body).await;
+    assert_eq!((status, &answer["pedido"]["total"]), (StatusCode::OK, &json!(8550.0 + 1500.0)), "{answer}");
+
+    // Another checkout takes the first window's last place and has not
+    // committed yet.
+    let store = belgrano_ahorro::store::Store::connect(&db.url).await.unwrap();
+    let fecha = first["franja_id"].as_str().unwrap().split('@').nth(1).unwrap().to_owned();
+    let mut other = store.db().begin_write().await.unwrap();
+    let taken = sql("UPDATE franja_cupos SET usados = 2 WHERE franja_id = $1 AND fecha = $2")
+        .bind(franja(&first))
+        .bind(&fecha)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    assert_eq!(taken, 1);
+    let checkout = tokio::spawn({
+        let (client, url) = (reqwest::Client::new(), format!("{}/api/checkout", app.address));
+        async move { client.post(url).json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
+    });
+    let waits = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
+    let mut waiting = false;
+    for _ in 0..200 {
+        let (n,): (i64,) = sql(waits).fetch_one(store.db().read()).await.unwrap();
+        if n > 0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(waiting, "the checkout waits for the window's last place");
+    other.commit().await.unwrap();
+
+    let answer = checkout.await.unwrap();
+    assert_eq!(answer["pedido"]["total"], 8550.0, "delivery free in the second window: {answer}");
+    let numero = answer["pedido"]["numero"].as_str().unwrap();
+    let pedido = store.pedido(numero).await.unwrap().unwrap();
+    let entrega = pedido.entrega.expect("a delivery window");
+    let desde = |w: &Value| chrono::DateTime::parse_from_rfc3339(w["desde"].as_str().unwrap()).unwrap().to_utc();
+    assert_eq!((entrega.desde, entrega.costo_envio.0), (desde(&second), 0), "the order is in the second window");
+    let (payload,): (String,) =
+        sql("SELECT payload FROM outbox WHERE numero = $1").bind(numero).fetch_one(store.db().read()).await.unwrap();
+    let sent: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(desde(&sent["entrega"]["franja"]), desde(&second), "{sent}");
+    assert_eq!((sent["total"].as_f64(), sent["entrega"]["costo_envio"].as_f64()), (Some(8550.0), Some(0.0)), "{sent}");
+    store.db().close().await;
+    let (_, after) = opciones(&app, "Belgrano").await;
+    let left = |w: &Value| {
+        after["franjas"].as_array().unwrap().iter().find(|f| f["franja_id"] == w["franja_id"]).unwrap()["disponibles"]
+            .clone()
+    };
+    assert_eq!((left(&first), left(&second)), (json!(0), json!(1)), "{after}");
+    app.stop().await;
+}
+
 /// One place per window and no window chosen: checkouts at once all go
 /// through, each into the next window with room, in order. On PostgreSQL
 /// the checkout reads where there is room and takes the place late, so one
