@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use belgrano_contract::ticket::TicketCreado;
-use belgrano_platform::db::{StoreError, Tx};
-use belgrano_platform::outbox::{Attempt, Delivery, Failure, OutboxRow};
+use belgrano_platform::db::StoreError;
+use belgrano_platform::outbox::{Attempt, Closing, Delivery, Failure, OutboxRow};
 use tokio::sync::oneshot;
 
 use crate::store::Store;
@@ -102,8 +102,8 @@ impl Delivery for TicketsDelivery {
 
     /// The order learns its ticket (step 6) in the transaction that marks
     /// the row delivered.
-    async fn record(&self, tx: &mut Tx, row: &OutboxRow, creado: TicketCreado) -> Result<(), StoreError> {
-        Store::record_ticket(tx, &row.subject, &creado).await
+    async fn record(&self, closing: &mut Closing<'_>, row: &OutboxRow, creado: TicketCreado) -> Result<(), StoreError> {
+        Store::record_ticket(closing.tx().await?, &row.subject, &creado).await
     }
 
     fn attempted(&self, row: &OutboxRow, attempt: Attempt) {

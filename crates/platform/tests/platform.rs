@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use belgrano_platform::db::{Backend as DbBackend, Db, Lock, Migrations, Options, Param, Sql, Ts, Tx, sql};
-use belgrano_platform::outbox::{self, Attempt, Config, Delivery, Failure, Outbox, OutboxRow, Table, Worker};
+use belgrano_platform::db::{Backend as DbBackend, Db, Lock, Migrations, Options, Param, Sql, Ts, sql};
+use belgrano_platform::outbox::{self, Attempt, Closing, Config, Delivery, Failure, Outbox, OutboxRow, Table, Worker};
 use belgrano_platform::session::{Sessions, Token};
 use belgrano_platform::throttle::{Limits, LoginThrottle};
 use belgrano_testkit::{Backend, TestDb, on_both_backends};
@@ -229,14 +229,14 @@ impl Delivery for Flaky {
 
     async fn record(
         &self,
-        tx: &mut Tx,
+        closing: &mut Closing<'_>,
         row: &OutboxRow,
         receipt: String,
     ) -> Result<(), belgrano_platform::db::StoreError> {
         sql("INSERT INTO recibos (envio_id, nota) VALUES ($1, $2)")
             .bind(row.id)
             .bind(receipt)
-            .execute(tx)
+            .execute(closing.tx().await?)
             .await
             .map(drop)
     }
