@@ -17,7 +17,7 @@
 //! secret that signs tracking links).
 
 use belgrano_contract::{Centavos, Estado, MetodoPago};
-use belgrano_platform::db::{StoreError, Tx, parse_stored, sql};
+use belgrano_platform::db::{StoreError, Tx, parse_stored};
 use belgrano_platform::mail::{self, Correo, Kept};
 use belgrano_platform::outbox::Table;
 use belgrano_platform::reset;
@@ -89,19 +89,54 @@ pub async fn queue_confirmacion(
     queue(tx, &clave, &correo::confirmacion(&datos)).await
 }
 
+/// An order as its state mails show it. The update that may queue a mail
+/// reads it with the order's state ([`PedidoCorreo::COLUMNS`]), so the mail
+/// costs no second read.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PedidoCorreo {
+    pub numero: String,
+    pub cliente_email: String,
+    pub cliente_nombre: String,
+    pub direccion: String,
+    pub metodo_pago: String,
+    pub total: i64,
+    pub paga_con: Option<i64>,
+}
+
+impl PedidoCorreo {
+    /// The `pedidos` columns it is read from, in its fields' order.
+    pub const COLUMNS: &str = "numero, cliente_email, cliente_nombre, direccion, metodo_pago, total, paga_con";
+
+    fn datos(&self, enlaces: &Enlaces) -> Result<DatosPedido, StoreError> {
+        let metodo_pago: MetodoPago = parse_stored(&self.metodo_pago)?;
+        Ok(DatosPedido {
+            seguimiento: enlaces.seguimiento(&self.numero),
+            numero: self.numero.clone(),
+            email: self.cliente_email.clone(),
+            nombre: self.cliente_nombre.clone(),
+            direccion: self.direccion.clone(),
+            pago: pago_en_palabras(metodo_pago, Centavos(self.total), self.paga_con.map(Centavos)),
+            franja: None,
+            envio: None,
+            lineas: Vec::new(),
+            total: Centavos(self.total),
+        })
+    }
+}
+
 /// The mail of an order's new state (en camino, entregado, cancelado), in
 /// the transaction that applied the update; other states queue nothing.
 pub async fn queue_estado(
     tx: &mut Tx,
     enlaces: &Enlaces,
-    pedido_id: i64,
+    pedido: &PedidoCorreo,
     estado: Estado,
     motivo: Option<&str>,
 ) -> Result<(), StoreError> {
     if !matches!(estado, Estado::EnCamino | Estado::Entregado | Estado::Cancelado) {
         return Ok(());
     }
-    let datos = datos_estado(tx, enlaces, pedido_id).await?;
+    let datos = pedido.datos(enlaces)?;
     let Some(c) = correo::estado(&datos, estado, motivo) else { return Ok(()) };
     queue(tx, &format!("pedido:{}:{}", datos.numero, estado.as_str()), &c).await
 }
@@ -111,38 +146,13 @@ pub async fn queue_estado(
 pub async fn queue_no_entregado(
     tx: &mut Tx,
     enlaces: &Enlaces,
-    pedido_id: i64,
+    pedido: &PedidoCorreo,
     intentos: u32,
     motivo: &str,
 ) -> Result<(), StoreError> {
-    let datos = datos_estado(tx, enlaces, pedido_id).await?;
+    let datos = pedido.datos(enlaces)?;
     let c = correo::no_entregado(&datos, motivo);
     queue(tx, &format!("pedido:{}:no-entregado:{intentos}", datos.numero), &c).await
-}
-
-/// What a state mail shows of an order.
-async fn datos_estado(tx: &mut Tx, enlaces: &Enlaces, pedido_id: i64) -> Result<DatosPedido, StoreError> {
-    type Row = (String, String, String, String, String, i64, Option<i64>);
-    let (numero, email, nombre, direccion, metodo_pago, total, paga_con): Row =
-        sql("SELECT numero, cliente_email, cliente_nombre, direccion, metodo_pago, total, paga_con FROM pedidos \
-             WHERE id = $1")
-        .bind(pedido_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let metodo_pago: MetodoPago = parse_stored(&metodo_pago)?;
-    let datos = DatosPedido {
-        seguimiento: enlaces.seguimiento(&numero),
-        numero,
-        email,
-        nombre,
-        direccion,
-        pago: pago_en_palabras(metodo_pago, Centavos(total), paga_con.map(Centavos)),
-        franja: None,
-        envio: None,
-        lineas: Vec::new(),
-        total: Centavos(total),
-    };
-    Ok(datos)
 }
 
 impl Store {

@@ -6,6 +6,7 @@ use belgrano_contract::ticket::{Numero, TicketCreado};
 use belgrano_contract::{Centavos, Estado};
 use belgrano_platform::db::{Backend, Param, Sql, StoreError, Ts, Tx, parse_stored, sql};
 
+use super::correos::PedidoCorreo;
 use super::{PlaceError, Store, entrega, outbox};
 use crate::domain::entrega::{Direccion, Entrega, Turno, costo_envio};
 use crate::domain::pedido::{Cliente, NuevoPedido, Pedido, PedidoItem, PlacedPedido, ReservedLine, TicketUpdate};
@@ -93,6 +94,16 @@ async fn reserve(tx: &mut Tx, lines: &[ReservedLine]) -> Result<(), PlaceError> 
         }
     }
     Ok(())
+}
+
+/// An order as a Tickets update finds it, with what a mail would show.
+#[derive(sqlx::FromRow)]
+struct EstadoAntes {
+    id: i64,
+    ticket_estado: Option<String>,
+    intentos_fallidos: i64,
+    #[sqlx(flatten)]
+    correo: PedidoCorreo,
 }
 
 #[derive(sqlx::FromRow)]
@@ -470,18 +481,28 @@ impl Store {
     /// cancellation reason. Returns false when no such order exists.
     pub async fn apply_ticket_update(&self, update: &TicketUpdate) -> Result<bool, StoreError> {
         let mut tx = self.db.begin_write().await?;
-        let exists: Option<(i64, Option<String>, i64)> =
-            sql("SELECT id, ticket_estado, intentos_fallidos FROM pedidos WHERE numero = $1")
-                .bind(&update.numero)
-                .fetch_optional(&mut tx)
-                .await?;
-        let Some((pedido_id, antes, intentos_antes)) = exists else { return Ok(false) };
+        let antes: Option<EstadoAntes> = Sql::build(&format!(
+            "SELECT id, ticket_estado, intentos_fallidos, {} FROM pedidos WHERE numero = $1",
+            PedidoCorreo::COLUMNS
+        ))
+        .bind(&update.numero)
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(antes) = antes else { return Ok(false) };
         let version = update.versioned.as_ref().map(|v| v.version);
-        // A versioned update applies if newer. An unversioned one (old
-        // clients) never overrides a versioned state, nor moves a final one.
+        let v = update.versioned.as_ref();
+        // A versioned update applies if newer, with its dates, reason and
+        // attempts. An unversioned one (old clients) carries none of them,
+        // never overrides a versioned state, nor moves a final one. One
+        // statement: on SQLite each is a trip to the writer's thread.
         let applied =
             sql("UPDATE pedidos SET ticket_estado = $1, repartidor = $2, ticket_id = COALESCE($3, ticket_id), \
-             ticket_version = COALESCE($4, ticket_version), fecha_actualizacion = $5 \
+             ticket_version = COALESCE($4, ticket_version), fecha_actualizacion = $5, \
+             fecha_en_camino = CASE WHEN $4 IS NULL THEN fecha_en_camino ELSE $7 END, \
+             fecha_entrega = CASE WHEN $4 IS NULL THEN fecha_entrega ELSE $8 END, \
+             motivo_cancelacion = CASE WHEN $4 IS NULL THEN motivo_cancelacion ELSE $9 END, \
+             intentos_fallidos = COALESCE($10, intentos_fallidos), \
+             motivo_intento = CASE WHEN $10 IS NULL THEN motivo_intento ELSE $11 END \
              WHERE numero = $6 AND (ticket_version < $4 OR ($4 IS NULL AND ticket_version = 0 \
                    AND (ticket_estado IS NULL OR ticket_estado NOT IN ('entregado', 'cancelado'))))")
             .bind(update.estado.as_str())
@@ -490,38 +511,22 @@ impl Store {
             .bind(version)
             .bind(Ts::now())
             .bind(&update.numero)
+            .bind(v.and_then(|v| v.fecha_en_camino))
+            .bind(v.and_then(|v| v.fecha_entrega))
+            .bind(v.and_then(|v| v.motivo_cancelacion.as_deref()))
+            .bind(v.and_then(|v| v.intentos_fallidos).map(i64::from))
+            .bind(v.and_then(|v| v.motivo_intento.as_deref()))
             .execute(&mut tx)
             .await?;
+        let pedido_id = antes.id;
+        let intentos_antes = antes.intentos_fallidos;
         // Every report is kept for the back office, applied or not.
         super::backoffice::record_history(&mut tx, pedido_id, "ticket_actualizado", update, applied > 0).await?;
-        if let Some(v) = &update.versioned {
-            // Kept only if that version is the one the order now holds (a
-            // newer update that came first keeps its own).
-            sql("UPDATE pedidos SET fecha_en_camino = $1, fecha_entrega = $2, motivo_cancelacion = $3 \
-                 WHERE numero = $4 AND ticket_version = $5")
-            .bind(v.fecha_en_camino)
-            .bind(v.fecha_entrega)
-            .bind(&v.motivo_cancelacion)
-            .bind(&update.numero)
-            .bind(v.version)
-            .execute(&mut tx)
-            .await?;
-            if let Some(intentos) = v.intentos_fallidos {
-                sql("UPDATE pedidos SET intentos_fallidos = $1, motivo_intento = $2 \
-                     WHERE numero = $3 AND ticket_version = $4")
-                .bind(i64::from(intentos))
-                .bind(&v.motivo_intento)
-                .bind(&update.numero)
-                .bind(v.version)
-                .execute(&mut tx)
-                .await?;
-            }
-        }
         // The customer hears of a change once: only an applied update that
         // changed the state queues a mail (and its key refuses a repeat).
-        if applied > 0 && antes.as_deref() != Some(update.estado.as_str()) {
+        if applied > 0 && antes.ticket_estado.as_deref() != Some(update.estado.as_str()) {
             let motivo = update.versioned.as_ref().and_then(|v| v.motivo_cancelacion.as_deref());
-            super::correos::queue_estado(&mut tx, &self.enlaces, pedido_id, update.estado, motivo).await?;
+            super::correos::queue_estado(&mut tx, &self.enlaces, &antes.correo, update.estado, motivo).await?;
         }
         // A new failed attempt: one mail per attempt (keyed by its count).
         if let Some(v) = update.versioned.as_ref().filter(|_| applied > 0)
@@ -529,7 +534,7 @@ impl Store {
             && i64::from(intentos) > intentos_antes
             && update.estado == Estado::Pendiente
         {
-            super::correos::queue_no_entregado(&mut tx, &self.enlaces, pedido_id, intentos, motivo).await?;
+            super::correos::queue_no_entregado(&mut tx, &self.enlaces, &antes.correo, intentos, motivo).await?;
         }
         tx.commit().await?;
         Ok(true)
