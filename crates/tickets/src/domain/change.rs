@@ -101,6 +101,32 @@ pub struct ChangePlan {
     pub events: Vec<PlannedEvent>,
 }
 
+impl ChangePlan {
+    /// The ticket as the plan leaves it, written at `now`: what the row
+    /// holds after [`crate::store`] writes the plan (one more version), so
+    /// the store need not read it back.
+    pub fn ticket_after(&self, current: &Ticket, now: DateTime<Utc>) -> Ticket {
+        Ticket {
+            estado: self.estado,
+            repartidor_id: self.repartidor.as_ref().map(|(id, _)| *id),
+            repartidor: self.repartidor.as_ref().map(|(_, nombre)| nombre.clone()),
+            fecha_asignacion: self.fecha_asignacion,
+            fecha_en_camino: self.fecha_en_camino,
+            fecha_entrega: self.fecha_entrega,
+            motivo_cancelacion: self.motivo_cancelacion.clone(),
+            notas_repartidor: self.notas_repartidor.clone(),
+            intentos_fallidos: self.intentos_fallidos,
+            motivo_intento: self.motivo_intento.clone(),
+            prioridad: self.prioridad,
+            indicaciones: self.indicaciones.clone(),
+            cliente_direccion: self.cliente_direccion.clone(),
+            version: current.version + 1,
+            fecha_actualizacion: now,
+            ..current.clone()
+        }
+    }
+}
+
 /// The history kind of a failed attempt. Live it goes out as
 /// `ticket_asignado` (see [`live_kind`]): boards and couriers already move a
 /// card on it, and it carries who had the ticket, so their view drops it.

@@ -110,3 +110,66 @@ on_both_backends!(reassigning_and_deleting_are_recorded_and_broadcast, |db: Test
     assert_eq!(app.get(&format!("/api/tickets/{id}")).await.0, StatusCode::NOT_FOUND);
     app.stop().await;
 });
+
+// A change answers the ticket it built in memory from its plan, without
+// reading the row back (crates/tickets/src/store/lifecycle.rs): after every
+// kind of change, the answer and the board's card must equal a fresh read.
+on_both_backends!(every_change_answers_the_ticket_as_stored, |db: TestDb| async move {
+    let app = TestApp::with_couriers(&db).await;
+    let Connect::Accepted(mut board) = SocketClient::connect(app.port, Some(json!({"api_key": API_KEY})), &[]).await
+    else {
+        panic!("board connects")
+    };
+    let id = app.create("PED-AS-STORED").await;
+    board.drain(Duration::from_millis(300)).await;
+    let (_, created) = app.get(&format!("/api/tickets/{id}")).await;
+    let first = created["repartidor_id"].as_i64().unwrap();
+    let other = if first == 1 { 2 } else { 1 };
+    let changes = [
+        ("PATCH", json!({"estado": "en-preparacion"})),
+        ("PATCH", json!({"repartidor_id": other})),
+        ("PATCH", json!({"prioridad": "alta", "indicaciones": "Timbre 3"})),
+        ("PATCH", json!({"cliente_direccion": "Juramento 2100, 4° B", "indicaciones": ""})),
+        ("PATCH", json!({"repartidor_id": null})),
+        ("PATCH", json!({"repartidor_id": first})),
+        ("PATCH", json!({"estado": "en-camino"})),
+        ("POST", json!({"motivo": "No había nadie"})),
+        ("PATCH", json!({"repartidor_id": first, "estado": "en-preparacion"})),
+        ("PATCH", json!({"estado": "en-camino"})),
+        ("PATCH", json!({"estado": "entregado", "nota": "Recibió el portero"})),
+        ("CANCEL", json!({"estado": "cancelado", "motivo": "Cliente arrepentido"})),
+    ];
+    let cancelled = app.create("PED-AS-STORED-2").await;
+    board.drain(Duration::from_millis(300)).await;
+    for (method, change) in changes {
+        let id = if method == "CANCEL" { &cancelled } else { &id };
+        let (status, answered) = match method {
+            "POST" => app.api(reqwest::Method::POST, &format!("/api/tickets/{id}/intento-fallido"), &change).await,
+            _ => app.patch_ticket(id, &change).await,
+        };
+        assert_eq!(status, StatusCode::OK, "{change}: {answered}");
+        let (_, stored) = app.get(&format!("/api/tickets/{id}")).await;
+        assert_eq!(answered, stored, "{change}: the answer is the stored ticket");
+        let mut card = None;
+        while let Some((_, event)) = board.next_event(Duration::from_millis(500)).await {
+            card = Some(event);
+        }
+        let card = card.unwrap_or_else(|| panic!("{change}: the board hears of it"));
+        for field in [
+            "estado",
+            "repartidor_id",
+            "repartidor",
+            "version",
+            "prioridad",
+            "indicaciones",
+            "cliente_direccion",
+            "intentos_fallidos",
+            "fecha_actualizacion",
+        ] {
+            if card.get(field).is_some() {
+                assert_eq!(card[field], stored[field], "{change}: the card's {field}");
+            }
+        }
+    }
+    app.stop().await;
+});
