@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::delivery::{TicketsDelivery, Waiters};
 use crate::domain::catalogo::Seed;
 use crate::domain::usuario::{Comercio, NuevoStaff, NuevoUsuario, Perfil, Rol};
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, AppStateInner};
 use crate::paquetes::Paquetes;
 use crate::store::{Store, Upserted};
 use crate::tickets_client::TicketsClient;
@@ -100,7 +100,7 @@ impl Application {
         let paquetes_task = tokio::spawn(paquetes.clone().run(settings.paquetes_intervalo, worker_stopped.clone()));
         let worker = tokio::spawn(worker.run(worker_stopped));
         let novedades = Novedades::default();
-        let state = AppState {
+        let state = AppState::new(AppStateInner {
             checkout: CheckoutService::new(store.clone(), waiters, outbox_worker.clone(), settings.checkout_wait),
             settings: Arc::new(settings.clone()),
             store: store.clone(),
@@ -110,7 +110,7 @@ impl Application {
             tickets,
             novedades: novedades.clone(),
             paquetes,
-        };
+        });
         let router = http::router(state);
         let listener = belgrano_platform::runtime::bind(&settings.host, settings.port).await?;
         let port = listener.local_addr()?.port();

@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use crate::accounts::Accounts;
 use crate::config::Settings;
 use crate::domain::assign::{AssignmentStrategy, LeastLoaded};
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, AppStateInner};
 use crate::intake::Intake;
 use crate::lifecycle::Lifecycle;
 use crate::live::{self, Broadcaster};
@@ -99,7 +99,7 @@ impl Application {
         )
         .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?;
         let notifier = tokio::spawn(worker.run(workers_stopped));
-        let state = AppState {
+        let state = AppState::new(AppStateInner {
             settings: Arc::new(settings.clone()),
             store: store.clone(),
             accounts,
@@ -108,7 +108,7 @@ impl Application {
             api_keys,
             broadcaster: broadcaster.clone(),
             mail_worker,
-        };
+        });
         let router = http::router(state, socket_layer);
 
         let listener = belgrano_platform::runtime::bind(&settings.host, settings.port).await?;

@@ -43,7 +43,7 @@ use belgrano_platform::{csrf, session, telemetry};
 use state::{csrf_cookie, session_cookie};
 
 pub use error::{ApiError, PageError};
-pub use state::AppState;
+pub use state::{AppState, AppStateInner};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;

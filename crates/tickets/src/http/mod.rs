@@ -44,9 +44,28 @@ pub use page::PageError;
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach. Shared behind one `Arc`: axum clones the
+/// state for every request, and a clone of the parts (pools, outboxes,
+/// settings) was a dozen atomic counts per request on both cores.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct AppStateInner {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub accounts: Accounts,
