@@ -97,6 +97,11 @@ pub async fn set_first_quantity(client: &Client, ahorro_url: &str, cantidad: u32
     let input = client.find(Locator::Css("input[name=cantidad][type=number]")).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(&cantidad.to_string()).await.unwrap();
+    // The script replaces the cart after the update (app.js,
+    // `recargarCarrito`): mark the cart shown now and wait for the one
+    // that replaces it. Waiting for `#ir-checkout` alone found the old
+    // link, which the replacement then detached before the click.
+    client.execute("document.getElementById('carrito').dataset.antes = '1'", vec![]).await.unwrap();
     client
         .find(Locator::Css("form[action='/carrito/actualizar'] button[type=submit]"))
         .await
@@ -104,7 +109,12 @@ pub async fn set_first_quantity(client: &Client, ahorro_url: &str, cantidad: u32
         .click()
         .await
         .unwrap();
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("ir-checkout")).await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#carrito:not([data-antes]) #ir-checkout"))
+        .await
+        .unwrap();
 }
 
 /// On the checkout page: types the structured address (the barrio's select
