@@ -120,8 +120,7 @@ on_both_backends!(a_board_that_reconnects_catches_up_on_what_it_missed, |db: Tes
     assert_eq!(events[0]["datos"]["seq"], events[0]["seq"]);
     assert_eq!(events[0]["datos"]["ticket_id"], missed[0]);
     assert_eq!(answer["ultimo_seq"], *seqs.last().unwrap());
-    // A stored nuevo_ticket is what a live board heard, field for field
-    // (on PostgreSQL the ticket's id joins the payload inside the insert).
+    // A stored nuevo_ticket is what a live board heard, field for field.
     let answer = catch_up(&mut board, last_seen - 1).await;
     assert_eq!(answer["eventos"][0]["datos"], seen);
     // Nothing new after the last one.
